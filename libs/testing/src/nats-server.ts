@@ -1,0 +1,71 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitForPort } from './free-port.ts';
+
+/** A real nats-server child process on a free loopback port, with JetStream in a temp dir. */
+export interface NatsServer {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Path of the nats-server binary from PATH, or undefined when none is installed. */
+export function findNatsServer(): string | undefined {
+  const r = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
+  const p = r.stdout.trim();
+  if (r.status === 0 && p) return p;
+  for (const c of ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']) {
+    if (fs.existsSync(c)) return c;
+  }
+  return undefined;
+}
+
+export interface StartNatsOptions {
+  port?: number;
+  jetstream?: boolean;
+  /** Extra lines for the server config file. */
+  config?: string;
+  /** Inherit stdio (for `meshgate up`); default: ignored. */
+  verbose?: boolean;
+}
+
+export async function startNatsServer(opts: StartNatsOptions = {}): Promise<NatsServer> {
+  const bin = findNatsServer();
+  if (!bin) throw new Error('nats-server is not installed: apt-get install -y nats-server (or download it from https://github.com/nats-io/nats-server/releases)');
+  const port = opts.port ?? await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-nats-'));
+  const conf = path.join(dir, 'nats.conf');
+  const lines = [
+    `listen: 127.0.0.1:${port}`,
+    opts.jetstream === false ? '' : `jetstream { store_dir: "${path.join(dir, 'js')}" }`,
+    opts.config ?? '',
+  ];
+  fs.writeFileSync(conf, lines.join('\n') + '\n');
+  const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: opts.verbose ? 'inherit' : 'ignore' });
+  let exited = false;
+  const exitedP = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  try {
+    await Promise.race([
+      waitForPort(port, '127.0.0.1', 10_000),
+      exitedP.then(() => { throw new Error(`nats-server exited during start-up (port ${port})`); }),
+    ]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const stop = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exitedP;
+      clearTimeout(t);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { url: `nats://127.0.0.1:${port}`, port, pid: child.pid!, stop, [Symbol.asyncDispose]: stop };
+}
