@@ -1,0 +1,9 @@
+export { subjects, type Subjects } from './subjects.ts';
+export {
+  MessageType,
+  type SnapshotMessage, type SnapshotGetMessage, type LivenessMessage, type EndpointLiveness,
+  type HeartbeatMessage, type MeshMessage,
+} from './messages.ts';
+export { msgpackCodec, createMsgpackCodec, type Codec } from './codec.ts';
+export { encodeSnapshot, unpackSnapshotBody, decodeSnapshotContent, SnapshotFormatError, SNAPSHOT_FORMAT } from './snapshot.ts';
+export { snapshotContentOf, type SnapshotContent } from './content.ts';

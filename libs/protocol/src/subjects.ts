@@ -1,0 +1,24 @@
+/**
+ * NATS subjects, one per flow. Versioned like the message types so a v2 can
+ * run beside a v1 during an upgrade. A `prefix` lets several meshes share one
+ * NATS server (tests run many meshes against one server that way).
+ */
+export interface Subjects {
+  /** config-service -> every proxy node and health agent: a new snapshot (tell). */
+  readonly snapshot: string;
+  /** any -> config-service: "send me the latest snapshot" (ask). */
+  readonly snapshotGet: string;
+  /** health agents -> proxy nodes: liveness changes and periodic full views (tell). */
+  readonly liveness: string;
+  /** proxy nodes -> config service and agents: heartbeats with applied version (tell). */
+  readonly heartbeat: string;
+}
+
+export function subjects(prefix = 'meshgate'): Subjects {
+  return {
+    snapshot: `${prefix}.config.v1.snapshot`,
+    snapshotGet: `${prefix}.config.v1.snapshot.get`,
+    liveness: `${prefix}.health.v1.liveness`,
+    heartbeat: `${prefix}.node.v1.heartbeat`,
+  };
+}

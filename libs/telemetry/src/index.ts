@@ -1,0 +1,1 @@
+export { createLogger, isLogLevel, LogLevels, type Logger, type LogLevel } from './logger.ts';

@@ -1,0 +1,111 @@
+import os from 'node:os';
+import type http from 'node:http';
+import { ActorSystem, type Transport } from '@meshgate/actors';
+import { MessageType, subjects as makeSubjects, type LivenessMessage, type SnapshotMessage } from '@meshgate/protocol';
+import type { Logger } from '@meshgate/telemetry';
+import { WorkerPool } from './worker-pool.ts';
+import { nodeActor, isReady, type NodeMsg, type NodeState } from './node-actor.ts';
+import { startAdminServer } from './admin-server.ts';
+import { renderMetrics } from './metrics.ts';
+import type { ListenAddress } from './worker/messages.ts';
+
+export interface ProxyNodeOptions {
+  transport: Transport;
+  log: Logger;
+  nodeId?: string;
+  http: ListenAddress;
+  https?: ListenAddress;
+  admin: ListenAddress;
+  workers?: number;
+  subjectPrefix?: string;
+  heartbeatMs?: number;
+  drainMs?: number;
+}
+
+export interface ProxyNode {
+  readonly nodeId: string;
+  readonly adminUrl: string;
+  readonly state: NodeState;
+  ready(): boolean;
+  /** Resolves once every worker serves a snapshot (or rejects after timeoutMs). */
+  whenReady(timeoutMs?: number): Promise<void>;
+  /** Drain: /readyz turns 503, a 'leaving' heartbeat, listeners close, in-flight requests finish (bounded). */
+  stop(): Promise<void>;
+}
+
+export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode> {
+  const nodeId = opts.nodeId ?? `${os.hostname()}-${process.pid}`;
+  const workers = opts.workers ?? os.availableParallelism();
+  const log = opts.log.child({ node: nodeId });
+  const subjects = makeSubjects(opts.subjectPrefix);
+  const state: NodeState = {
+    nodeId, version: 0, hash: '', workerVersions: new Array(workers).fill(0), draining: false,
+    liveness: new Map(), requests: [], open: [], applyMs: 0, workerRestarts: 0,
+  };
+  const system = new ActorSystem({
+    name: 'proxy-node',
+    onEvent: (e) => { if (e.type === 'actor.crashed') log.error('actor crashed', { actor: e.name, error: String(e.error) }); },
+  });
+
+  let natsUp = true;
+  const node = { ref: undefined as undefined | { tell(m: NodeMsg): void; ask<R>(m: NodeMsg, t?: number): Promise<R> } };
+  const pool = new WorkerPool({
+    count: workers, nodeId, http: opts.http, https: opts.https, log,
+    onMessage: (msg) => node.ref?.tell({ type: 'node.v1.worker', msg }),
+    onWorkerExit: (index, error) => node.ref?.tell({ type: 'node.v1.worker-exit', index, error: String((error as Error)?.message ?? error) }),
+  });
+
+  const admin: http.Server = await startAdminServer(opts.admin, {
+    get ready() { return isReady(state); },
+    get draining() { return state.draining; },
+    metrics: () => renderMetrics(state, () => natsUp),
+    status: () => ({ ...state, liveness: [...state.liveness.values()] }),
+  });
+  const a = admin.address();
+  const adminUrl = typeof a === 'object' && a ? `http://${opts.admin.host}:${a.port}` : '';
+
+  const ref = await system.spawnAndStart<NodeMsg>('node', () => nodeActor({ nodeId, transport: opts.transport, subjects, pool, log, adminUrl, state }));
+  node.ref = ref;
+  pool.start();
+
+  const subs = [
+    opts.transport.subscribe(subjects.snapshot, (m) => ref.tell({ type: 'node.v1.snapshot', snapshot: m.data as SnapshotMessage })),
+    opts.transport.subscribe(subjects.liveness, (m) => {
+      const l = m.data as LivenessMessage;
+      if (l?.type === MessageType.Liveness) ref.tell({ type: 'node.v1.liveness', liveness: l });
+    }),
+  ];
+  if ('onStatus' in opts.transport) {
+    (opts.transport as { onStatus(cb: (s: { type: string }) => void): void }).onStatus((s) => {
+      if (s.type === 'disconnect') natsUp = false;
+      if (s.type === 'reconnect') natsUp = true;
+    });
+  }
+  const tick = setInterval(() => ref.tell({ type: 'node.v1.tick' }), opts.heartbeatMs ?? 1_000);
+  log.info('proxy node started', { workers, http: `${opts.http.host}:${opts.http.port}`, https: opts.https ? `${opts.https.host}:${opts.https.port}` : undefined, admin: adminUrl });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    nodeId, adminUrl, state,
+    ready: () => isReady(state),
+    async whenReady(timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!isReady(state)) {
+        if (Date.now() > deadline) throw new Error(`proxy node ${nodeId} not ready after ${timeoutMs} ms (snapshot v${state.version}, workers ${state.workerVersions.join(',')}${state.lastError ? `, last error: ${state.lastError}` : ''})`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(tick);
+        await ref.ask({ type: 'node.v1.drain' }).catch(() => {});
+        for (const s of subs) s.unsubscribe();
+        await pool.drain(opts.drainMs ?? 5_000);
+        await system.shutdown();
+        await new Promise<void>((r) => { admin.close(() => r()); admin.closeAllConnections(); });
+        log.info('proxy node stopped');
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Messages between the node actor (main thread) and its data-plane workers,
+ * over one MessagePort per worker. Snapshots arrive as the packed msgpack
+ * bytes: the node decompressed and verified them once, each worker decodes
+ * and compiles its own copy off the request path.
+ */
+import type { EndpointLiveness } from '@meshgate/protocol';
+
+export interface AppliedSnapshot {
+  readonly version: number;
+  readonly hash: string;
+  readonly packed: Uint8Array;
+}
+
+export type ToWorker =
+  | { type: 'worker.v1.snapshot'; snapshot: AppliedSnapshot }
+  | { type: 'worker.v1.liveness'; kind: 'delta' | 'full'; endpoints: readonly EndpointLiveness[] }
+  | { type: 'worker.v1.drain'; graceMs: number };
+
+export type FromWorker =
+  | { type: 'worker.v1.listening'; index: number }
+  | { type: 'worker.v1.applied'; index: number; version: number; hash: string; durationMs: number }
+  | { type: 'worker.v1.rejected'; index: number; version: number; error: string }
+  | { type: 'worker.v1.stats'; index: number; requests: Record<string, number>; open: number };
+
+export interface ListenAddress { host: string; port: number }
+
+/** The one long-running piscina task each worker runs. */
+export interface ServeTask {
+  index: number;
+  nodeId: string;
+  port: MessagePort;
+  http: ListenAddress;
+  https?: ListenAddress;
+  /** The node's current snapshot and liveness: a replacement worker starts from them. */
+  snapshot?: AppliedSnapshot;
+  liveness?: readonly EndpointLiveness[];
+}

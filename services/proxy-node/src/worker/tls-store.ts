@@ -1,0 +1,44 @@
+import tls from 'node:tls';
+import type { SnapshotContent } from '@meshgate/protocol';
+
+/**
+ * Certificates by server name for SNI. Exact names first, then `*.` wildcards
+ * of one label; no match (or no SNI) gets the default certificate: the first
+ * one with no hosts, else the first one.
+ */
+export class TlsStore {
+  readonly #exact = new Map<string, tls.SecureContext>();
+  readonly #wildcard = new Map<string, tls.SecureContext>();
+  readonly defaultContext: tls.SecureContext | undefined;
+
+  constructor(certs: SnapshotContent['tls']) {
+    let fallback: tls.SecureContext | undefined;
+    let noHosts: tls.SecureContext | undefined;
+    for (const c of certs) {
+      const ctx = tls.createSecureContext({ cert: c.cert, key: c.key, minVersion: 'TLSv1.2' });
+      fallback ??= ctx;
+      if (c.hosts.length === 0) noHosts ??= ctx;
+      for (const h of c.hosts) {
+        const host = h.toLowerCase();
+        if (host.startsWith('*.')) { if (!this.#wildcard.has(host.slice(2))) this.#wildcard.set(host.slice(2), ctx); }
+        else if (!this.#exact.has(host)) this.#exact.set(host, ctx);
+      }
+    }
+    this.defaultContext = noHosts ?? fallback;
+  }
+
+  get empty(): boolean { return this.defaultContext === undefined; }
+
+  find(serverName: string | undefined): tls.SecureContext | undefined {
+    if (!serverName) return this.defaultContext;
+    const name = serverName.toLowerCase();
+    const exact = this.#exact.get(name);
+    if (exact) return exact;
+    const dot = name.indexOf('.');
+    if (dot > 0) {
+      const wild = this.#wildcard.get(name.slice(dot + 1));
+      if (wild) return wild;
+    }
+    return this.defaultContext;
+  }
+}
