@@ -26,3 +26,11 @@ test('tried endpoints are skipped; nothing left gives undefined', () => {
   assert.equal(set.pick(), undefined);
   assert.equal(set.hasHealthy(), false);
 });
+
+test('a passive ejection expires on its own', async () => {
+  const live = new Liveness();
+  live.eject('a', 30);
+  assert.equal(live.isHealthy('a'), false);
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(live.isHealthy('a'), true);
+});

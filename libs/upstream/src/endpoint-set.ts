@@ -12,14 +12,31 @@ export interface Endpoint {
 /** Endpoint id -> healthy. Missing means "not probed yet": treated as healthy. */
 export class Liveness {
   readonly #down = new Map<string, string>();
+  /** Passive ejections: endpoint id -> until (ms since epoch). They expire on their own. */
+  readonly #ejected = new Map<string, number>();
 
   setHealthy(endpointId: string, healthy: boolean, reason = ''): void {
-    if (healthy) this.#down.delete(endpointId);
+    if (healthy) { this.#down.delete(endpointId); this.#ejected.delete(endpointId); }
     else this.#down.set(endpointId, reason);
   }
 
   isHealthy(endpointId: string): boolean {
-    return !this.#down.has(endpointId);
+    if (this.#down.has(endpointId)) return false;
+    if (this.#ejected.size === 0) return true;
+    const until = this.#ejected.get(endpointId);
+    if (until === undefined) return true;
+    if (until > Date.now()) return false;
+    this.#ejected.delete(endpointId);
+    return true;
+  }
+
+  /**
+   * Passive health: this worker saw the endpoint fail. It is skipped for
+   * `ms`, then tried again, whatever the agents say, so a short blip that no
+   * agent noticed cannot take an endpoint out for good.
+   */
+  eject(endpointId: string, ms: number): void {
+    this.#ejected.set(endpointId, Date.now() + ms);
   }
 
   /** Replaces the whole view (an agent's periodic full view). */

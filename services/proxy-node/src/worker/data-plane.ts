@@ -33,8 +33,8 @@ export default async function serve(task: ServeTask): Promise<string> {
     worker: index,
     counters,
     // Passive health: a refused connection takes the endpoint out of this
-    // worker's rotation until the health agent says it is healthy again.
-    onConnectFailure: (ep) => liveness.setHealthy(ep.id, false, 'connect failed (passive)'),
+    // worker's rotation for a moment, before any agent has noticed.
+    onConnectFailure: (ep) => liveness.eject(ep.id, 1_000),
   });
 
   const servers: net.Server[] = [];

@@ -1,0 +1,2 @@
+export { startConfigService, type ConfigService, type ConfigServiceOptions } from './config-service.ts';
+export type { ConfigStatus } from './config-actor.ts';
