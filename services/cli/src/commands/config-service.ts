@@ -1,0 +1,22 @@
+import { startConfigService } from '@meshgate/config-service';
+import { parseFlags, usage, UsageError, type FlagSpecs } from '../flags.ts';
+import { commonFlags, connectNats, loggerFor, stopOnSignal } from '../common.ts';
+
+export const configServiceFlags: FlagSpecs = {
+  ...commonFlags,
+  'manifests': { type: 'string', help: 'directory of Kubernetes manifests (*.yaml, *.yml, *.json), watched' },
+  'ingress-class': { type: 'string', help: 'IngressClass name this mesh serves', default: 'meshgate' },
+};
+
+export async function configServiceCommand(argv: string[]): Promise<void> {
+  const { flags } = parseFlags('config-service', configServiceFlags, argv);
+  if (flags.help) { process.stdout.write(usage('config-service', '--nats URL --manifests DIR [flags]', configServiceFlags)); return; }
+  if (!flags.manifests) throw new UsageError('meshgate config-service: --manifests DIR is required');
+  const log = loggerFor('meshgate-config-service', flags);
+  const transport = await connectNats(flags, 'meshgate-config-service', log);
+  const svc = await startConfigService({
+    transport, log, manifestsDir: flags.manifests as string,
+    ingressClass: flags['ingress-class'] as string, subjectPrefix: flags['subject-prefix'] as string,
+  });
+  stopOnSignal(log, async () => { await svc.stop(); await transport.close(); });
+}

@@ -1,0 +1,25 @@
+import { startHealthAgent } from '@meshgate/health-agent';
+import { parseFlags, usage, type FlagSpecs } from '../flags.ts';
+import { commonFlags, connectNats, loggerFor, stopOnSignal } from '../common.ts';
+
+export const healthAgentFlags: FlagSpecs = {
+  ...commonFlags,
+  'interval': { type: 'int', help: 'probe interval per endpoint, ms', default: '500', min: 50 },
+  'timeout': { type: 'int', help: 'probe timeout, ms', default: '400', min: 10 },
+  'rise': { type: 'int', help: 'consecutive successes to mark an endpoint up', default: '2', min: 1 },
+  'fall': { type: 'int', help: 'consecutive failures to mark an endpoint down', default: '2', min: 1 },
+  'agent-id': { type: 'string', help: 'agent name in liveness messages' },
+};
+
+export async function healthAgentCommand(argv: string[]): Promise<void> {
+  const { flags } = parseFlags('health-agent', healthAgentFlags, argv);
+  if (flags.help) { process.stdout.write(usage('health-agent', '--nats URL [flags]', healthAgentFlags)); return; }
+  const log = loggerFor('meshgate-health-agent', flags);
+  const transport = await connectNats(flags, 'meshgate-health-agent', log);
+  const agent = await startHealthAgent({
+    transport, log, agentId: flags['agent-id'] as string | undefined,
+    intervalMs: flags.interval as number, timeoutMs: flags.timeout as number,
+    rise: flags.rise as number, fall: flags.fall as number, subjectPrefix: flags['subject-prefix'] as string,
+  });
+  stopOnSignal(log, async () => { await agent.stop(); await transport.close(); });
+}

@@ -1,0 +1,27 @@
+import os from 'node:os';
+import { startProxyNode } from '@meshgate/proxy-node';
+import { parseFlags, usage, type FlagSpecs, type HostPort } from '../flags.ts';
+import { commonFlags, connectNats, loggerFor, stopOnSignal } from '../common.ts';
+
+export const proxyFlags: FlagSpecs = {
+  ...commonFlags,
+  'http': { type: 'hostport', help: 'HTTP listener, shared by every worker (reusePort)', default: '0.0.0.0:8080' },
+  'https': { type: 'hostport', help: 'HTTPS listener (certificates from the Ingress tls sections)', default: '0.0.0.0:8443' },
+  'admin': { type: 'hostport', help: 'admin listener: /healthz /readyz /metrics /status', default: '127.0.0.1:9901' },
+  'workers': { type: 'int', help: 'data-plane worker threads', default: String(os.availableParallelism()), min: 1, max: 256 },
+  'node-id': { type: 'string', help: 'node name in heartbeats and metrics', default: `${os.hostname()}-${process.pid}` },
+};
+
+export async function proxyCommand(argv: string[]): Promise<void> {
+  const { flags } = parseFlags('proxy', proxyFlags, argv);
+  if (flags.help) { process.stdout.write(usage('proxy', '--nats URL [flags]', proxyFlags)); return; }
+  const log = loggerFor('meshgate-proxy', flags);
+  const nodeId = flags['node-id'] as string;
+  const transport = await connectNats(flags, `meshgate-proxy ${nodeId}`, log);
+  const node = await startProxyNode({
+    transport, log, nodeId,
+    http: flags.http as HostPort, https: flags.https as HostPort, admin: flags.admin as HostPort,
+    workers: flags.workers as number, subjectPrefix: flags['subject-prefix'] as string,
+  });
+  stopOnSignal(log, async () => { await node.stop(); await transport.close(); });
+}

@@ -1,0 +1,50 @@
+import { NatsTransport, type Transport } from '@meshgate/actors';
+import { msgpackCodec } from '@meshgate/protocol';
+import { createLogger, type Logger, type LogLevel } from '@meshgate/telemetry';
+import type { FlagSpecs, FlagValue } from './flags.ts';
+
+/** Flags every long-running command shares. */
+export const commonFlags: FlagSpecs = {
+  'nats': { type: 'string', help: 'NATS server URL(s), comma separated', default: 'nats://127.0.0.1:4222', env: ['MESHGATE_NATS_URL', 'MESHGATE_NATS'] },
+  'nats-user': { type: 'string', help: 'NATS user name' },
+  'nats-pass': { type: 'string', help: 'NATS password' },
+  'nats-token': { type: 'string', help: 'NATS token' },
+  'subject-prefix': { type: 'string', help: 'prefix of every NATS subject (several meshes on one NATS)', default: 'meshgate' },
+  'log-level': { type: 'level', help: 'debug|info|warn|error|silent', default: 'info' },
+  'help': { type: 'bool', help: 'show this help', short: 'h' },
+};
+
+export function loggerFor(service: string, flags: Record<string, FlagValue | undefined>): Logger {
+  return createLogger(service, { level: flags['log-level'] as LogLevel });
+}
+
+export async function connectNats(flags: Record<string, FlagValue | undefined>, name: string, log: Logger): Promise<NatsTransport> {
+  const servers = String(flags.nats).split(',').map((s) => s.trim()).filter(Boolean);
+  const t = await NatsTransport.connect({
+    servers, name, codec: msgpackCodec,
+    user: flags['nats-user'] as string | undefined,
+    pass: flags['nats-pass'] as string | undefined,
+    token: flags['nats-token'] as string | undefined,
+  });
+  t.onStatus((s) => {
+    if (s.type === 'disconnect' || s.type === 'reconnect') log.warn(`nats ${s.type}`, { servers });
+  });
+  return t;
+}
+
+/** Runs until SIGINT/SIGTERM, then stops `what` and exits 0. */
+export function stopOnSignal(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) { log.warn('second signal: exiting now'); process.exit(1); }
+    stopping = true;
+    log.info('stopping', { signal: sig });
+    const hard = setTimeout(() => { log.error('stop took too long: exiting'); process.exit(1); }, 15_000);
+    hard.unref();
+    stop().then(() => process.exit(0), (err) => { log.error('stop failed', { error: String(err) }); process.exit(1); });
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+export type { Transport };

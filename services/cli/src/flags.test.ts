@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseFlags, parseHostPort, UsageError, type FlagSpecs } from './flags.ts';
+
+const specs: FlagSpecs = {
+  nats: { type: 'string', help: 'NATS URL' },
+  http: { type: 'hostport', help: 'HTTP listener', default: '8080' },
+  workers: { type: 'int', help: 'workers', min: 1, max: 256 },
+  output: { type: 'string', help: 'format', short: 'o' },
+  wait: { type: 'bool', help: 'wait' },
+};
+
+test('flags, =values, short flags, positionals and defaults', () => {
+  const p = parseFlags('x', specs, ['get', '--nats', 'nats://a:1', '--workers=3', '-o', 'json', '--wait'], {});
+  assert.deepEqual(p.positionals, ['get']);
+  assert.equal(p.flags.nats, 'nats://a:1');
+  assert.equal(p.flags.workers, 3);
+  assert.equal(p.flags.output, 'json');
+  assert.equal(p.flags.wait, true);
+  assert.deepEqual(p.flags.http, { host: '0.0.0.0', port: 8080 });
+});
+
+test('every flag reads MESHGATE_<NAME>; the command line wins', () => {
+  const env = { MESHGATE_NATS: 'nats://env:4222', MESHGATE_WORKERS: '2', MESHGATE_HTTP: '127.0.0.1:9000' };
+  const p = parseFlags('x', specs, ['--workers', '5'], env);
+  assert.equal(p.flags.nats, 'nats://env:4222');
+  assert.equal(p.flags.workers, 5);
+  assert.deepEqual(p.flags.http, { host: '127.0.0.1', port: 9000 });
+});
+
+test('unknown flags and bad values are one-line usage errors naming the flag', () => {
+  assert.throws(() => parseFlags('proxy', specs, ['--bogus'], {}), (e: Error) => e instanceof UsageError && e.message === 'meshgate proxy: unknown flag --bogus (see meshgate proxy --help)');
+  assert.throws(() => parseFlags('proxy', specs, ['--workers', 'many'], {}), /--workers expects a whole number, got 'many'/);
+  assert.throws(() => parseFlags('proxy', specs, ['--workers', '0'], {}), /--workers expects a number >= 1/);
+  assert.throws(() => parseFlags('proxy', specs, ['--http', 'localhost:99999'], {}), /--http expects HOST:PORT or PORT/);
+  assert.throws(() => parseFlags('proxy', specs, ['--nats'], {}), /--nats needs a value/);
+  assert.throws(() => parseFlags('proxy', specs, [], { MESHGATE_WORKERS: 'x' }), /MESHGATE_WORKERS expects a whole number/);
+});
+
+test('HOST:PORT accepts PORT alone, names and IPv6', () => {
+  assert.deepEqual(parseHostPort('8080'), { host: '0.0.0.0', port: 8080 });
+  assert.deepEqual(parseHostPort('localhost:80'), { host: 'localhost', port: 80 });
+  assert.deepEqual(parseHostPort('[::1]:8443'), { host: '::1', port: 8443 });
+  assert.equal(parseHostPort('a:b'), undefined);
+});

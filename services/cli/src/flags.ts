@@ -1,0 +1,125 @@
+/**
+ * Flag parsing for every command. Each flag also reads MESHGATE_<NAME> from
+ * the environment (upper snake case); the command line wins. Unknown flags
+ * and bad values throw UsageError, which main() prints as one line and exits 2.
+ */
+export class UsageError extends Error {
+  readonly code = 'MESHGATE_USAGE';
+}
+
+export type FlagType = 'string' | 'int' | 'hostport' | 'bool' | 'level';
+
+export interface FlagSpec {
+  readonly type: FlagType;
+  readonly help: string;
+  readonly default?: string;
+  /** For int: inclusive bounds. */
+  readonly min?: number;
+  readonly max?: number;
+  readonly short?: string;
+  /** Environment variable names, when not MESHGATE_<NAME> (e.g. --nats reads MESHGATE_NATS_URL). */
+  readonly env?: readonly string[];
+}
+
+export type FlagSpecs = Record<string, FlagSpec>;
+
+export interface HostPort { host: string; port: number }
+
+export type FlagValue = string | number | boolean | HostPort;
+
+export interface Parsed {
+  flags: Record<string, FlagValue | undefined>;
+  positionals: string[];
+}
+
+export function envName(flag: string): string {
+  return 'MESHGATE_' + flag.replace(/-/g, '_').toUpperCase();
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export function parseHostPort(raw: string, defaultHost = '0.0.0.0'): HostPort | undefined {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(raw.trim());
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port > 65535) return undefined;
+  let host = m[1] ?? '';
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  return { host: host || defaultHost, port };
+}
+
+function convert(cmd: string, name: string, spec: FlagSpec, raw: string, from: string): FlagValue {
+  const bad = (want: string) => new UsageError(`meshgate ${cmd}: ${from} expects ${want}, got '${raw}'`);
+  switch (spec.type) {
+    case 'string':
+      if (raw === '') throw bad('a value');
+      return raw;
+    case 'int': {
+      if (!/^\d+$/.test(raw)) throw bad('a whole number');
+      const n = Number(raw);
+      if (spec.min !== undefined && n < spec.min) throw bad(`a number >= ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) throw bad(`a number <= ${spec.max}`);
+      return n;
+    }
+    case 'hostport': {
+      const hp = parseHostPort(raw);
+      if (!hp) throw bad('HOST:PORT or PORT (port 0-65535)');
+      return hp;
+    }
+    case 'bool':
+      if (['', 'true', '1', 'yes'].includes(raw)) return true;
+      if (['false', '0', 'no'].includes(raw)) return false;
+      throw bad('true or false');
+    case 'level':
+      if (!LEVELS.includes(raw)) throw bad(LEVELS.join('|'));
+      return raw;
+  }
+  void name;
+}
+
+export function parseFlags(cmd: string, specs: FlagSpecs, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Parsed {
+  const flags: Record<string, FlagValue | undefined> = {};
+  const positionals: string[] = [];
+  const shorts = new Map(Object.entries(specs).filter(([, s]) => s.short).map(([n, s]) => [s.short!, n]));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') { positionals.push(...argv.slice(i + 1)); break; }
+    if (!arg.startsWith('-') || arg === '-') { positionals.push(arg); continue; }
+    let name: string;
+    let value: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      value = eq === -1 ? undefined : arg.slice(eq + 1);
+    } else {
+      const long = shorts.get(arg.slice(1, 2));
+      if (!long) throw new UsageError(`meshgate ${cmd}: unknown flag ${arg} (see meshgate ${cmd} --help)`);
+      name = long;
+      value = arg.length > 2 ? arg.slice(2) : undefined;
+    }
+    const spec = specs[name];
+    if (!spec) throw new UsageError(`meshgate ${cmd}: unknown flag --${name} (see meshgate ${cmd} --help)`);
+    if (value === undefined && spec.type !== 'bool') {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--'))) throw new UsageError(`meshgate ${cmd}: --${name} needs a value`);
+      value = next;
+      i++;
+    }
+    flags[name] = convert(cmd, name, spec, value ?? '', `--${name}`);
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (flags[name] !== undefined) continue;
+    const envVar = (spec.env ?? [envName(name)]).find((v) => env[v] !== undefined && env[v] !== '');
+    if (envVar) flags[name] = convert(cmd, name, spec, env[envVar]!, envVar);
+    else if (spec.default !== undefined) flags[name] = convert(cmd, name, spec, spec.default, `--${name}`);
+  }
+  return { flags, positionals };
+}
+
+export function usage(cmd: string, synopsis: string, specs: FlagSpecs): string {
+  const rows = Object.entries(specs).map(([n, s]) => {
+    const left = `  ${s.short ? `-${s.short}, ` : ''}--${n}${s.type === 'bool' ? '' : ` ${s.type === 'hostport' ? 'HOST:PORT' : s.type === 'int' ? 'N' : 'VALUE'}`}`;
+    return `${left.padEnd(30)} ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''} [${(s.env ?? [envName(n)]).join(', ')}]`;
+  });
+  return `usage: meshgate ${cmd} ${synopsis}\n\n${rows.join('\n')}\n`;
+}

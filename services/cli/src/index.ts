@@ -1,0 +1,2 @@
+export { main } from './main.ts';
+export { parseFlags, parseHostPort, UsageError, type FlagSpecs } from './flags.ts';
