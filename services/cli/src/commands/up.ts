@@ -16,8 +16,8 @@ import { startDemoBackend } from '../demo-backend.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(here, '../../bin/meshgate.js');
 export const SEED_MANIFESTS = path.resolve(here, '../../../../infra/examples/seed');
-/** The seed's NodePorts (users 31442, products 32220): the demo backends listen there. */
-const SEED_BACKENDS = [{ kind: 'User', port: 31442 }, { kind: 'Product', port: 32220 }];
+/** The seed's NodePorts (products 31442, users 32220): the demo backends listen there. */
+const SEED_BACKENDS = [{ kind: 'User', port: 32220 }, { kind: 'Product', port: 31442 }];
 
 export const upFlags: FlagSpecs = {
   ...commonFlags,
@@ -144,7 +144,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   const lines = [
     '',
     `meshgate is up: ${proxies} proxy node(s) x ${flags.workers} worker(s), config service, health agent; ${mode}`,
-    `  manifests: ${manifests}${demo ? ' (the seed demo; its backends listen on 127.0.0.1:31442 and 127.0.0.1:32220)' : ''}`,
+    `  manifests: ${manifests}${demo ? ' (the seed demo; users on 127.0.0.1:32220, products on 127.0.0.1:31442)' : ''}`,
     `  admin:     ${admins.map((a) => `${a}/readyz`).join('  ')}`,
     '',
     'Try:',
