@@ -1,0 +1,172 @@
+// Manifests -> MeshConfig: validation, IngressClass selection, conflict
+// resolution between Ingresses, backend and TLS resolution.
+import { collectObjects } from './collect-objects.ts';
+import { formatManifestError } from './manifest-error.ts';
+import type { ObjectHeader } from './object-meta.ts';
+import { parseSourceFiles } from './parse-documents.ts';
+import type { FieldPath } from './parse-documents.ts';
+import { ingressClassOf, parseIngress } from './parse-ingress.ts';
+import type { BackendRef } from './parse-ingress.ts';
+import { backendId, resolveBackend } from './resolve-backend.ts';
+import type { Catalog } from './resolve-backend.ts';
+import type { ParsedService } from './parse-service.ts';
+import { DEFAULT_INGRESS_CLASS, MESHGATE_CONTROLLER } from './types.ts';
+import type { BackendConfig, BuildOptions, IngressStatus, ManifestError, MeshConfig, RouteRule, SourceFile, TlsCertificate } from './types.ts';
+
+export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): MeshConfig {
+  const configured = opts.ingressClass ?? DEFAULT_INGRESS_CLASS;
+  const errors: ManifestError[] = [];
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const { catalog, ingresses, duplicateIngresses } = collectObjects(parseSourceFiles(sorted, errors), errors);
+  catalog.nodes.sort((a, b) => cmp(a.h.name, b.h.name));
+
+  const rules: RouteRule[] = [];
+  const statuses: IngressStatus[] = [];
+  const claimed = new Map<string, { ingress: string; field: FieldPath }>();
+  let defaultBackend: MeshConfig['defaultBackend'];
+  let defaultOwner = '';
+  const backends = new Map<string, { cfg: BackendConfig; refErrors: string[] }>();
+  const reportedService = new Set<string>();
+  const tls = new Map<string, TlsCertificate>();
+
+  const serviceError = (svc: ParsedService, path: (string | number)[], msg: string) => {
+    const k = `${svc.h.namespace}/${svc.h.name}\0${path.join('.')}`;
+    if (reportedService.has(k)) return;
+    reportedService.add(k);
+    svc.h.report.error(path, msg);
+  };
+  const backendFor = (ns: string, ref: BackendRef) => {
+    const id = backendId(ns, ref.service, ref.port);
+    let b = backends.get(id);
+    if (!b) {
+      const refErrors: string[] = [];
+      b = { cfg: resolveBackend(ns, ref.service, ref.port, catalog, (m) => refErrors.push(m), serviceError), refErrors };
+      backends.set(id, b);
+    }
+    return b;
+  };
+
+  // Oldest first, then namespace/name: the documented conflict winner order.
+  for (const h of [...ingresses].sort(byPriority)) {
+    const id = `${h.namespace}/${h.name}`;
+    const status: IngressStatus = { id, namespace: h.namespace as string, name: h.name, apiVersion: h.apiVersion, state: 'served', rules: 0, file: h.raw.file };
+    if (h.raw.line !== undefined) status.line = h.raw.line;
+    statuses.push(status);
+    const before = errors.length;
+    const cls = ingressClassOf(h);
+    if (cls.name !== undefined) status.className = cls.name;
+    const ignoreReason = classIgnoreReason(cls.name, catalog, configured);
+    if (ignoreReason) {
+      errors.length = before; // another controller's Ingress: not ours to judge
+      status.state = 'ignored';
+      status.reason = ignoreReason;
+      continue;
+    }
+    const ing = parseIngress(h);
+    if (h.report.count > 0) {
+      status.state = 'rejected';
+      status.reason = `${h.report.count} error(s), first: ${formatManifestError(errors[before])}`;
+      continue;
+    }
+    const notes: string[] = [];
+    const note = (field: FieldPath, msg: string) => {
+      h.report.error(field, msg);
+      notes.push(msg);
+    };
+    const refReported = new Set<string>();
+    const useBackend = (ref: BackendRef) => {
+      const b = backendFor(h.namespace as string, ref);
+      if (!refReported.has(b.cfg.id)) {
+        refReported.add(b.cfg.id);
+        for (const m of b.refErrors) note(ref.field, m);
+      }
+      return b.cfg.id;
+    };
+    for (const p of ing.paths) {
+      const key = `${p.host}\0${p.pathType}\0${canonicalPath(p.path, p.pathType)}`;
+      const owner = claimed.get(key);
+      if (owner) {
+        const by = owner.ingress === id ? `an earlier path of this Ingress (${fieldString(owner.field)})` : `Ingress ${owner.ingress} (older, or same age and first by namespace/name)`;
+        note(p.field, `host "${p.host || '*'}" path "${p.path}" (${p.pathType}) is already served by ${by}; this path is ignored`);
+        continue;
+      }
+      claimed.set(key, { ingress: id, field: p.field });
+      rules.push({ host: p.host, path: p.path, pathType: p.pathType, backend: useBackend(p.backend), ingress: id });
+      status.rules++;
+    }
+    if (ing.defaultBackend) {
+      if (defaultBackend) {
+        note(ing.defaultBackend.field, `the default backend is already set by Ingress ${defaultOwner} (older, or same age and first by namespace/name); this one is ignored`);
+      } else {
+        defaultBackend = { backend: useBackend(ing.defaultBackend), ingress: id };
+        defaultOwner = id;
+      }
+    }
+    for (const t of ing.tls) {
+      if (!t.secretName) continue; // no secret: these hosts use the default certificate
+      const sid = `${h.namespace}/${t.secretName}`;
+      const s = catalog.secrets.get(sid);
+      const field = [...t.field, 'secretName'];
+      if (!s) {
+        note(field, catalog.rejectedSecrets.has(sid) ? `Secret ${sid} is invalid (see its errors): HTTPS for these hosts uses the default certificate` : `Secret ${sid} not found: create it with "kubectl create secret tls ${t.secretName} --cert=... --key=..." in namespace ${h.namespace}`);
+        continue;
+      }
+      if (!s.tls) {
+        note(field, `Secret ${sid} has type "${s.type}": HTTPS needs type kubernetes.io/tls with tls.crt and tls.key`);
+        continue;
+      }
+      const prev = tls.get(sid);
+      if (prev) for (const host of t.hosts) !prev.hosts.includes(host) && prev.hosts.push(host);
+      else tls.set(sid, { id: sid, hosts: [...t.hosts], cert: s.tls.cert, key: s.tls.key });
+    }
+    if (notes.length > 0) status.reason = notes.join('; ');
+  }
+  for (const d of duplicateIngresses) {
+    statuses.push({ id: `${d.h.namespace}/${d.h.name}`, namespace: d.h.namespace as string, name: d.h.name, apiVersion: d.h.apiVersion, state: 'rejected', reason: d.reason, rules: 0, file: d.h.raw.file, ...(d.h.raw.line !== undefined ? { line: d.h.raw.line } : {}) });
+  }
+
+  const out: MeshConfig = {
+    rules,
+    backends: [...backends.values()].map((b) => b.cfg).sort((a, b) => cmp(a.id, b.id)),
+    tls: [...tls.values()],
+    ingresses: statuses.sort((a, b) => cmp(a.id, b.id) || cmp(a.file, b.file)),
+    errors: sortErrors(errors),
+  };
+  if (defaultBackend) out.defaultBackend = defaultBackend;
+  return out;
+}
+
+function classIgnoreReason(name: string | undefined, cat: Catalog, configured: string): string | undefined {
+  if (name === undefined || name === configured) return undefined;
+  if (!cat.classes.has(name)) {
+    return `ingress class "${name}" is not meshgate's (it serves "${configured}"): to serve it, set ingressClassName "${configured}" or add an IngressClass "${name}" with spec.controller ${MESHGATE_CONTROLLER}`;
+  }
+  const controller = cat.classes.get(name);
+  if (controller === MESHGATE_CONTROLLER) return undefined;
+  return `IngressClass "${name}" belongs to controller "${controller}", not ${MESHGATE_CONTROLLER}`;
+}
+
+/** Paths that match the same requests share a key: Prefix ignores a trailing slash. */
+export function canonicalPath(path: string, pathType: string): string {
+  if (pathType === 'Exact' || path.endsWith('/*')) return path;
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+function byPriority(a: ObjectHeader, b: ObjectHeader): number {
+  const ta = a.created ?? Number.POSITIVE_INFINITY;
+  const tb = b.created ?? Number.POSITIVE_INFINITY;
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`) || cmp(a.raw.file, b.raw.file);
+}
+
+function sortErrors(errors: ManifestError[]): ManifestError[] {
+  return errors.map((e, i) => ({ e, i })).sort((x, y) => cmp(x.e.file, y.e.file) || (x.e.line ?? 0) - (y.e.line ?? 0) || x.i - y.i).map((x) => x.e);
+}
+
+function fieldString(p: FieldPath): string {
+  return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,9 @@
+// @meshgate/ingress: Kubernetes manifests -> validated, plain-data MeshConfig.
+export type {
+  BackendConfig, BuildOptions, DefaultBackendRule, EndpointConfig, IngressStatus, ManifestError,
+  MeshConfig, PathType, RouteRule, SourceFile, TlsCertificate,
+} from './types.ts';
+export { DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_CONTROLLER } from './types.ts';
+export { loadManifestDir } from './load-manifest-dir.ts';
+export { formatManifestError } from './manifest-error.ts';
+export { buildMeshConfig } from './build-mesh-config.ts';

@@ -1,0 +1,61 @@
+import { asObject } from './fields.ts';
+import type { ObjectHeader } from './object-meta.ts';
+
+export interface ParsedSecret {
+  h: ObjectHeader;
+  type: string;
+  /** Present only for a valid kubernetes.io/tls Secret. */
+  tls?: { cert: string; key: string };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Reads `kubectl create secret tls` output: `data` (base64) and/or
+ * `stringData` (plain, wins per key as in the API server). Other Secret
+ * types are kept only so an Ingress naming one gets a precise error.
+ */
+export function parseSecret(h: ObjectHeader): ParsedSecret {
+  const r = h.report;
+  const d = h.raw.data;
+  const type = typeof d.type === 'string' ? d.type : 'Opaque';
+  const values: Record<string, string> = {};
+  const data = asObject(d.data, ['data'], r);
+  for (const [k, v] of Object.entries(data ?? {})) {
+    if (typeof v !== 'string') {
+      r.error(['data', k], 'must be a base64 string');
+      continue;
+    }
+    const compact = v.replace(/\s+/g, '');
+    if (!BASE64.test(compact) || compact.length % 4 !== 0) {
+      r.error(['data', k], 'is not valid base64: put base64 text in "data" or plain PEM text in "stringData"');
+      continue;
+    }
+    values[k] = Buffer.from(compact, 'base64').toString('utf8');
+  }
+  const stringData = asObject(d.stringData, ['stringData'], r);
+  for (const [k, v] of Object.entries(stringData ?? {})) {
+    if (typeof v !== 'string') r.error(['stringData', k], 'must be a string');
+    else values[k] = v;
+  }
+  if (type !== 'kubernetes.io/tls') return { h, type };
+  const cert = values['tls.crt'];
+  const key = values['tls.key'];
+  const where = (k: string) => (stringData && k in stringData ? ['stringData', k] : ['data', k]);
+  let ok = true;
+  if (cert === undefined) {
+    r.error(['data'], 'a kubernetes.io/tls Secret needs "tls.crt" (the PEM certificate) in data or stringData');
+    ok = false;
+  } else if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(cert)) {
+    r.error(where('tls.crt'), 'does not look like a PEM certificate (expected "-----BEGIN CERTIFICATE-----")');
+    ok = false;
+  }
+  if (key === undefined) {
+    r.error(['data'], 'a kubernetes.io/tls Secret needs "tls.key" (the PEM private key) in data or stringData');
+    ok = false;
+  } else if (!/-----BEGIN ([A-Z]+ )?PRIVATE KEY-----[\s\S]+-----END ([A-Z]+ )?PRIVATE KEY-----/.test(key)) {
+    r.error(where('tls.key'), 'does not look like a PEM private key (expected "-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----")');
+    ok = false;
+  }
+  return ok ? { h, type, tls: { cert: cert as string, key: key as string } } : { h, type };
+}
