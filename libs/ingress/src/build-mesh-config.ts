@@ -22,7 +22,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
 
   const rules: RouteRule[] = [];
   const statuses: IngressStatus[] = [];
-  const claimed = new Map<string, { ingress: string; field: FieldPath }>();
+  const claimed = new Map<string, { ingress: string; field: FieldPath; backend: string }>();
   let defaultBackend: MeshConfig['defaultBackend'];
   let defaultOwner = '';
   const backends = new Map<string, { cfg: BackendConfig; refErrors: string[] }>();
@@ -74,6 +74,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       notes.push(msg);
     };
     const refReported = new Set<string>();
+    const shared = new Set<string>();
     const useBackend = (ref: BackendRef) => {
       const b = backendFor(h.namespace as string, ref);
       if (!refReported.has(b.cfg.id)) {
@@ -85,12 +86,21 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     for (const p of ing.paths) {
       const key = `${p.host}\0${p.pathType}\0${canonicalPath(p.path, p.pathType)}`;
       const owner = claimed.get(key);
+      const backend = backendId(h.namespace as string, p.backend.service, p.backend.port);
+      if (owner && owner.backend === backend) {
+        // Same route to the same backend (the seed's hello-ingress and
+        // hello-ingress-tls do this): nothing conflicts, so no error.
+        useBackend(p.backend);
+        shared.add(owner.ingress);
+        if (owner.ingress !== id) status.rules++;
+        continue;
+      }
       if (owner) {
         const by = owner.ingress === id ? `an earlier path of this Ingress (${fieldString(owner.field)})` : `Ingress ${owner.ingress} (older, or same age and first by namespace/name)`;
         note(p.field, `host "${p.host || '*'}" path "${p.path}" (${p.pathType}) is already served by ${by}; this path is ignored`);
         continue;
       }
-      claimed.set(key, { ingress: id, field: p.field });
+      claimed.set(key, { ingress: id, field: p.field, backend });
       rules.push({ host: p.host, path: p.path, pathType: p.pathType, backend: useBackend(p.backend), ingress: id });
       status.rules++;
     }
@@ -119,6 +129,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       if (prev) for (const host of t.hosts) !prev.hosts.includes(host) && prev.hosts.push(host);
       else tls.set(sid, { id: sid, hosts: [...t.hosts], cert: s.tls.cert, key: s.tls.key });
     }
+    for (const other of shared) if (other !== id) notes.push(`shares identical routes with Ingress ${other}`);
     if (notes.length > 0) status.reason = notes.join('; ');
   }
   for (const d of duplicateIngresses) {
