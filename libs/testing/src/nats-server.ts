@@ -31,6 +31,8 @@ export interface StartNatsOptions {
   config?: string;
   /** Inherit stdio (for `meshgate up`); default: ignored. */
   verbose?: boolean;
+  /** Own process group, so a terminal's Ctrl-C does not stop it before its clients. */
+  detached?: boolean;
 }
 
 export async function startNatsServer(opts: StartNatsOptions = {}): Promise<NatsServer> {
@@ -45,7 +47,7 @@ export async function startNatsServer(opts: StartNatsOptions = {}): Promise<Nats
     opts.config ?? '',
   ];
   fs.writeFileSync(conf, lines.join('\n') + '\n');
-  const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: opts.verbose ? 'inherit' : 'ignore' });
+  const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: opts.verbose ? 'inherit' : 'ignore', detached: opts.detached ?? false });
   let exited = false;
   const exitedP = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
   try {

@@ -45,6 +45,13 @@ export function stopOnSignal(log: Logger, stop: () => Promise<void>): void {
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
+  // Started by `meshgate up` in its own process group: if `up` dies without
+  // stopping us (kill -9), stop on our own rather than linger as an orphan.
+  if (process.env.MESHGATE_EXIT_WITH_PARENT === '1') {
+    const parent = process.ppid;
+    const t = setInterval(() => { if (process.ppid !== parent) onSignal('parent exited'); }, 500);
+    t.unref();
+  }
 }
 
 export type { Transport };

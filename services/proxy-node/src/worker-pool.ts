@@ -58,9 +58,9 @@ export class WorkerPool {
     port1.on('message', (m: FromWorker) => this.#opts.onMessage(m));
     this.#ports[index] = port1;
     const task: ServeTask = {
-      index, nodeId: this.#opts.nodeId, port: port2 as unknown as MessagePort & globalThis.MessagePort,
+      index, nodeId: this.#opts.nodeId, port: port2,
       http: this.#opts.http, https: this.#opts.https, snapshot: this.#snapshot, liveness: this.#liveness,
-    } as ServeTask;
+    };
     const p = this.#pool.run(task, { transferList: [port2 as never] }).then(
       () => { port1.close(); },
       (err: unknown) => {

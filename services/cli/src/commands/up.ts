@@ -81,7 +81,13 @@ export async function upCommand(argv: string[]): Promise<void> {
     const children = new Set<ChildProcess>();
     let stopping = false;
     const run = (name: string, args: string[]) => {
-      const child = spawn(process.execPath, [BIN, ...args, '--nats', natsUrl!, '--log-level', level, '--subject-prefix', prefix], { stdio: ['ignore', 'inherit', 'inherit'] });
+      const child = spawn(process.execPath, [BIN, ...args, '--nats', natsUrl!, '--log-level', level, '--subject-prefix', prefix], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        // Own process group: Ctrl-C reaches `up` alone, which stops the
+        // components in order (nodes drain before NATS goes away).
+        detached: true,
+        env: { ...process.env, MESHGATE_EXIT_WITH_PARENT: '1' },
+      });
       children.add(child);
       child.on('exit', (code, signal) => {
         children.delete(child);

@@ -4,6 +4,7 @@
  * bytes: the node decompressed and verified them once, each worker decodes
  * and compiles its own copy off the request path.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { EndpointLiveness } from '@meshgate/protocol';
 
 export interface AppliedSnapshot {
