@@ -65,7 +65,8 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     const ing = parseIngress(h);
     if (h.report.count > 0) {
       status.state = 'rejected';
-      status.reason = `${h.report.count} error(s), first: ${formatManifestError(errors[before])}`;
+      const first = errors.find((e) => e.file === h.raw.file && e.kind === 'Ingress' && e.namespace === h.namespace && e.name === h.name);
+      status.reason = `${h.report.count} error(s)${first ? `, first: ${formatManifestError(first)}` : ''}`;
       continue;
     }
     const notes: string[] = [];
