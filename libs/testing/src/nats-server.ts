@@ -13,8 +13,14 @@ export interface NatsServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Path of the nats-server binary from PATH, or undefined when none is installed. */
+/**
+ * Path of the nats-server binary: $MESHGATE_NATS_SERVER if set ('none' means
+ * do not use one), else PATH, else Debian's /usr/sbin (not on a normal
+ * user's PATH); undefined when none is installed.
+ */
 export function findNatsServer(): string | undefined {
+  const forced = process.env.MESHGATE_NATS_SERVER;
+  if (forced) return forced === 'none' ? undefined : forced;
   const r = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
   const p = r.stdout.trim();
   if (r.status === 0 && p) return p;

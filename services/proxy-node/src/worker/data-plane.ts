@@ -69,6 +69,8 @@ export default async function serve(task: ServeTask): Promise<string> {
       // The swap: one reference each. In-flight requests keep the config they read.
       current = next;
       tlsStore = nextTls;
+      // Clients without SNI (an IP address in the URL) get the default certificate.
+      if (httpsServer && nextTls.defaultPem) httpsServer.setSecureContext({ ...nextTls.defaultPem, minVersion: 'TLSv1.2' });
       pools.retain(new Set(next.content.backends.flatMap((b) => b.endpoints.map((e) => e.id))));
       if (!listening) await listenAll();
       post({ type: 'worker.v1.applied', index, version: snap.version, hash: snap.hash, durationMs: performance.now() - t0 });

@@ -10,21 +10,25 @@ export class TlsStore {
   readonly #exact = new Map<string, tls.SecureContext>();
   readonly #wildcard = new Map<string, tls.SecureContext>();
   readonly defaultContext: tls.SecureContext | undefined;
+  /** The default certificate's PEMs: the server's own context, used when a client sends no SNI. */
+  readonly defaultPem: { cert: string; key: string } | undefined;
 
   constructor(certs: SnapshotContent['tls']) {
-    let fallback: tls.SecureContext | undefined;
-    let noHosts: tls.SecureContext | undefined;
+    let fallback: [tls.SecureContext, SnapshotContent['tls'][number]] | undefined;
+    let noHosts: typeof fallback;
     for (const c of certs) {
       const ctx = tls.createSecureContext({ cert: c.cert, key: c.key, minVersion: 'TLSv1.2' });
-      fallback ??= ctx;
-      if (c.hosts.length === 0) noHosts ??= ctx;
+      fallback ??= [ctx, c];
+      if (c.hosts.length === 0) noHosts ??= [ctx, c];
       for (const h of c.hosts) {
         const host = h.toLowerCase();
         if (host.startsWith('*.')) { if (!this.#wildcard.has(host.slice(2))) this.#wildcard.set(host.slice(2), ctx); }
         else if (!this.#exact.has(host)) this.#exact.set(host, ctx);
       }
     }
-    this.defaultContext = noHosts ?? fallback;
+    const def = noHosts ?? fallback;
+    this.defaultContext = def?.[0];
+    this.defaultPem = def ? { cert: def[1].cert, key: def[1].key } : undefined;
   }
 
   get empty(): boolean { return this.defaultContext === undefined; }

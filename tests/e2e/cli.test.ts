@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnMeshgate } from '@meshgate/testing';
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const p = spawnMeshgate(args, { env });
+  const code = await p.exited;
+  return { code, out: p.output() };
+}
+
+test('an unknown flag exits 2 with one line naming the flag', async () => {
+  const r = await run(['proxy', '--bogus']);
+  assert.equal(r.code, 2);
+  assert.equal(r.out, 'meshgate proxy: unknown flag --bogus (see meshgate proxy --help)\n');
+});
+
+test('a bad value exits 2 naming the flag, from the command line or the environment', async () => {
+  const a = await run(['proxy', '--workers', 'lots']);
+  assert.equal(a.code, 2);
+  assert.equal(a.out.trim().split('\n').length, 1);
+  assert.match(a.out, /--workers expects a whole number, got 'lots'/);
+  const b = await run(['proxy'], { MESHGATE_HTTP: 'nope' });
+  assert.equal(b.code, 2);
+  assert.match(b.out, /MESHGATE_HTTP expects HOST:PORT or PORT/);
+  const c = await run(['config-service', '--nats', 'nats://127.0.0.1:1']);
+  assert.equal(c.code, 2);
+  assert.match(c.out, /--manifests DIR is required/);
+});
+
+test('unknown commands exit 2; --help lists the commands and flags', async () => {
+  const r = await run(['fly']);
+  assert.equal(r.code, 2);
+  assert.match(r.out, /unknown command 'fly'/);
+  const h = await run(['--help']);
+  assert.equal(h.code, 0);
+  for (const c of ['up', 'config-service', 'proxy', 'health-agent']) assert.match(h.out, new RegExp(`\\b${c}\\b`));
+  const p = await run(['proxy', '--help']);
+  assert.equal(p.code, 0);
+  assert.match(p.out, /--workers N .*\[MESHGATE_WORKERS\]/);
+  assert.match(p.out, /--nats VALUE .*\[MESHGATE_NATS_URL, MESHGATE_NATS\]/);
+});
