@@ -10,7 +10,7 @@ import type { BackendRef } from './parse-ingress.ts';
 import { backendId, resolveBackend } from './resolve-backend.ts';
 import type { Catalog } from './resolve-backend.ts';
 import type { ParsedService } from './parse-service.ts';
-import { DEFAULT_INGRESS_CLASS, MESHGATE_CONTROLLER } from './types.ts';
+import { DEFAULT_INGRESS_CLASS, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER } from './types.ts';
 import type { BackendConfig, BuildOptions, IngressStatus, ManifestError, MeshConfig, RouteRule, SourceFile, TlsCertificate } from './types.ts';
 
 export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): MeshConfig {
@@ -102,14 +102,14 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
         continue;
       }
       claimed.set(key, { ingress: id, field: p.field, backend });
-      rules.push({ host: p.host, path: p.path, pathType: p.pathType, backend: useBackend(p.backend), ingress: id });
+      rules.push({ host: p.host, path: p.path, pathType: p.pathType, backend: useBackend(p.backend), ingress: id, ...meshAnnotations(h.annotations) });
       status.rules++;
     }
     if (ing.defaultBackend) {
       if (defaultBackend) {
         note(ing.defaultBackend.field, `the default backend is already set by Ingress ${defaultOwner} (older, or same age and first by namespace/name); this one is ignored`);
       } else {
-        defaultBackend = { backend: useBackend(ing.defaultBackend), ingress: id };
+        defaultBackend = { backend: useBackend(ing.defaultBackend), ingress: id, ...meshAnnotations(h.annotations) };
         defaultOwner = id;
       }
     }
@@ -181,4 +181,11 @@ function fieldString(p: FieldPath): string {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `{ annotations }` with the Ingress's meshgate.dev/* annotations, or `{}` when it has none (keeps rules small). */
+function meshAnnotations(all: Record<string, string>): { annotations?: Record<string, string> } {
+  let out: Record<string, string> | undefined;
+  for (const k of Object.keys(all)) if (k.startsWith(MESHGATE_ANNOTATION_PREFIX)) (out ??= {})[k] = all[k]!;
+  return out ? { annotations: out } : {};
 }

@@ -3,7 +3,7 @@ export type {
   BackendConfig, BuildOptions, DefaultBackendRule, EndpointConfig, IngressStatus, ManifestError,
   MeshConfig, PathType, RouteRule, SourceFile, TlsCertificate,
 } from './types.ts';
-export { DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_CONTROLLER } from './types.ts';
+export { DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER } from './types.ts';
 export { loadManifestDir } from './load-manifest-dir.ts';
 export { formatManifestError } from './manifest-error.ts';
 export { buildMeshConfig } from './build-mesh-config.ts';

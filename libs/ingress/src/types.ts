@@ -29,11 +29,15 @@ export interface RouteRule {
   backend: string;
   /** 'namespace/name' of the Ingress the rule comes from. */
   ingress: string;
+  /** The Ingress's `meshgate.dev/*` annotations (load balancing, timeouts, limits); absent when none. */
+  annotations?: Record<string, string>;
 }
 
 export interface DefaultBackendRule {
   backend: string;
   ingress: string;
+  /** As RouteRule.annotations. */
+  annotations?: Record<string, string>;
 }
 
 export interface EndpointConfig {
@@ -99,3 +103,5 @@ export interface BuildOptions {
 export const MESHGATE_CONTROLLER = 'meshgate.dev/ingress-controller';
 export const DEFAULT_INGRESS_CLASS = 'meshgate';
 export const HEALTH_PATH_ANNOTATION = 'meshgate.dev/health-path';
+/** Annotations with this prefix are carried on RouteRule/DefaultBackendRule for the data plane. */
+export const MESHGATE_ANNOTATION_PREFIX = 'meshgate.dev/';
