@@ -4,6 +4,11 @@ export {
   type SnapshotMessage, type SnapshotGetMessage, type LivenessMessage, type EndpointLiveness,
   type HeartbeatMessage, type MeshMessage,
 } from './messages.ts';
+export {
+  HealthMessageType,
+  type HealthStatusRequest, type HealthStatusReply, type EndpointStatus, type NodeStatus, type ProbeStats,
+  type NodeLivenessMessage, type LivenessViewPart,
+} from './health-messages.ts';
 export { msgpackCodec, createMsgpackCodec, type Codec } from './codec.ts';
 export { encodeSnapshot, unpackSnapshotBody, decodeSnapshotContent, SnapshotFormatError, SNAPSHOT_FORMAT } from './snapshot.ts';
 export { snapshotContentOf, type SnapshotContent } from './content.ts';

@@ -12,6 +12,10 @@ export interface Subjects {
   readonly liveness: string;
   /** proxy nodes -> config service and agents: heartbeats with applied version (tell). */
   readonly heartbeat: string;
+  /** any -> a health agent: endpoint and node liveness with reasons (ask; health-messages.ts). */
+  readonly healthStatus: string;
+  /** health agents -> anyone: proxy node up/down/leaving changes (tell). */
+  readonly healthNodes: string;
 }
 
 export function subjects(prefix = 'meshgate'): Subjects {
@@ -20,5 +24,7 @@ export function subjects(prefix = 'meshgate'): Subjects {
     snapshotGet: `${prefix}.config.v1.snapshot.get`,
     liveness: `${prefix}.health.v1.liveness`,
     heartbeat: `${prefix}.node.v1.heartbeat`,
+    healthStatus: `${prefix}.health.v1.status`,
+    healthNodes: `${prefix}.health.v1.nodes`,
   };
 }
