@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import dc from 'node:diagnostics_channel';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { startTracing } from './tracing.ts';
+import { instrumentProxy, CHANNELS, type RequestInfo } from './proxy-instrumentation.ts';
+import { samplerFromEnv } from './sampler.ts';
+
+const clientTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+const clientSpan = '00f067aa0ba902b7';
+
+function request(headers: Record<string, string> = {}): RequestInfo {
+  return {
+    method: 'GET', host: 'example.com', target: '/users/1', path: '/users/1', headers,
+    remoteAddress: '127.0.0.1', scheme: 'http', httpVersion: '1.1', node: 'n1', worker: 0,
+    requestId: 'r1', startTime: performance.now(), store: {},
+  };
+}
+
+function runRequest(ctx: RequestInfo, attempts: { error?: string; status?: number }[]) {
+  dc.channel(CHANNELS.requestStart).publish({ ctx });
+  dc.channel(CHANNELS.requestRouted).publish({ ctx, host: '', path: '/users/*', pathType: 'ImplementationSpecific', ingress: 'default/hello-ingress', backend: 'default/users-node-svc:80' });
+  const sent: Record<string, string | string[]>[] = [];
+  attempts.forEach((a, i) => {
+    const headers: Record<string, string | string[]> = {};
+    const endpoint = { id: `127.0.0.1:${9000 + i}`, address: '127.0.0.1', port: 9000 + i };
+    dc.channel(CHANNELS.upstreamStart).publish({ ctx, attempt: i + 1, endpoint, headers });
+    sent.push(headers);
+    dc.channel(CHANNELS.upstreamEnd).publish({
+      ctx, attempt: i + 1, endpoint, statusCode: a.status,
+      error: a.error ? Object.assign(new Error(`connect ${a.error}`), { code: a.error }) : undefined, retried: Boolean(a.error),
+    });
+  });
+  const last = attempts.at(-1)!;
+  dc.channel(CHANNELS.requestEnd).publish({ ctx, statusCode: last.status ?? 502 });
+  return sent;
+}
+
+test('one trace per request: client context continued, server span parents every upstream attempt, backend gets the trace', async () => {
+  const exporter = new InMemorySpanExporter();
+  const tracing = startTracing({ serviceName: 'meshgate-proxy', instanceId: 'n1', exporter, env: {} })!;
+  const instr = instrumentProxy({ tracing, node: 'n1', worker: 0 });
+  try {
+    const sent = runRequest(request({ traceparent: `00-${clientTrace}-${clientSpan}-01` }), [{ error: 'ECONNREFUSED' }, { status: 200 }]);
+    await tracing.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const server = spans.find((s) => s.kind === 1)!; // SERVER
+    const clients = spans.filter((s) => s.kind === 2); // CLIENT
+    assert.equal(server.spanContext().traceId, clientTrace);
+    assert.equal(server.parentSpanContext?.spanId, clientSpan);
+    assert.equal(server.name, 'GET /users/*');
+    assert.equal(server.attributes['http.route'], '/users/*');
+    assert.equal(server.attributes['meshgate.ingress'], 'default/hello-ingress');
+    assert.equal(server.attributes['meshgate.service'], 'users-node-svc');
+    assert.equal(server.attributes['http.response.status_code'], 200);
+    assert.equal(clients.length, 2, 'each retry is its own span');
+    for (const c of clients) {
+      assert.equal(c.spanContext().traceId, clientTrace);
+      assert.equal(c.parentSpanContext?.spanId, server.spanContext().spanId);
+    }
+    assert.equal(clients[0]!.status.code, 2); // ERROR
+    assert.equal(clients[1]!.attributes['http.request.resend_count'], 1);
+    // what the backend receives: the upstream span's context
+    assert.match(String(sent[1]!.traceparent), new RegExp(`^00-${clientTrace}-${clients[1]!.spanContext().spanId}-01$`));
+    const snap = instr.registry.snapshot();
+    assert.equal(snap.counters.meshgate_requests_total!['{ingress="default/hello-ingress",service="users-node-svc",code="2xx"}'], 1);
+    assert.equal(snap.counters.meshgate_upstream_connect_errors_total!['{service="users-node-svc"}'], 1);
+    assert.equal(snap.counters.meshgate_upstream_retries_total!['{service="users-node-svc"}'], 1);
+  } finally {
+    instr.close();
+    await tracing.shutdown();
+  }
+});
+
+test('without an OTLP endpoint there is no SDK, and metrics still count', () => {
+  assert.equal(startTracing({ serviceName: 'x', instanceId: 'y', env: {} }), undefined);
+  const instr = instrumentProxy({ node: 'n1', worker: 0 });
+  try {
+    const sent = runRequest(request(), [{ status: 503 }]);
+    assert.equal(sent[0]!.traceparent, undefined);
+    assert.equal(instr.registry.snapshot().counters.meshgate_requests_total!['{ingress="default/hello-ingress",service="users-node-svc",code="5xx"}'], 1);
+  } finally {
+    instr.close();
+  }
+});
+
+test('OTEL_TRACES_SAMPLER and its argument are honoured, with clear errors', () => {
+  assert.match(samplerFromEnv({}).toString(), /ParentBased.*TraceIdRatioBased\{1\}/);
+  assert.match(samplerFromEnv({ OTEL_TRACES_SAMPLER_ARG: '0.01' }).toString(), /TraceIdRatioBased\{0.01\}/);
+  assert.match(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'always_off' }).toString(), /AlwaysOff/);
+  assert.throws(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'sometimes' }), /OTEL_TRACES_SAMPLER 'sometimes' is not supported/);
+  assert.throws(() => samplerFromEnv({ OTEL_TRACES_SAMPLER_ARG: '2' }), /between 0 and 1/);
+});

@@ -1,0 +1,63 @@
+import { trace, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { samplerFromEnv } from './sampler.ts';
+
+export interface TracingOptions {
+  serviceName: string;
+  /** service.instance.id: the node or agent id. */
+  instanceId: string;
+  attributes?: Record<string, string | number>;
+  env?: NodeJS.ProcessEnv;
+  /** Tests pass an in-memory exporter. */
+  exporter?: SpanExporter;
+}
+
+export interface Tracing {
+  readonly tracer: Tracer;
+  readonly propagator: W3CTraceContextPropagator;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Whether the environment asks for traces: an OTLP endpoint is set and the SDK is not disabled. */
+export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if ((env.OTEL_SDK_DISABLED ?? '').toLowerCase() === 'true') return false;
+  if ((env.OTEL_TRACES_EXPORTER ?? '').toLowerCase() === 'none') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
+ * One OpenTelemetry SDK: a tracer provider with the env sampler and a batch
+ * processor exporting OTLP/HTTP protobuf off the request path. Each worker
+ * thread makes its own (SDK state is per thread). The provider is not
+ * registered globally: callers use the returned tracer, which keeps several
+ * SDKs in one process (tests, the one-process mesh) apart.
+ *
+ * Returns undefined when no OTLP endpoint is configured: no SDK, no cost.
+ */
+export function startTracing(opts: TracingOptions): Tracing | undefined {
+  const env = opts.env ?? process.env;
+  if (!opts.exporter && !tracingEnabled(env)) return undefined;
+  const resource = resourceFromAttributes({
+    'service.name': opts.serviceName,
+    'service.instance.id': opts.instanceId,
+    ...opts.attributes,
+  });
+  // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and headers itself.
+  const exporter = opts.exporter ?? new OTLPTraceExporter({ timeoutMillis: 5_000 });
+  // A full queue drops spans rather than slowing requests; an unreachable
+  // collector costs one failed export per batch, never a request.
+  const processor = new BatchSpanProcessor({ exporter, maxQueueSize: 4096, maxExportBatchSize: 512, scheduledDelayMillis: 1_000, exportTimeoutMillis: 5_000 });
+  const provider = new TracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors: [processor] });
+  return {
+    tracer: provider.getTracer('meshgate'),
+    propagator: new W3CTraceContextPropagator(),
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+export { trace };
