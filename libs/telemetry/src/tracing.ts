@@ -46,8 +46,7 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
     'service.instance.id': opts.instanceId,
     ...opts.attributes,
   });
-  // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and headers itself.
-  const exporter = opts.exporter ?? new OTLPTraceExporter({ timeoutMillis: 5_000 });
+  const exporter = opts.exporter ?? new OTLPTraceExporter({ url: tracesUrl(env), timeoutMillis: 5_000 });
   // A full queue drops spans rather than slowing requests; an unreachable
   // collector costs one failed export per batch, never a request.
   const processor = new BatchSpanProcessor({ exporter, maxQueueSize: 4096, maxExportBatchSize: 512, scheduledDelayMillis: 1_000, exportTimeoutMillis: 5_000 });
@@ -58,6 +57,13 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
+}
+
+/** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces (the OTLP/HTTP rule). */
+export function tracesUrl(env: NodeJS.ProcessEnv): string {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318';
+  return base.replace(/\/+$/, '') + '/v1/traces';
 }
 
 export { trace };

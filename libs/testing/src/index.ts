@@ -2,3 +2,4 @@ export { freePort, waitForPort } from './free-port.ts';
 export { startNatsServer, findNatsServer, type NatsServer, type StartNatsOptions } from './nats-server.ts';
 export { spawnMeshgate, spawnProcess, MESHGATE_BIN, type Proc } from './processes.ts';
 export { request, eventually, type SimpleResponse } from './http-client.ts';
+export { startOtlpReceiver, decodeTraces, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
