@@ -1,21 +1,33 @@
+import { mergeSnapshots, renderPrometheus, labelValue, PROXY_METRICS, MetricsRegistry, type MetricInfo } from '@meshgate/telemetry';
 import { isReady, type NodeState } from './node-actor.ts';
 
-/** Prometheus text for the node, aggregated over its workers' counters. */
+const NODE_METRICS: Record<string, MetricInfo> = {
+  meshgate_snapshot_version: { type: 'gauge', help: 'Snapshot version this node applied.' },
+  meshgate_snapshot_apply_seconds: { type: 'gauge', help: 'Time a worker took to compile and swap the last snapshot.' },
+  meshgate_ready: { type: 'gauge', help: '1 when every worker serves a snapshot.' },
+  meshgate_open_connections: { type: 'gauge', help: 'Open client connections over all workers.' },
+  meshgate_workers: { type: 'gauge', help: 'Data-plane worker threads configured.' },
+  meshgate_worker_restarts_total: { type: 'counter', help: 'Worker threads replaced since start.' },
+  meshgate_endpoints_down: { type: 'gauge', help: 'Endpoints the health agents report down.' },
+  meshgate_nats_connected: { type: 'gauge', help: '1 while the NATS connection is up.' },
+};
+
+/**
+ * The node's /metrics: every worker's registry (posted with its stats each
+ * second, plus the last totals of replaced workers) added up, then the
+ * node's own gauges. Labelled with the node id.
+ */
 export function renderMetrics(state: NodeState, natsConnected: () => boolean): string {
-  const lines: string[] = [];
-  const gauge = (name: string, help: string, value: number, labels = '') => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${labels} ${value}`);
-  };
-  const totals: Record<string, number> = {};
-  for (const w of state.requests) for (const [k, v] of Object.entries(w ?? {})) totals[k] = (totals[k] ?? 0) + v;
-  lines.push('# HELP meshgate_requests_total Requests served, by status class.', '# TYPE meshgate_requests_total counter');
-  for (const [cls, n] of Object.entries(totals).sort()) lines.push(`meshgate_requests_total{node="${state.nodeId}",code="${cls}"} ${n}`);
-  gauge('meshgate_snapshot_version', 'Snapshot version this node applied.', state.version, `{node="${state.nodeId}"}`);
-  gauge('meshgate_snapshot_apply_seconds', 'Time a worker took to compile and swap the last snapshot.', state.applyMs / 1000, `{node="${state.nodeId}"}`);
-  gauge('meshgate_ready', '1 when every worker serves a snapshot.', isReady(state) ? 1 : 0, `{node="${state.nodeId}"}`);
-  gauge('meshgate_open_connections', 'Open client connections over all workers.', state.open.reduce((a, b) => a + (b ?? 0), 0), `{node="${state.nodeId}"}`);
-  gauge('meshgate_worker_restarts', 'Worker threads replaced since start.', state.workerRestarts, `{node="${state.nodeId}"}`);
-  gauge('meshgate_endpoints_down', 'Endpoints the health agents report down.', [...state.liveness.values()].filter((e) => !e.healthy).length, `{node="${state.nodeId}"}`);
-  gauge('meshgate_nats_connected', '1 while the NATS connection is up.', natsConnected() ? 1 : 0, `{node="${state.nodeId}"}`);
-  return lines.join('\n') + '\n';
+  const node = new MetricsRegistry(NODE_METRICS);
+  node.set('meshgate_snapshot_version', '', state.version);
+  node.set('meshgate_snapshot_apply_seconds', '', state.applyMs / 1000);
+  node.set('meshgate_ready', '', isReady(state) ? 1 : 0);
+  node.set('meshgate_open_connections', '', state.open.reduce((a, b) => a + (b ?? 0), 0));
+  node.set('meshgate_workers', '', state.workerVersions.length);
+  node.inc('meshgate_worker_restarts_total', '', state.workerRestarts);
+  node.set('meshgate_endpoints_down', '', [...state.liveness.values()].filter((e) => !e.healthy).length);
+  node.set('meshgate_nats_connected', '', natsConnected() ? 1 : 0);
+  const workers = mergeSnapshots([...state.retiredMetrics, ...state.metrics]);
+  const label = `node="${labelValue(state.nodeId)}"`;
+  return renderPrometheus(workers, PROXY_METRICS, label) + renderPrometheus(node.snapshot(), NODE_METRICS, label);
 }

@@ -3,7 +3,7 @@ import {
   MessageType, unpackSnapshotBody,
   type Subjects, type SnapshotMessage, type LivenessMessage, type EndpointLiveness, type HeartbeatMessage,
 } from '@meshgate/protocol';
-import type { Logger } from '@meshgate/telemetry';
+import type { Logger, MetricsSnapshot } from '@meshgate/telemetry';
 import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker } from './worker/messages.ts';
 
@@ -29,6 +29,10 @@ export interface NodeState {
   open: number[];
   applyMs: number;
   workerRestarts: number;
+  /** Each worker's cumulative metrics (latest stats message). */
+  metrics: (MetricsSnapshot | undefined)[];
+  /** Metrics of workers that died, so totals never go backwards when one is replaced. */
+  retiredMetrics: MetricsSnapshot[];
 }
 
 export interface NodeActorDeps {
@@ -119,6 +123,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
             log.error('worker rejected snapshot; it keeps its previous one', { worker: w.index, version: w.version, error: w.error });
           } else if (w.type === 'worker.v1.stats') {
             state.requests[w.index] = w.requests;
+            state.metrics[w.index] = (w as { metrics?: MetricsSnapshot }).metrics;
             state.open[w.index] = w.open;
           }
           return;
@@ -126,6 +131,8 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
         case 'node.v1.worker-exit':
           state.workerVersions[msg.index] = 0;
           state.workerRestarts++;
+          if (state.metrics[msg.index]) state.retiredMetrics.push(state.metrics[msg.index]!);
+          state.metrics[msg.index] = undefined;
           log.error('worker exited; starting a replacement with the current snapshot', { worker: msg.index, error: msg.error });
           return;
         case 'node.v1.tick':

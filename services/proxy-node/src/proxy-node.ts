@@ -40,7 +40,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const subjects = makeSubjects(opts.subjectPrefix);
   const state: NodeState = {
     nodeId, version: 0, hash: '', workerVersions: new Array(workers).fill(0), draining: false,
-    liveness: new Map(), requests: [], open: [], applyMs: 0, workerRestarts: 0,
+    liveness: new Map(), requests: [], open: [], applyMs: 0, workerRestarts: 0, metrics: [], retiredMetrics: [],
   };
   const system = new ActorSystem({
     name: 'proxy-node',

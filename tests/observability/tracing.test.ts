@@ -1,0 +1,103 @@
+/**
+ * One request, one trace: the client's context is continued by the proxy's
+ * server span, which parents the upstream client span, whose context the
+ * backend receives. And /metrics counts a request once whichever worker
+ * served it. Real processes, a real nats-server, an OTLP receiver in place of
+ * Jaeger.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { startNatsServer, startOtlpReceiver, freePort, spawnMeshgate, request, eventually, type NatsServer, type OtlpReceiver, type Proc } from '@meshgate/testing';
+
+let nats: NatsServer;
+let rx: OtlpReceiver;
+let backend: http.Server;
+let dir: string;
+let httpPort: number;
+let adminPort: number;
+const seen: http.IncomingHttpHeaders[] = [];
+const procs: Proc[] = [];
+
+before(async () => {
+  nats = await startNatsServer();
+  rx = await startOtlpReceiver();
+  backend = http.createServer((req, res) => { seen.push(req.headers); res.end('ok\n'); });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+  const backendPort = (backend.address() as { port: number }).port;
+  [httpPort, adminPort] = [await freePort(), await freePort()];
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-otel-'));
+  fs.writeFileSync(path.join(dir, 'app.yaml'), `
+apiVersion: v1
+kind: Service
+metadata: { name: users }
+spec: { ports: [{ name: http, port: 80 }] }
+---
+apiVersion: v1
+kind: Endpoints
+metadata: { name: users }
+subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ name: http, port: ${backendPort} }] }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: app }
+spec:
+  rules:
+  - http:
+      paths:
+      - { path: /users, pathType: Prefix, backend: { service: { name: users, port: { number: 80 } } } }
+`);
+  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.endpoint, OTEL_TRACES_SAMPLER: 'parentbased_always_on' };
+  procs.push(spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir], { env }));
+  procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '2', '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${await freePort()}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', 'otel-1'], { env }));
+  await eventually('proxy ready', async () => (await request(`http://127.0.0.1:${adminPort}/readyz`)).status === 200, 20_000);
+});
+
+after(async () => {
+  await Promise.all(procs.map((p) => p.stop()));
+  await new Promise<void>((r) => backend.close(() => r()));
+  await rx?.close();
+  await nats?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the client trace is continued: server span -> upstream client span -> backend', async () => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const parent = '00f067aa0ba902b7';
+  const res = await request(`http://127.0.0.1:${httpPort}/users/42?x=1`, { headers: { traceparent: `00-${traceId}-${parent}-01` } });
+  assert.equal(res.status, 200);
+  const server = await rx.waitForSpan((s) => s.traceId === traceId && s.kind === 2);
+  const client = await rx.waitForSpan((s) => s.traceId === traceId && s.kind === 3);
+  assert.equal(server.parentSpanId, parent, 'the proxy server span continues the client span');
+  assert.equal(client.parentSpanId, server.spanId, 'the upstream span is a child of the server span');
+  assert.equal(server.resource['service.name'], 'meshgate-proxy');
+  assert.equal(server.resource['service.instance.id'], 'otel-1');
+  assert.equal(server.attributes['http.route'], '/users');
+  assert.equal(server.attributes['http.request.method'], 'GET');
+  assert.equal(server.attributes['http.response.status_code'], 200);
+  assert.equal(server.attributes['meshgate.ingress'], 'default/app');
+  assert.equal(server.attributes['meshgate.service'], 'users');
+  assert.equal(server.attributes['meshgate.node'], 'otel-1');
+  assert.ok(client.attributes['network.peer.address']);
+  const got = seen.at(-1)!;
+  assert.equal(got.traceparent, `00-${traceId}-${client.spanId}-01`, 'the backend gets the upstream span context');
+});
+
+test('/metrics counts a request once, whichever worker served it', async () => {
+  const before = await requestsTotal();
+  const n = 30;
+  for (let i = 0; i < n; i++) assert.equal((await request(`http://127.0.0.1:${httpPort}/users/${i}`)).status, 200);
+  await eventually('metrics catch up', async () => (await requestsTotal()) === before + n, 5_000);
+  await new Promise((r) => setTimeout(r, 1_200)); // another stats round: still counted once
+  assert.equal(await requestsTotal(), before + n);
+});
+
+async function requestsTotal(): Promise<number> {
+  const text = (await request(`http://127.0.0.1:${adminPort}/metrics`)).body;
+  let sum = 0;
+  for (const m of text.matchAll(/^meshgate_requests_total\{[^}]*service="users"[^}]*code="2xx"[^}]*\} (\d+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
