@@ -12,3 +12,10 @@ export {
 export { msgpackCodec, createMsgpackCodec, type Codec } from './codec.ts';
 export { encodeSnapshot, unpackSnapshotBody, decodeSnapshotContent, SnapshotFormatError, SNAPSHOT_FORMAT } from './snapshot.ts';
 export { snapshotContentOf, type SnapshotContent } from './content.ts';
+export { type EndpointsDeltaMessage, type SnapshotRefMessage, type AckMessage } from './messages.ts';
+export {
+  signMessage, verifyMessage, signingPayload, keyIdOf, loadSigningKey, loadTrustKey, generateSigningKeyPair,
+  SnapshotSignatureError, type Signable,
+} from './snapshot-signing.ts';
+export { endpointChanges, applyEndpointChanges, encodeEndpointsDelta, decodeEndpointChanges, type EndpointChange } from './endpoint-delta.ts';
+export * from './admin-messages.ts';

@@ -7,6 +7,9 @@ export const MessageType = {
   SnapshotGet: 'config.v1.snapshot.get',
   Liveness: 'health.v1.liveness',
   Heartbeat: 'node.v1.heartbeat',
+  EndpointsDelta: 'config.v1.endpoints',
+  SnapshotRef: 'config.v1.snapshot.ref',
+  Ack: 'config.v1.ack',
 } as const;
 
 /** A routing snapshot as it travels: the body stays compressed until a node decodes it once. */
@@ -21,6 +24,52 @@ export interface SnapshotMessage {
   readonly format: number;
   /** encodeSnapshotBody() output: msgpack records, then zstd (or gzip on Node without zstd). */
   readonly body: Uint8Array;
+  /** Ed25519 signature over signingPayload() (snapshot-signing.ts); absent when the config service has no key. */
+  readonly signature?: Uint8Array;
+  /** Which key signed it: the first 16 hex digits of sha256(SPKI DER). */
+  readonly keyId?: string;
+}
+
+/**
+ * Endpoint changes only (delta xDS's EDS): applies on top of version `base`
+ * and yields version `version` whose full content hashes to `hash`. Routes
+ * and certificates are never re-sent; a node that is not at `base` resyncs.
+ */
+export interface EndpointsDeltaMessage {
+  readonly type: typeof MessageType.EndpointsDelta;
+  readonly version: number;
+  readonly base: number;
+  readonly hash: string;
+  readonly createdAt: number;
+  readonly format: number;
+  /** msgpack of EndpointChange[] (endpoint-delta.ts), uncompressed: it is small. */
+  readonly body: Uint8Array;
+  readonly signature?: Uint8Array;
+  readonly keyId?: string;
+}
+
+/** "v`version` is out, too large for one NATS message: read it from the KV store." */
+export interface SnapshotRefMessage {
+  readonly type: typeof MessageType.SnapshotRef;
+  readonly version: number;
+  readonly hash: string;
+  readonly bytes: number;
+}
+
+/** A node's answer to a snapshot or delta: ACK (applied in every worker) or NACK (refused, kept `version`). */
+export interface AckMessage {
+  readonly type: typeof MessageType.Ack;
+  readonly nodeId: string;
+  readonly ok: boolean;
+  /** The version the node serves now (after an ACK: the new one; after a NACK: the one it kept). */
+  readonly version: number;
+  readonly hash: string;
+  /** NACK: the version it refused, and why. */
+  readonly refused?: number;
+  readonly error?: string;
+  /** ACK: ms from receiving the snapshot to every worker serving it. */
+  readonly applyMs?: number;
+  readonly at: number;
 }
 
 export interface SnapshotGetMessage {
@@ -61,4 +110,4 @@ export interface HeartbeatMessage {
   readonly at: number;
 }
 
-export type MeshMessage = SnapshotMessage | SnapshotGetMessage | LivenessMessage | HeartbeatMessage;
+export type MeshMessage = SnapshotMessage | SnapshotGetMessage | LivenessMessage | HeartbeatMessage | EndpointsDeltaMessage | SnapshotRefMessage | AckMessage;

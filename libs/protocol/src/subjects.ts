@@ -16,6 +16,14 @@ export interface Subjects {
   readonly healthStatus: string;
   /** health agents -> anyone: proxy node up/down/leaving changes (tell). */
   readonly healthNodes: string;
+  /** config-service -> nodes: endpoint-only changes (EndpointsDeltaMessage, tell). */
+  readonly endpoints: string;
+  /** proxy nodes -> config service: ACK/NACK of each snapshot or delta (tell). */
+  readonly ack: string;
+  /** CLI -> config service: apply, delete, get (ask; admin-messages.ts). */
+  readonly admin: string;
+  /** JetStream KV bucket holding the durable latest snapshot and applied objects. */
+  readonly kvBucket: string;
 }
 
 export function subjects(prefix = 'meshgate'): Subjects {
@@ -26,5 +34,9 @@ export function subjects(prefix = 'meshgate'): Subjects {
     heartbeat: `${prefix}.node.v1.heartbeat`,
     healthStatus: `${prefix}.health.v1.status`,
     healthNodes: `${prefix}.health.v1.nodes`,
+    endpoints: `${prefix}.config.v1.endpoints`,
+    ack: `${prefix}.config.v1.ack`,
+    admin: `${prefix}.config.v1.admin`,
+    kvBucket: `${prefix.replace(/[^-\w]/g, '_')}-config`,
   };
 }
