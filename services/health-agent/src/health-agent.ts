@@ -1,12 +1,30 @@
 import os from 'node:os';
 import { ActorSystem, type Behavior, type Transport } from '@meshgate/actors';
 import {
-  MessageType, subjects as makeSubjects, unpackSnapshotBody, decodeSnapshotContent,
-  type SnapshotMessage, type SnapshotContent, type LivenessMessage, type EndpointLiveness, type HeartbeatMessage, type Subjects,
+  MessageType, HealthMessageType, subjects as makeSubjects, unpackSnapshotBody, decodeSnapshotContent,
+  type SnapshotMessage, type SnapshotContent, type EndpointLiveness, type HeartbeatMessage, type Subjects,
+  type LivenessViewPart, type HealthStatusReply, type EndpointStatus, type NodeStatus, type NodeLivenessMessage,
 } from '@meshgate/protocol';
 import type { Logger } from '@meshgate/telemetry';
-import { probeHttp, type ProbeTarget } from './probe.ts';
+import { probe, type ProbeTarget } from './probe.ts';
+import { checkSpecOf, describeCheck, type CheckSpec } from './check-spec.ts';
 import { initialHealth, observe, type HealthState } from './endpoint-health.ts';
+import { ProbeScheduler } from './probe-scheduler.ts';
+import { NodeMembership } from './node-membership.ts';
+
+/**
+ * Defaults tuned for "a dead backend is out within 1 s, back within 2 s":
+ * with a probe every 300 ms (+-10%) and fall = rise = 2, a refused
+ * connection marks an endpoint down at most ~660 ms after it died (~910 ms
+ * when the probe has to time out), and up ~660 ms after it recovered.
+ */
+export const HEALTH_DEFAULTS = {
+  intervalMs: 300, timeoutMs: 250, rise: 2, fall: 2, jitter: 0.1,
+  fullViewMs: 5_000, nodeTimeoutMs: 1_500, maxInFlight: 2_048,
+} as const;
+
+/** A full view is sent in parts of at most this many endpoints (NATS messages stay well under 1 MB). */
+export const FULL_VIEW_PART = 1_000;
 
 export interface HealthAgentOptions {
   transport: Transport;
@@ -16,46 +34,129 @@ export interface HealthAgentOptions {
   timeoutMs?: number;
   rise?: number;
   fall?: number;
+  /** Each probe interval is intervalMs * (1 +- jitter). */
+  jitter?: number;
   /** How often the whole view is re-sent (nodes that joined, lost deltas). */
   fullViewMs?: number;
-  /** A node that sent no heartbeat for this long is marked down. */
+  /** A proxy node that sent no heartbeat for this long is marked down. */
   nodeTimeoutMs?: number;
+  /** At most this many probes at once. */
+  maxInFlight?: number;
   subjectPrefix?: string;
 }
 
-export interface NodeView { nodeId: string; up: boolean; since: number; reason: string; version: number; lastSeen: number; admin: string }
+/** Kept for callers of the first version; same shape as NodeStatus. */
+export type NodeView = NodeStatus;
 
 export interface HealthAgent {
   readonly agentId: string;
   endpoints(): EndpointLiveness[];
-  nodes(): NodeView[];
+  nodes(): NodeStatus[];
+  status(): HealthStatusReply;
   stop(): Promise<void>;
 }
 
 type AgentMsg =
   | { type: 'agent.v1.snapshot'; snapshot: SnapshotMessage }
-  | { type: 'agent.v1.result'; id: string; ok: boolean; reason: string }
+  | { type: 'agent.v1.result'; id: string; ok: boolean; reason: string; at: number }
   | { type: 'agent.v1.heartbeat'; hb: HeartbeatMessage }
   | { type: 'agent.v1.tick' };
 
-interface Target extends ProbeTarget { timer?: NodeJS.Timeout; health: HealthState }
+interface Target extends ProbeTarget {
+  check: CheckSpec;
+  checkText: string;
+  backends: string[];
+  node?: string;
+  health: HealthState;
+  lastProbe: number;
+}
+
+interface Shared {
+  agentId: string;
+  subjects: Subjects;
+  targets: Map<string, Target>;
+  membership: NodeMembership;
+  scheduler: ProbeScheduler;
+}
+
+type Settings = Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agentId' | 'transport' | 'log'>>;
+
+const livenessOf = (t: Target): EndpointLiveness => ({ endpoint: t.id, healthy: t.health.healthy ?? true, reason: t.health.reason, since: t.health.since });
 
 /**
  * The health agent actor: keeps the set of endpoints from the latest
- * snapshot, probes each on its own jittered timer, applies rise/fall and
- * publishes only changes (plus a periodic full view). It also watches proxy
- * node heartbeats for membership.
+ * snapshot (the probe scheduler probes them), applies rise/fall to each
+ * result and publishes changes (coalesced per turn of the event loop) plus a
+ * periodic full view in parts. It also keeps proxy node membership from
+ * heartbeats and publishes its changes.
  */
-function agentActor(o: Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agentId'>> & { agentId: string; subjects: Subjects; targets: Map<string, Target>; nodes: Map<string, NodeView> }): Behavior<AgentMsg> {
-  const { transport, subjects, targets, log } = o;
+function agentActor(o: Settings & Shared & { transport: Transport; log: Logger }): Behavior<AgentMsg> {
+  const { transport, subjects, targets, log, scheduler, membership } = o;
   let version = 0;
   let seq = 0;
-  let lastFull = 0;
+  let epoch = 0;
+  // The first full view waits a period: first probe results go out as
+  // deltas, and an early full view listing nothing yet would make proxies
+  // forget what this agent (under the same id, before a restart) said.
+  let lastFull = Date.now();
+  let pending: EndpointLiveness[] = [];
+  const warned = new Set<string>();
 
-  const view = (t: Target): EndpointLiveness => ({ endpoint: t.id, healthy: t.health.healthy ?? true, reason: t.health.reason, since: t.health.since });
-  const publish = (kind: 'delta' | 'full', endpoints: EndpointLiveness[]) => {
-    const msg: LivenessMessage = { type: MessageType.Liveness, agent: o.agentId, kind, seq: ++seq, endpoints };
-    transport.publish(subjects.liveness, msg);
+  const flushDeltas = () => {
+    const endpoints = pending;
+    pending = [];
+    for (let i = 0; i < endpoints.length; i += FULL_VIEW_PART) {
+      const msg: LivenessViewPart = { type: MessageType.Liveness, agent: o.agentId, kind: 'delta', seq: ++seq, endpoints: endpoints.slice(i, i + FULL_VIEW_PART) };
+      transport.publish(subjects.liveness, msg);
+    }
+  };
+
+  const publishFull = () => {
+    const known = [...targets.values()].filter((t) => t.health.healthy !== undefined).map(livenessOf);
+    const parts = Math.max(1, Math.ceil(known.length / FULL_VIEW_PART));
+    epoch++;
+    for (let p = 0; p < parts; p++) {
+      const msg: LivenessViewPart = {
+        type: MessageType.Liveness, agent: o.agentId, kind: 'full', seq: ++seq,
+        endpoints: known.slice(p * FULL_VIEW_PART, (p + 1) * FULL_VIEW_PART), epoch, part: p, parts,
+      };
+      transport.publish(subjects.liveness, msg);
+    }
+  };
+
+  const publishNodes = (nodes: NodeStatus[]) => {
+    for (const n of nodes) {
+      if (n.state === 'down') log.warn('node down', { node: n.nodeId, reason: n.reason });
+      else log.info(n.state === 'up' ? 'node up' : 'node leaving', { node: n.nodeId, reason: n.reason });
+    }
+    const msg: NodeLivenessMessage = { type: HealthMessageType.Nodes, agent: o.agentId, nodes };
+    transport.publish(subjects.healthNodes, msg);
+  };
+
+  const applySnapshot = (content: SnapshotContent) => {
+    const wanted = new Map<string, Omit<Target, 'health' | 'lastProbe'>>();
+    for (const b of content.backends) {
+      const { spec, warnings } = checkSpecOf(b);
+      for (const w of warnings) if (!warned.has(w)) { warned.add(w); log.warn(w); }
+      for (const e of b.endpoints) {
+        const have = wanted.get(e.id);
+        if (have) { have.backends.push(b.id); continue; }
+        wanted.set(e.id, { id: e.id, address: e.address, port: e.port, check: spec, checkText: describeCheck(spec), backends: [b.id], ...(e.node ? { node: e.node } : {}) });
+      }
+    }
+    for (const id of targets.keys()) if (!wanted.has(id)) { scheduler.remove(id); targets.delete(id); }
+    for (const [id, w] of wanted) {
+      const t = targets.get(id);
+      if (t) {
+        // Same endpoint, maybe a new check or new backends: its health stays.
+        Object.assign(t, w);
+        continue;
+      }
+      targets.set(id, { ...w, health: initialHealth(), lastProbe: 0 });
+      // A new endpoint gets its first probe soon (the first probe decides),
+      // spread over at most one interval so thousands do not start at once.
+      scheduler.add(id);
+    }
   };
 
   return {
@@ -65,7 +166,7 @@ function agentActor(o: Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agen
         if (snap.type === MessageType.Snapshot) ctx.self.tell({ type: 'agent.v1.snapshot', snapshot: snap });
       } catch { /* the config service will push one */ }
     },
-    receive(msg, ctx) {
+    receive(msg) {
       switch (msg.type) {
         case 'agent.v1.snapshot': {
           if (msg.snapshot.version <= version) return;
@@ -77,65 +178,40 @@ function agentActor(o: Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agen
             return;
           }
           version = msg.snapshot.version;
-          const wanted = new Map<string, ProbeTarget>();
-          for (const b of content.backends) for (const e of b.endpoints) wanted.set(e.id, { id: e.id, address: e.address, port: e.port, path: b.healthPath || '/' });
-          for (const [id, t] of targets) if (!wanted.has(id)) { clearTimeout(t.timer); targets.delete(id); }
-          for (const [id, w] of wanted) {
-            if (targets.has(id)) continue;
-            const t: Target = { ...w, health: initialHealth() };
-            targets.set(id, t);
-            const loop = () => {
-              if (!targets.has(id)) return;
-              void probeHttp(t, o.timeoutMs).then((r) => ctx.self.tell({ type: 'agent.v1.result', id, ok: r.ok, reason: r.reason }));
-              // Jitter spreads probes of many endpoints over the interval.
-              t.timer = setTimeout(loop, o.intervalMs * (0.9 + Math.random() * 0.2));
-              t.timer.unref();
-            };
-            t.timer = setTimeout(loop, Math.random() * Math.min(o.intervalMs, 100));
-            t.timer.unref();
-          }
+          applySnapshot(content);
           log.info('probing endpoints', { version, endpoints: targets.size });
           return;
         }
         case 'agent.v1.result': {
           const t = targets.get(msg.id);
           if (!t) return;
+          t.lastProbe = msg.at;
           if (observe(t.health, msg.ok, msg.reason, o.rise, o.fall)) {
-            log.info(t.health.healthy ? 'endpoint up' : 'endpoint down', { endpoint: t.id, reason: t.health.reason });
-            publish('delta', [view(t)]);
+            log.info(t.health.healthy ? 'endpoint up' : 'endpoint down', { endpoint: t.id, reason: t.health.reason, check: t.checkText });
+            if (pending.length === 0) setImmediate(flushDeltas);
+            pending.push(livenessOf(t));
           }
           return;
         }
         case 'agent.v1.heartbeat': {
-          const hb = msg.hb;
-          const prev = o.nodes.get(hb.nodeId);
-          const up = hb.state === 'up';
-          if (!prev || prev.up !== up) log.info(up ? 'node up' : 'node leaving', { node: hb.nodeId });
-          o.nodes.set(hb.nodeId, {
-            nodeId: hb.nodeId, up, version: hb.version, lastSeen: Date.now(), admin: hb.admin,
-            since: prev && prev.up === up ? prev.since : Date.now(), reason: up ? 'heartbeat' : 'left (draining)',
-          });
+          const changed = membership.heartbeat(msg.hb);
+          if (changed) publishNodes([changed]);
           return;
         }
         case 'agent.v1.tick': {
+          const changed = membership.tick();
+          if (changed.length) publishNodes(changed);
           const now = Date.now();
-          for (const n of o.nodes.values()) {
-            if (n.up && now - n.lastSeen > o.nodeTimeoutMs) {
-              n.up = false; n.since = now; n.reason = `no heartbeat for ${now - n.lastSeen} ms`;
-              log.warn('node down', { node: n.nodeId, reason: n.reason });
-            }
-          }
           if (now - lastFull >= o.fullViewMs) {
             lastFull = now;
-            const known = [...targets.values()].filter((t) => t.health.healthy !== undefined).map(view);
-            if (known.length) publish('full', known);
+            if (targets.size) publishFull();
           }
           return;
         }
       }
     },
     stop() {
-      for (const t of targets.values()) clearTimeout(t.timer);
+      scheduler.stop();
     },
   };
 }
@@ -143,30 +219,64 @@ function agentActor(o: Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agen
 export async function startHealthAgent(opts: HealthAgentOptions): Promise<HealthAgent> {
   const agentId = opts.agentId ?? `${os.hostname()}-${process.pid}`;
   const subjects = makeSubjects(opts.subjectPrefix);
+  const settings: Settings = {
+    intervalMs: opts.intervalMs ?? HEALTH_DEFAULTS.intervalMs, timeoutMs: opts.timeoutMs ?? HEALTH_DEFAULTS.timeoutMs,
+    rise: opts.rise ?? HEALTH_DEFAULTS.rise, fall: opts.fall ?? HEALTH_DEFAULTS.fall, jitter: opts.jitter ?? HEALTH_DEFAULTS.jitter,
+    fullViewMs: opts.fullViewMs ?? HEALTH_DEFAULTS.fullViewMs, nodeTimeoutMs: opts.nodeTimeoutMs ?? HEALTH_DEFAULTS.nodeTimeoutMs,
+    maxInFlight: opts.maxInFlight ?? HEALTH_DEFAULTS.maxInFlight,
+  };
   const targets = new Map<string, Target>();
-  const nodes = new Map<string, NodeView>();
+  const membership = new NodeMembership({ timeoutMs: settings.nodeTimeoutMs });
   const log = opts.log.child({ agent: agentId });
   const system = new ActorSystem({
     name: 'health-agent',
     onEvent: (e) => { if (e.type === 'actor.crashed') log.error('actor crashed', { actor: e.name, error: String(e.error) }); },
   });
+  const self: { tell(m: AgentMsg): void } = { tell: () => {} };
+  const scheduler = new ProbeScheduler({
+    intervalMs: settings.intervalMs, jitter: settings.jitter, maxInFlight: settings.maxInFlight,
+    run: async (id) => {
+      const t = targets.get(id);
+      if (!t) return;
+      const r = await probe(t, settings.timeoutMs);
+      self.tell({ type: 'agent.v1.result', id, ok: r.ok, reason: r.reason, at: Date.now() });
+    },
+  });
   const ref = await system.spawnAndStart<AgentMsg>('agent', () => agentActor({
-    transport: opts.transport, log, agentId, subjects, targets, nodes,
-    intervalMs: opts.intervalMs ?? 500, timeoutMs: opts.timeoutMs ?? 400, rise: opts.rise ?? 2, fall: opts.fall ?? 2,
-    fullViewMs: opts.fullViewMs ?? 5_000, nodeTimeoutMs: opts.nodeTimeoutMs ?? 3_000,
+    ...settings, transport: opts.transport, log, agentId, subjects, targets, membership, scheduler,
   }));
+  self.tell = (m) => ref.tell(m);
+
+  const endpointStatus = (t: Target): EndpointStatus => ({
+    ...livenessOf(t), backends: t.backends, ...(t.node ? { node: t.node } : {}), check: t.checkText, lastProbe: t.lastProbe,
+  });
+  const status = (): HealthStatusReply => ({
+    type: HealthMessageType.Status, agent: agentId, at: Date.now(),
+    endpoints: [...targets.values()].map(endpointStatus).sort((a, b) => a.endpoint.localeCompare(b.endpoint)),
+    nodes: membership.list(),
+    probes: scheduler.stats(),
+  });
+
   const subs = [
     opts.transport.subscribe(subjects.snapshot, (m) => ref.tell({ type: 'agent.v1.snapshot', snapshot: m.data as SnapshotMessage })),
-    opts.transport.subscribe(subjects.heartbeat, (m) => ref.tell({ type: 'agent.v1.heartbeat', hb: m.data as HeartbeatMessage })),
+    opts.transport.subscribe(subjects.heartbeat, (m) => {
+      const hb = m.data as HeartbeatMessage;
+      if (hb?.type === MessageType.Heartbeat) ref.tell({ type: 'agent.v1.heartbeat', hb });
+    }),
+    // Read-only, so it answers from the shared maps without queueing behind probe results.
+    opts.transport.subscribe(subjects.healthStatus, (m) => m.reply?.(status())),
   ];
-  const tick = setInterval(() => ref.tell({ type: 'agent.v1.tick' }), 500);
-  log.info('health agent started', { interval: opts.intervalMs ?? 500, timeout: opts.timeoutMs ?? 400, rise: opts.rise ?? 2, fall: opts.fall ?? 2 });
+  // 100 ms: node-down detection granularity (and the full-view clock).
+  const tick = setInterval(() => ref.tell({ type: 'agent.v1.tick' }), 100);
+  log.info('health agent started', { ...settings });
   return {
     agentId,
-    endpoints: () => [...targets.values()].map((t) => ({ endpoint: t.id, healthy: t.health.healthy ?? true, reason: t.health.reason, since: t.health.since })),
-    nodes: () => [...nodes.values()],
+    endpoints: () => [...targets.values()].map(livenessOf),
+    nodes: () => membership.list(),
+    status,
     async stop() {
       clearInterval(tick);
+      scheduler.stop();
       for (const s of subs) s.unsubscribe();
       await system.shutdown();
     },
