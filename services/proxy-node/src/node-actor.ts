@@ -6,6 +6,7 @@ import {
 import type { Logger, MetricsSnapshot } from '@meshgate/telemetry';
 import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker } from './worker/messages.ts';
+import { LivenessView } from './liveness-view.ts';
 
 /** What the node actor handles, one at a time. */
 export type NodeMsg =
@@ -100,15 +101,12 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           return;
         }
         case 'node.v1.liveness': {
-          const delta: EndpointLiveness[] = [];
-          for (const e of msg.liveness.endpoints) {
-            const prev = state.liveness.get(e.endpoint);
-            state.liveness.set(e.endpoint, e);
-            if (!prev || prev.healthy !== e.healthy) delta.push(e);
-          }
+          // Several agents: per endpoint the newest observation wins (liveness-view.ts);
+          // state.liveness is the merged view, workers get only verdicts that flipped.
+          const delta = LivenessView.for(state.liveness).apply(msg.liveness);
           if (delta.length) {
             pool.setLiveness([...state.liveness.values()], delta);
-            for (const d of delta) log.info(d.healthy ? 'endpoint up' : 'endpoint down', { endpoint: d.endpoint, reason: d.reason, agent: msg.liveness.agent });
+            for (const d of delta) log.info(d.healthy ? 'endpoint up' : 'endpoint down', { endpoint: d.endpoint, reason: d.reason, agent: d.agent });
           }
           return;
         }
