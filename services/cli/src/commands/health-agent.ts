@@ -4,11 +4,12 @@ import { commonFlags, connectNats, loggerFor, stopOnSignal } from '../common.ts'
 
 export const healthAgentFlags: FlagSpecs = {
   ...commonFlags,
-  'interval': { type: 'int', help: 'probe interval per endpoint, ms', default: '500', min: 50 },
-  'timeout': { type: 'int', help: 'probe timeout, ms', default: '400', min: 10 },
+  'interval': { type: 'int', help: 'probe interval per endpoint, ms (+-10% jitter)', default: '300', min: 50 },
+  'timeout': { type: 'int', help: 'probe timeout, ms', default: '250', min: 10 },
   'rise': { type: 'int', help: 'consecutive successes to mark an endpoint up', default: '2', min: 1 },
   'fall': { type: 'int', help: 'consecutive failures to mark an endpoint down', default: '2', min: 1 },
   'agent-id': { type: 'string', help: 'agent name in liveness messages' },
+  'node-timeout': { type: 'int', help: 'mark a proxy node down after this long without a heartbeat, ms', default: '1500', min: 100 },
 };
 
 export async function healthAgentCommand(argv: string[]): Promise<void> {
@@ -19,7 +20,7 @@ export async function healthAgentCommand(argv: string[]): Promise<void> {
   const agent = await startHealthAgent({
     transport, log, agentId: flags['agent-id'] as string | undefined,
     intervalMs: flags.interval as number, timeoutMs: flags.timeout as number,
-    rise: flags.rise as number, fall: flags.fall as number, subjectPrefix: flags['subject-prefix'] as string,
+    rise: flags.rise as number, fall: flags.fall as number, nodeTimeoutMs: flags['node-timeout'] as number, subjectPrefix: flags['subject-prefix'] as string,
   });
   stopOnSignal(log, async () => { await agent.stop(); await transport.close(); });
 }
