@@ -1,2 +1,4 @@
-export { EndpointSet, Liveness, type Endpoint } from './endpoint-set.ts';
+export { EndpointSet, LoadBalancers, type AllDownPolicy, type Endpoint, type LoadBalancer, type PickOptions, type UpstreamEndpoint } from './endpoint-set.ts';
+export { Liveness, defaultEjectionPolicy, type EjectionPolicy } from './liveness.ts';
+export { HashRing, fnv1a32 } from './consistent-hash.ts';
 export { UpstreamPools, defaultPoolOptions, type PoolOptions } from './upstream-pools.ts';

@@ -1,2 +1,3 @@
 export { startProxyNode, type ProxyNode, type ProxyNodeOptions } from './proxy-node.ts';
-export type { ListenAddress } from './worker/messages.ts';
+export type { ListenAddress, DataPlaneLimits } from './worker/messages.ts';
+export { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts';

@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { EndpointLiveness } from '@meshgate/protocol';
 import type { Logger } from '@meshgate/telemetry';
-import type { AppliedSnapshot, FromWorker, ListenAddress, ServeTask, ToWorker } from './worker/messages.ts';
+import type { AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './worker/messages.ts';
 
 export interface WorkerPoolOptions {
   count: number;
@@ -10,6 +11,8 @@ export interface WorkerPoolOptions {
   http: ListenAddress;
   https?: ListenAddress;
   log: Logger;
+  /** Listener limits; unset ones come from MESHGATE_HEADER_TIMEOUT_MS, MESHGATE_MAX_HEADER_SIZE, MESHGATE_KEEPALIVE_TIMEOUT_MS, MESHGATE_ACCESS_LOG=off, else the data plane's defaults. */
+  limits?: Partial<DataPlaneLimits>;
   onMessage(msg: FromWorker): void;
   /** A worker's serve task failed (crash or start-up error). */
   onWorkerExit(index: number, error: unknown): void;
@@ -30,11 +33,17 @@ export class WorkerPool {
   #snapshot: AppliedSnapshot | undefined;
   #liveness: readonly EndpointLiveness[] = [];
   #stopping = false;
+  /** Every worker of this node encrypts session tickets with the same keys: a TLS session resumes on any of them. */
+  readonly #ticketKeys = randomBytes(48);
+  readonly #limits: Partial<DataPlaneLimits>;
+  readonly #threadIds: (number | undefined)[];
 
   constructor(opts: WorkerPoolOptions) {
     this.#opts = opts;
     this.#ports = new Array(opts.count).fill(undefined);
     this.#restarts = new Array(opts.count).fill(0);
+    this.#threadIds = new Array(opts.count).fill(undefined);
+    this.#limits = { ...limitsFromEnv(process.env), ...opts.limits };
     this.#pool = new Piscina({
       filename: new URL('./worker/data-plane.ts', import.meta.url).href,
       minThreads: opts.count,
@@ -55,11 +64,15 @@ export class WorkerPool {
 
   #run(index: number): void {
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (m: FromWorker) => this.#opts.onMessage(m));
+    port1.on('message', (m: FromWorker) => {
+      if (m.type === 'worker.v1.listening') this.#threadIds[m.index] = m.threadId;
+      this.#opts.onMessage(m);
+    });
     this.#ports[index] = port1;
     const task: ServeTask = {
       index, nodeId: this.#opts.nodeId, port: port2,
       http: this.#opts.http, https: this.#opts.https, snapshot: this.#snapshot, liveness: this.#liveness,
+      ticketKeys: this.#ticketKeys, limits: this.#limits,
     };
     const p = this.#pool.run(task, { transferList: [port2 as never] }).then(
       () => { port1.close(); },
@@ -76,6 +89,20 @@ export class WorkerPool {
       },
     );
     this.#tasks[index] = p;
+  }
+
+  /**
+   * Ends one worker thread abruptly, as a crash would (operators recycling a
+   * worker, tests). Its serve task rejects and a replacement starts with the
+   * current snapshot. False when that worker is not running.
+   */
+  async terminateWorker(index: number): Promise<boolean> {
+    const id = this.#threadIds[index];
+    const w = id === undefined ? undefined : this.#pool.threads.find((t) => t.threadId === id);
+    if (!w) return false;
+    this.#threadIds[index] = undefined;
+    await w.terminate();
+    return true;
   }
 
   setSnapshot(snapshot: AppliedSnapshot): void {
@@ -102,4 +129,23 @@ export class WorkerPool {
     ]);
     await this.#pool.destroy();
   }
+}
+
+function limitsFromEnv(env: NodeJS.ProcessEnv): Partial<DataPlaneLimits> {
+  const out: Partial<DataPlaneLimits> = {};
+  const num = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${v}: must be a positive whole number`);
+    return n;
+  };
+  const headersTimeoutMs = num('MESHGATE_HEADER_TIMEOUT_MS');
+  if (headersTimeoutMs !== undefined) out.headersTimeoutMs = headersTimeoutMs;
+  const maxHeaderSize = num('MESHGATE_MAX_HEADER_SIZE');
+  if (maxHeaderSize !== undefined) out.maxHeaderSize = maxHeaderSize;
+  const keepAliveTimeoutMs = num('MESHGATE_KEEPALIVE_TIMEOUT_MS');
+  if (keepAliveTimeoutMs !== undefined) out.keepAliveTimeoutMs = keepAliveTimeoutMs;
+  if (env.MESHGATE_ACCESS_LOG === 'off') out.accessLog = false;
+  return out;
 }

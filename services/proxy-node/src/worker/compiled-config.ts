@@ -1,6 +1,7 @@
 import { decodeSnapshotContent, type SnapshotContent } from '@meshgate/protocol';
 import { RouteTable } from '@meshgate/routing';
-import { EndpointSet, type Liveness } from '@meshgate/upstream';
+import { EndpointSet, type Liveness, type PoolOptions } from '@meshgate/upstream';
+import { defaultPolicy, parsePolicy, type RoutePolicy } from './route-policy.ts';
 import type { AppliedSnapshot } from './messages.ts';
 
 /**
@@ -13,13 +14,23 @@ export interface CompiledConfig {
   readonly hash: string;
   readonly routes: RouteTable;
   readonly backends: ReadonlyMap<string, EndpointSet>;
+  /** Per Ingress ('namespace/name'); Ingresses without meshgate.dev/* annotations use `defaultPolicy`. */
+  readonly policies: ReadonlyMap<string, RoutePolicy>;
+  readonly defaultPolicy: RoutePolicy;
   readonly content: SnapshotContent;
 }
 
-export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness): CompiledConfig {
+export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, warn: (msg: string) => void = () => {}): CompiledConfig {
   const content = decodeSnapshotContent<SnapshotContent>(snap.packed);
   const routes = RouteTable.compile({ rules: content.rules, defaultBackend: content.defaultBackend });
   const backends = new Map<string, EndpointSet>();
   for (const b of content.backends) backends.set(b.id, new EndpointSet(b.id, b.endpoints, liveness));
-  return { version: snap.version, hash: snap.hash, routes, backends, content };
+  const base = defaultPolicy(pool);
+  const policies = new Map<string, RoutePolicy>();
+  const annotated = content.defaultBackend ? [...content.rules, content.defaultBackend] : content.rules;
+  for (const r of annotated) {
+    if (r.annotations === undefined || policies.has(r.ingress)) continue;
+    policies.set(r.ingress, parsePolicy(r.annotations, base, (m) => warn(`Ingress ${r.ingress}: ${m}`)));
+  }
+  return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: base, content };
 }

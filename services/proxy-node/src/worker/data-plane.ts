@@ -3,74 +3,142 @@
  * worker is a complete data plane (listeners with reusePort, TLS, routing,
  * upstream pools), like an Envoy worker; the kernel spreads connections over
  * the workers. The task ends when the node asks it to drain.
+ *
+ * Listeners: plain HTTP/1.1 on node:http; HTTPS on node:http2's secure
+ * server with allowHTTP1, so ALPN picks h2 or http/1.1 on the same port and
+ * both go through the same handler.
  */
 import http from 'node:http';
-import https from 'node:https';
+import http2 from 'node:http2';
 import type net from 'node:net';
+import type tls from 'node:tls';
+import { threadId } from 'node:worker_threads';
 import { Liveness, UpstreamPools } from '@meshgate/upstream';
+import { createLogger, startWorkerTelemetry } from '@meshgate/telemetry';
 import { compileSnapshot, type CompiledConfig } from './compiled-config.ts';
 import { TlsStore } from './tls-store.ts';
 import { createProxyHandler } from './proxy-handler.ts';
+import { createUpgradeHandler } from './upgrade-handler.ts';
 import { AccessLog } from './access-log.ts';
-import type { AppliedSnapshot, FromWorker, ListenAddress, ServeTask, ToWorker } from './messages.ts';
+import { channels } from './request-events.ts';
+import type { AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './messages.ts';
+
+export const defaultLimits: DataPlaneLimits = {
+  headersTimeoutMs: 30_000,
+  maxHeaderSize: 16 * 1024,
+  keepAliveTimeoutMs: 65_000,
+  accessLog: true,
+};
 
 export default async function serve(task: ServeTask): Promise<string> {
   const { port, index } = task;
+  const limits: DataPlaneLimits = { ...defaultLimits, ...task.limits };
   const post = (m: FromWorker) => port.postMessage(m);
+  const log = createLogger('meshgate-proxy', { fields: { node: task.nodeId, worker: index } });
+  const telemetry = await startWorkerTelemetry({ serviceName: 'meshgate-proxy', nodeId: task.nodeId, worker: index });
   const liveness = new Liveness();
   if (task.liveness) liveness.replace(task.liveness);
   const pools = new UpstreamPools();
-  const accessLog = new AccessLog(process.env.MESHGATE_ACCESS_LOG !== 'off');
+  const accessLog = new AccessLog(limits.accessLog);
   const counters: Record<string, number> = {};
   let current: CompiledConfig | undefined;
-  let tlsStore = new TlsStore([]);
+  const ticketKeys = task.ticketKeys ? Buffer.from(task.ticketKeys) : undefined;
+  let tlsStore = new TlsStore([], ticketKeys);
 
-  const handler = createProxyHandler({
+  const ctx = {
     config: () => current,
     pools,
     accessLog,
     nodeId: task.nodeId,
     worker: index,
+    httpsPort: task.https?.port,
     counters,
-    // Passive health: a refused connection takes the endpoint out of this
-    // worker's rotation for a moment, before any agent has noticed.
-    onConnectFailure: (ep) => liveness.eject(ep.id, 1_000),
-  });
+    onEjected: (endpoint: string, backend: string, reason: string, ms: number) => log.info('endpoint ejected by this worker', { endpoint, backend, reason, ms }),
+  };
+  const handle = createProxyHandler(ctx);
+  const upgrade = createUpgradeHandler(ctx);
 
-  const servers: net.Server[] = [];
-  const httpServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, handler);
-  servers.push(httpServer);
-  let httpsServer: https.Server | undefined;
+  // While draining, h1 responses ask the client to close, so keep-alive connections end after their in-flight request.
+  let draining = false;
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (draining && req.httpVersionMajor === 1) res.shouldKeepAlive = false;
+    handle(req, res);
+  };
+
+  const serverOpts = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: 0,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxHeaderSize: limits.maxHeaderSize,
+    // Node checks header timeouts on this interval: keep it well under the timeout so 408 comes on time.
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, limits.headersTimeoutMs / 4)),
+  };
+  const httpServer = http.createServer(serverOpts, handler);
+  httpServer.on('upgrade', upgrade);
+  const servers: net.Server[] = [httpServer];
+
+  const tlsSockets = new Set<tls.TLSSocket>();
+  const h2Sessions = new Set<http2.ServerHttp2Session>();
+  let httpsServer: http2.Http2SecureServer | undefined;
   if (task.https) {
-    httpsServer = https.createServer({
+    httpsServer = http2.createSecureServer({
+      ...serverOpts,
+      allowHTTP1: true,
+      minVersion: 'TLSv1.2',
+      ...(ticketKeys ? { ticketKeys } : {}),
       SNICallback: (name, cb) => {
-        const ctx = tlsStore.find(name);
-        if (ctx) cb(null, ctx);
-        else cb(new Error(`no certificate for ${name}`));
+        const sc = tlsStore.find(name);
+        if (sc) cb(null, sc);
+        else cb(new Error(`no certificate for ${name}: add an Ingress tls section with a Secret for this host`));
       },
-      keepAliveTimeout: 65_000,
-    }, handler);
-    servers.push(httpsServer);
+      settings: { maxConcurrentStreams: 256 },
+    }, handler as never);
+    httpsServer.on('upgrade', upgrade);
+    httpsServer.on('secureConnection', (s: tls.TLSSocket) => {
+      tlsSockets.add(s);
+      s.once('close', () => tlsSockets.delete(s));
+      if (channels.tlsHandshake.hasSubscribers) {
+        const servername = (s as tls.TLSSocket & { servername?: string | false }).servername;
+        channels.tlsHandshake.publish({ ...(servername ? { servername } : {}), protocol: s.getProtocol() ?? undefined, resumed: s.isSessionReused() });
+      }
+    });
+    httpsServer.on('session', (session: http2.ServerHttp2Session) => {
+      h2Sessions.add(session);
+      session.once('close', () => h2Sessions.delete(session));
+      if (draining) session.close();
+    });
+    servers.push(httpsServer as unknown as net.Server);
+  }
+  // Upgraded (WebSocket) sockets leave node:http's bookkeeping; the drain deadline still has to reach them.
+  const upgraded = new Set<net.Socket>();
+  for (const s of servers) {
+    s.on('upgrade', (_req: unknown, socket: net.Socket) => {
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
+    });
   }
 
   let listening = false;
   const listenAll = async () => {
     await listen(httpServer, task.http);
-    if (httpsServer && task.https) await listen(httpsServer, task.https);
+    if (httpsServer && task.https) await listen(httpsServer as unknown as net.Server, task.https);
     listening = true;
-    post({ type: 'worker.v1.listening', index });
+    post({ type: 'worker.v1.listening', index, threadId });
   };
 
   const apply = async (snap: AppliedSnapshot) => {
     const t0 = performance.now();
     try {
-      const next = compileSnapshot(snap, liveness);
-      const nextTls = new TlsStore(next.content.tls);
-      // The swap: one reference each. In-flight requests keep the config they read.
+      const next = compileSnapshot(snap, liveness, pools.defaults, (m) => log.warn(m, { version: snap.version }));
+      const nextTls = new TlsStore(next.content.tls, ticketKeys);
+      // The swap: one reference each. In-flight requests keep the config they read;
+      // open TLS connections keep the certificate they were handshaken with.
       current = next;
       tlsStore = nextTls;
       // Clients without SNI (an IP address in the URL) get the default certificate.
-      if (httpsServer && nextTls.defaultPem) httpsServer.setSecureContext({ ...nextTls.defaultPem, minVersion: 'TLSv1.2' });
+      if (httpsServer && nextTls.defaultPem) {
+        httpsServer.setSecureContext({ ...nextTls.defaultPem, minVersion: 'TLSv1.2', ...(ticketKeys ? { ticketKeys } : {}) });
+      }
       pools.retain(new Set(next.content.backends.flatMap((b) => b.endpoints.map((e) => e.id))));
       if (!listening) await listenAll();
       post({ type: 'worker.v1.applied', index, version: snap.version, hash: snap.hash, durationMs: performance.now() - t0 });
@@ -83,7 +151,7 @@ export default async function serve(task: ServeTask): Promise<string> {
   const stats = setInterval(() => {
     let open = 0;
     for (const s of servers) open += (s as net.Server & { _connections?: number })._connections ?? 0;
-    post({ type: 'worker.v1.stats', index, requests: { ...counters }, open });
+    post({ type: 'worker.v1.stats', index, requests: { ...counters }, open, metrics: telemetry.metricsSnapshot() });
   }, 1000);
   stats.unref();
 
@@ -99,10 +167,13 @@ export default async function serve(task: ServeTask): Promise<string> {
           else for (const e of msg.endpoints) liveness.setHealthy(e.endpoint, e.healthy, e.reason);
           break;
         case 'worker.v1.drain':
+          if (draining) break;
+          draining = true;
           clearInterval(stats);
-          drain(servers, msg.graceMs).then(async () => {
+          drain({ httpServer, httpsServer, h2Sessions, tlsSockets, upgraded }, msg.graceMs).then(async () => {
             accessLog.close();
             await pools.close();
+            await telemetry.shutdown();
             port.close();
             resolve(`worker ${index} drained`);
           }, reject);
@@ -125,11 +196,37 @@ async function listen(server: net.Server, addr: ListenAddress): Promise<void> {
   });
 }
 
-/** Stops accepting, lets in-flight requests finish for up to graceMs, then closes what is left. */
-async function drain(servers: net.Server[], graceMs: number): Promise<void> {
-  const closed = servers.map((s) => new Promise<void>((r) => { if (!s.listening) r(); else s.close(() => r()); }));
-  for (const s of servers) (s as http.Server).closeIdleConnections?.();
-  const timer = setTimeout(() => { for (const s of servers) (s as http.Server).closeAllConnections?.(); }, graceMs);
+interface Listeners {
+  httpServer: http.Server;
+  httpsServer: http2.Http2SecureServer | undefined;
+  h2Sessions: Set<http2.ServerHttp2Session>;
+  tlsSockets: Set<tls.TLSSocket>;
+  upgraded: Set<net.Socket>;
+}
+
+/**
+ * Graceful stop, bounded by graceMs: stop accepting (the other workers and
+ * nodes sharing the port take new connections), close idle keep-alive
+ * connections, send h2 GOAWAY, let in-flight requests finish (their h1
+ * responses carry Connection: close), then close whatever is left.
+ */
+async function drain(l: Listeners, graceMs: number): Promise<void> {
+  const all: net.Server[] = [l.httpServer, ...(l.httpsServer ? [l.httpsServer as unknown as net.Server] : [])];
+  const closed = all.map((s) => new Promise<void>((r) => { if (!s.listening) r(); else s.close(() => r()); }));
+  for (const s of l.h2Sessions) s.close();
+  const idle = () => {
+    l.httpServer.closeIdleConnections();
+    (l.httpsServer as unknown as { closeIdleConnections?(): void } | undefined)?.closeIdleConnections?.();
+  };
+  idle();
+  // A connection whose last in-flight request just finished is idle now: close it.
+  const sweep = setInterval(idle, 50);
+  const deadline = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+  await Promise.race([Promise.all(closed), deadline]);
+  clearInterval(sweep);
+  l.httpServer.closeAllConnections();
+  for (const s of l.h2Sessions) s.destroy();
+  for (const s of l.tlsSockets) s.destroy();
+  for (const s of l.upgraded) s.destroy();
   await Promise.all(closed);
-  clearTimeout(timer);
 }

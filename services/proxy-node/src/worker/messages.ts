@@ -19,10 +19,10 @@ export type ToWorker =
   | { type: 'worker.v1.drain'; graceMs: number };
 
 export type FromWorker =
-  | { type: 'worker.v1.listening'; index: number }
+  | { type: 'worker.v1.listening'; index: number; threadId: number }
   | { type: 'worker.v1.applied'; index: number; version: number; hash: string; durationMs: number }
   | { type: 'worker.v1.rejected'; index: number; version: number; error: string }
-  | { type: 'worker.v1.stats'; index: number; requests: Record<string, number>; open: number };
+  | { type: 'worker.v1.stats'; index: number; requests: Record<string, number>; open: number; metrics?: unknown };
 
 export interface ListenAddress { host: string; port: number }
 
@@ -36,4 +36,18 @@ export interface ServeTask {
   /** The node's current snapshot and liveness: a replacement worker starts from them. */
   snapshot?: AppliedSnapshot;
   liveness?: readonly EndpointLiveness[];
+  /** TLS session ticket keys (48 bytes) shared by the node's workers, so a session resumes on any of them. */
+  ticketKeys?: Uint8Array;
+  limits?: Partial<DataPlaneLimits>;
+}
+
+/** Listener limits; defaults in data-plane.ts (`defaultLimits`), overridable by MESHGATE_* environment variables. */
+export interface DataPlaneLimits {
+  /** Time to receive a request's headers: past it the client gets 408. */
+  headersTimeoutMs: number;
+  /** Largest request header block: past it the client gets 431. */
+  maxHeaderSize: number;
+  /** Idle client keep-alive connections close after this. */
+  keepAliveTimeoutMs: number;
+  accessLog: boolean;
 }

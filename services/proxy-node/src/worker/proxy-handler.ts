@@ -1,20 +1,31 @@
 import type http from 'node:http';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { normalizePath } from '@meshgate/routing';
-import type { Endpoint, UpstreamPools } from '@meshgate/upstream';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { normalizePath, type RouteMatch } from '@meshgate/routing';
+import type { EndpointSet, UpstreamEndpoint, UpstreamPools } from '@meshgate/upstream';
 import type { CompiledConfig } from './compiled-config.ts';
 import type { AccessLog } from './access-log.ts';
+import type { RoutePolicy } from './route-policy.ts';
+import { newRequestId, newTraceparent } from './ids.ts';
+import { channels, requestEventsWanted, type EventError, type RequestInfo, type UpstreamEndpointInfo } from './request-events.ts';
 
 /**
  * The request path, as named phases (Pingora style):
- *   1. parse    : node:http (llhttp) has parsed the request; normalise the target (400 if invalid)
- *   2. route    : host, then path, in the current compiled config (404 when nothing matches)
- *   3. select   : a healthy endpoint of the backend (503 when none is healthy)
- *   4. upstream : pooled keep-alive request; connect failures of requests without
- *                 a body are retried on another endpoint (502 when every try fails,
- *                 504 when the response headers do not come in time)
- *   5. respond  : stream the response back, minus hop-by-hop headers
- *   6. log      : one access-log line
+ *   1. parse    : node:http / node:http2 (llhttp, nghttp2) parsed the request;
+ *                 431 oversized headers and 408 header timeout come from there;
+ *                 normalise the target (400 if invalid)
+ *   2. route    : host, then path, in the current compiled config (404 when nothing matches);
+ *                 ssl-redirect (308) and the body size limit (413) of the route's Ingress
+ *   3. select   : an endpoint of the backend by the route's load balancer (503 when none may be tried)
+ *   4. upstream : undici Pool.dispatch with this exchange as the handler (no
+ *                 promise, no response stream object); connect failures of
+ *                 idempotent requests without a body are retried on another
+ *                 endpoint (502 when every try fails, 504 when the response
+ *                 headers do not come in time); connect errors and 5xx feed
+ *                 passive ejection
+ *   5. respond  : status and headers (minus hop-by-hop) in one writeHead,
+ *                 body chunks written as they come with backpressure (a
+ *                 response that fits one chunk goes out in one write)
+ *   6. log      : one access-log line, request:end event
  */
 
 // RFC 9110 7.6.1 hop-by-hop headers, plus the ones a proxy must not forward.
@@ -22,9 +33,13 @@ const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer',
   'upgrade', 'proxy-authenticate', 'proxy-authorization', 'http2-settings',
 ]);
+/** Headers the proxy sets itself on the way up. */
+const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
-const MAX_ATTEMPTS = 3;
+/** The request never reached the endpoint: safe to try another, and a sign the endpoint is down. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+/** A kept-alive connection died under the request: an idempotent request may be tried again. */
+const RESET_ERRORS = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
 
 export interface ProxyContext {
   /** The current config; read once per request. */
@@ -33,118 +48,404 @@ export interface ProxyContext {
   readonly accessLog: AccessLog;
   readonly nodeId: string;
   readonly worker: number;
-  /** Passive health: the worker saw this endpoint fail to connect. */
-  onConnectFailure(ep: Endpoint, err: unknown): void;
+  /** Port of the HTTPS listener, for ssl-redirect (undefined: no HTTPS). */
+  readonly httpsPort?: number;
   readonly counters: Record<string, number>;
+  /** A passive ejection happened (for logs; the event is published here already). */
+  onEjected?(endpoint: string, backend: string, reason: string, ms: number): void;
 }
 
-type Upstream = { statusCode: number; headers: Record<string, string | string[] | undefined>; body: NodeJS.ReadableStream & { destroy(err?: Error): void } };
+type Req = http.IncomingMessage | Http2ServerRequest;
+type Res = http.ServerResponse | Http2ServerResponse;
 
 export function createProxyHandler(ctx: ProxyContext) {
-  return function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const started = performance.now();
-    const cfg = ctx.config();
-    const requestId = headerOne(req.headers['x-request-id']) ?? randomUUID();
-    const log = { ingress: '', backend: '', upstream: '', attempts: 0 };
-    const finish = (status: number, body: string) => {
-      if (!res.headersSent) {
-        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
-        res.end(body);
-      } else {
-        res.destroy();
-      }
-      done(status);
-    };
-    const done = (status: number) => {
-      ctx.counters[`${Math.floor(status / 100)}xx`] = (ctx.counters[`${Math.floor(status / 100)}xx`] ?? 0) + 1;
-      ctx.accessLog.write({
-        time: new Date().toISOString(), node: ctx.nodeId, worker: ctx.worker, requestId,
-        method: req.method, host: req.headers.host, path: req.url, status,
-        ingress: log.ingress, backend: log.backend, upstream: log.upstream, attempts: log.attempts,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      });
-    };
-
-    if (!cfg) return finish(503, 'meshgate: no configuration applied yet\n');
-    const target = normalizePath(req.url ?? '');
-    if (!target) return finish(400, 'meshgate: malformed request target\n');
-    const match = cfg.routes.find(req.headers.host ?? '', target.path);
-    if (!match) return finish(404, 'meshgate: no ingress rule matches this host and path\n');
-    log.ingress = match.ingress;
-    log.backend = match.backend;
-    const set = cfg.backends.get(match.backend);
-    if (!set || !set.hasHealthy()) return finish(503, `meshgate: backend ${match.backend} has no healthy endpoint\n`);
-
-    const headers = forwardHeaders(req, requestId);
-    const path = target.query ? `${target.path}?${target.query}` : target.path;
-    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    const retryable = IDEMPOTENT.has(req.method ?? '') && !hasBody;
-    const abort = new AbortController();
-    res.on('close', () => { if (!res.writableFinished) abort.abort(); });
-    const tried = new Set<string>();
-
-    const attempt = (): void => {
-      const ep = set.pick(tried);
-      if (!ep) return finish(tried.size ? 502 : 503, tried.size ? `meshgate: could not connect to any endpoint of ${match.backend}\n` : `meshgate: backend ${match.backend} has no healthy endpoint\n`);
-      tried.add(ep.id);
-      log.attempts++;
-      log.upstream = ep.id;
-      ctx.pools.get(ep).request({
-        method: req.method as 'GET',
-        path,
-        headers,
-        body: hasBody ? req : null,
-        signal: abort.signal,
-      }).then((up: Upstream) => {
-        res.writeHead(up.statusCode, responseHeaders(up.headers, requestId));
-        up.body.on('error', () => res.destroy());
-        res.on('close', () => up.body.destroy());
-        up.body.pipe(res);
-        res.on('finish', () => done(up.statusCode));
-      }, (err: { code?: string; name?: string }) => {
-        if (abort.signal.aborted) return done(499);
-        if (CONNECT_ERRORS.has(err.code ?? '') && (!res.headersSent)) {
-          ctx.onConnectFailure(ep, err);
-          if (retryable && log.attempts < MAX_ATTEMPTS) return attempt();
-          return finish(502, `meshgate: could not connect to ${match.backend} (${err.code})\n`);
-        }
-        if (err.code === 'UND_ERR_HEADERS_TIMEOUT') return finish(504, `meshgate: ${match.backend} did not answer in time\n`);
-        return finish(502, `meshgate: upstream error from ${match.backend} (${err.code ?? err.name})\n`);
-      });
-    };
-    attempt();
+  return function handle(req: Req, res: Res): void {
+    new Exchange(ctx, req, res).start();
   };
 }
 
-function headerOne(v: string | string[] | undefined): string | undefined {
+/**
+ * One client request and its upstream attempts. It is also the undici
+ * dispatch handler (onConnect/onHeaders/onData/onComplete/onError), so a
+ * proxied request allocates this object and little else.
+ */
+export class Exchange {
+  readonly ctx: ProxyContext;
+  readonly req: Req;
+  /** http.ServerResponse or its h2 compat twin; typed as the former, whose API both share here. */
+  readonly res: http.ServerResponse;
+  readonly started = performance.now();
+  readonly h2: boolean;
+  requestId = '';
+  host = '';
+  info: RequestInfo | undefined;
+  match: RouteMatch | undefined;
+  set: EndpointSet | undefined;
+  policy: RoutePolicy | undefined;
+  ep: UpstreamEndpoint | undefined;
+  tried: Set<string> | undefined;
+  attempts = 0;
+  retryable = false;
+  hasBody = false;
+  path = '';
+  headers: string[] = [];
+  status = 0;
+  bytesOut = 0;
+  expectedLength = -1;
+  ended = false;
+  clientGone = false;
+  finished = false;
+  paused = false;
+  abortUpstream: ((err: Error) => void) | undefined;
+  resumeUpstream: (() => void) | undefined;
+
+  constructor(ctx: ProxyContext, req: Req, res: Res) {
+    this.ctx = ctx;
+    this.req = req;
+    this.res = res as http.ServerResponse;
+    this.h2 = req.httpVersionMajor === 2;
+  }
+
+  start(): void {
+    const { req, ctx } = this;
+    const h = req.headers;
+    const rid = h['x-request-id'];
+    this.requestId = typeof rid === 'string' && rid !== '' ? rid : newRequestId();
+    this.host = (this.h2 ? (h[':authority'] as string | undefined) ?? h.host : h.host) ?? '';
+    const target = normalizePath(req.url ?? '');
+    if (requestEventsWanted()) {
+      this.info = {
+        method: req.method ?? '', host: this.host, target: req.url ?? '', path: target?.path ?? '', headers: h,
+        remoteAddress: req.socket?.remoteAddress ?? '', scheme: this.scheme(), httpVersion: req.httpVersion,
+        node: ctx.nodeId, worker: ctx.worker, requestId: this.requestId, startTime: this.started, store: {},
+      };
+      if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ ctx: this.info });
+    }
+    this.res.once('close', this.onClientClose);
+
+    const cfg = ctx.config();
+    if (cfg === undefined) return this.fail(503, 'meshgate: no configuration applied yet\n');
+    if (!target) return this.fail(400, 'meshgate: malformed request target\n');
+    const match = cfg.routes.find(this.host, target.path);
+    if (match === undefined) return this.fail(404, 'meshgate: no ingress rule matches this host and path\n');
+    this.match = match;
+    if (this.info !== undefined && channels.requestRouted.hasSubscribers) {
+      channels.requestRouted.publish({ ctx: this.info, host: match.host, path: match.path, pathType: match.pathType, ingress: match.ingress, backend: match.backend });
+    }
+    const policy = cfg.policies.get(match.ingress) ?? cfg.defaultPolicy;
+    this.policy = policy;
+    if (policy.sslRedirect && this.scheme() === 'http' && ctx.httpsPort !== undefined) return this.redirect(ctx.httpsPort);
+    const set = cfg.backends.get(match.backend);
+    if (set === undefined || set.endpoints.length === 0) return this.fail(503, `meshgate: backend ${match.backend} has no endpoints\n`);
+    this.set = set;
+
+    this.hasBody = this.h2
+      ? !(req as Http2ServerRequest).stream.endAfterHeaders
+      : h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined;
+    if (this.hasBody && policy.maxBodyBytes !== Infinity && !this.limitBody(policy.maxBodyBytes)) return;
+    this.retryable = !this.hasBody && IDEMPOTENT.has(req.method ?? '');
+    this.path = target!.query ? `${target!.path}?${target!.query}` : target!.path;
+    this.headers = forwardHeaders(this);
+    this.attempt();
+  }
+
+  scheme(): 'http' | 'https' {
+    return (this.req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http';
+  }
+
+  /** 413 now for a declared length over the limit; a streamed body is counted as it passes. */
+  limitBody(max: number): boolean {
+    const declared = Number(this.req.headers['content-length']);
+    const tooLarge = () => this.fail(413, `meshgate: request body larger than ${max} bytes (annotation meshgate.dev/proxy-body-size)\n`);
+    if (declared > max) {
+      tooLarge();
+      return false;
+    }
+    if (!Number.isNaN(declared)) return true;
+    let seen = 0;
+    this.req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > max && !this.finished) {
+        this.abortUpstream?.(Object.assign(new Error('request body too large'), { code: 'MESHGATE_BODY_TOO_LARGE' }));
+        tooLarge();
+      }
+    });
+    return true;
+  }
+
+  attempt(): void {
+    const { set, policy } = this;
+    const ep = set!.pick({ lb: policy!.lb, hashKey: policy!.lb === 'consistent-hash' ? this.hashKey() : undefined, tried: this.tried, allDown: policy!.allDown });
+    if (ep === undefined) {
+      return this.attempts > 0
+        ? this.fail(502, `meshgate: could not connect to any endpoint of ${set!.backendId}\n`)
+        : this.fail(503, `meshgate: backend ${set!.backendId} has no healthy endpoint\n`);
+    }
+    this.ep = ep;
+    this.attempts++;
+    set!.acquire(ep);
+    let headers = this.headers;
+    if (this.info !== undefined && channels.upstreamStart.hasSubscribers) headers = this.publishUpstreamStart(ep);
+    this.ctx.pools.get(ep, policy!.connectTimeoutMs, policy!.idleTimeoutMs).dispatch({
+      method: this.req.method!,
+      path: this.path,
+      headers,
+      body: this.hasBody ? this.req : null,
+      headersTimeout: policy!.responseTimeoutMs,
+      bodyTimeout: 0,
+    }, this);
+  }
+
+  hashKey(): string | undefined {
+    const by = this.policy!.hashBy;
+    if (by.kind === 'header') return headerOne(this.req.headers[by.name]);
+    if (by.kind === 'cookie') return cookieValue(headerOne(this.req.headers.cookie), by.name);
+    return this.req.socket?.remoteAddress;
+  }
+
+  publishUpstreamStart(ep: UpstreamEndpoint): string[] {
+    const rec: Record<string, string | string[]> = {};
+    const flat = this.headers;
+    for (let i = 0; i < flat.length; i += 2) {
+      const k = flat[i]!;
+      if (k === 'traceparent' && this.req.headers.traceparent === undefined) continue; // ours: a subscriber may set its own
+      const prev = rec[k];
+      rec[k] = prev === undefined ? flat[i + 1]! : Array.isArray(prev) ? [...prev, flat[i + 1]!] : [prev, flat[i + 1]!];
+    }
+    channels.upstreamStart.publish({ ctx: this.info!, attempt: this.attempts, endpoint: endpointInfo(ep), headers: rec });
+    rec.traceparent ??= newTraceparent();
+    const out: string[] = [];
+    for (const k of Object.keys(rec)) {
+      const v = rec[k]!;
+      if (Array.isArray(v)) for (const x of v) out.push(k, x);
+      else out.push(k, v);
+    }
+    return out;
+  }
+
+  // ---- undici dispatch handler
+
+  onConnect(abort: (err: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.clientGone) abort(new Error('client went away'));
+  }
+
+  onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: wait for the final response
+    this.status = statusCode;
+    this.resumeUpstream = resume;
+    const ep = this.ep!;
+    if (statusCode >= 500) this.passiveFailure(ep, '5xx', `HTTP ${statusCode}`);
+    else this.set!.reportSuccess(ep);
+    if (this.info !== undefined && channels.upstreamEnd.hasSubscribers) {
+      channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: endpointInfo(ep), statusCode, retried: false });
+    }
+    if (this.clientGone) return false;
+    const out: string[] = [];
+    let connectionTokens: string | undefined;
+    let sawRequestId = false;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toString('latin1');
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') connectionTokens = raw[i + 1]!.toString('latin1').toLowerCase();
+        continue;
+      }
+      if (lower === 'content-length') this.expectedLength = Number(raw[i + 1]!.toString('latin1'));
+      else if (lower === 'x-request-id') sawRequestId = true;
+      out.push(lower, raw[i + 1]!.toString('latin1'));
+    }
+    if (connectionTokens !== undefined && connectionTokens !== 'keep-alive' && connectionTokens !== 'close') stripConnectionTokens(out, connectionTokens);
+    if (!sawRequestId) out.push('x-request-id', this.requestId);
+    if (this.req.method === 'HEAD' || statusCode === 204 || statusCode === 304) this.expectedLength = 0;
+    this.res.writeHead(statusCode, out as unknown as http.OutgoingHttpHeaders);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.clientGone || this.ended) return true;
+    this.bytesOut += chunk.length;
+    if (this.bytesOut === this.expectedLength) {
+      // The whole body is here: headers and body leave in one write.
+      this.ended = true;
+      this.res.end(chunk);
+      return true;
+    }
+    if ((this.res as http.ServerResponse).write(chunk)) return true;
+    if (!this.paused) {
+      this.paused = true;
+      this.res.once('drain', this.onDrain);
+    }
+    return false;
+  }
+
+  onDrain = (): void => {
+    this.paused = false;
+    this.resumeUpstream?.();
+  };
+
+  onComplete(): void {
+    this.release();
+    if (!this.ended && !this.clientGone) {
+      this.ended = true;
+      this.res.end();
+    }
+    this.done(this.clientGone ? 499 : this.status);
+  }
+
+  onError(err: EventError): void {
+    const ep = this.ep!;
+    this.release();
+    const code = err.code ?? '';
+    if (this.clientGone) return this.done(499, err);
+    const beforeResponse = this.status === 0 && !this.res.headersSent;
+    const connectFailed = CONNECT_ERRORS.has(code);
+    if (connectFailed) this.passiveFailure(ep, 'connect', code);
+    const retry = beforeResponse && this.retryable && (connectFailed || RESET_ERRORS.has(code)) && this.attempts < this.policy!.attempts;
+    if (this.info !== undefined && channels.upstreamEnd.hasSubscribers) {
+      channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: endpointInfo(ep), error: err, retried: retry });
+    }
+    if (retry) {
+      (this.tried ??= new Set()).add(ep.id);
+      return this.attempt();
+    }
+    if (code === 'MESHGATE_BODY_TOO_LARGE') return; // the 413 is out already
+    const backend = this.set!.backendId;
+    if (!beforeResponse) {
+      // Mid-body: the client cannot be told with a status any more.
+      this.res.destroy();
+      return this.done(this.status || 502, err);
+    }
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') return this.fail(504, `meshgate: ${backend} did not answer within ${this.policy!.responseTimeoutMs} ms\n`, err);
+    if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') return this.fail(400, 'meshgate: request body length does not match Content-Length\n', err);
+    if (connectFailed) return this.fail(502, `meshgate: could not connect to ${backend} (${code}) after ${this.attempts} attempt(s)\n`, err);
+    return this.fail(502, `meshgate: upstream error from ${backend} (${code || err.message})\n`, err);
+  }
+
+  onUpgrade(): void {
+    // Upgrades go through UpgradeExchange; a plain request never asks for one.
+    this.onError(Object.assign(new Error('unexpected upgrade from upstream'), { code: 'MESHGATE_UNEXPECTED_UPGRADE' }));
+  }
+
+  // ---- helpers
+
+  passiveFailure(ep: UpstreamEndpoint, kind: 'connect' | '5xx', reason: string): void {
+    const ms = this.set!.reportFailure(ep, kind);
+    if (ms === 0) return;
+    if (channels.endpointEjected.hasSubscribers) channels.endpointEjected.publish({ endpoint: ep.id, backend: this.set!.backendId, reason, ms });
+    this.ctx.onEjected?.(ep.id, this.set!.backendId, reason, ms);
+  }
+
+  release(): void {
+    if (this.ep !== undefined) this.set!.release(this.ep);
+  }
+
+  onClientClose = (): void => {
+    if (this.finished && this.ended) return;
+    if (this.res.writableFinished) return;
+    this.clientGone = true;
+    this.abortUpstream?.(new Error('client went away'));
+    if (this.ep === undefined) this.done(499);
+  };
+
+  redirect(httpsPort: number): void {
+    const host = this.host.replace(/:\d+$/, '');
+    const location = `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${this.req.url ?? '/'}`;
+    this.res.writeHead(308, { location, 'content-length': 0, 'x-request-id': this.requestId });
+    this.res.end();
+    this.done(308);
+  }
+
+  fail(status: number, body: string, err?: EventError): void {
+    if (this.finished) return;
+    const res = this.res;
+    if (!res.headersSent && !this.clientGone) {
+      // A request body nobody will read: close the h1 connection after the answer instead of draining it.
+      if (this.hasBody && !this.req.readableEnded && !this.h2) (res as http.ServerResponse).shouldKeepAlive = false;
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId });
+      res.end(body);
+    } else {
+      res.destroy();
+    }
+    this.done(status, err);
+  }
+
+  done(status: number, err?: EventError): void {
+    if (this.finished) return;
+    this.finished = true;
+    const c = this.ctx.counters;
+    const cls = status < 200 ? '1xx' : status < 300 ? '2xx' : status < 400 ? '3xx' : status < 500 ? '4xx' : '5xx';
+    c[cls] = (c[cls] ?? 0) + 1;
+    if (this.ctx.accessLog.enabled) {
+      const m = this.match;
+      this.ctx.accessLog.write({
+        time: new Date().toISOString(), node: this.ctx.nodeId, worker: this.ctx.worker, requestId: this.requestId,
+        method: this.req.method, host: this.host, path: this.req.url, status, proto: this.req.httpVersion,
+        ingress: m?.ingress ?? '', backend: m?.backend ?? '', upstream: this.ep?.id ?? '', attempts: this.attempts,
+        bytesOut: this.bytesOut, durationMs: Math.round((performance.now() - this.started) * 1000) / 1000,
+      });
+    }
+    if (this.info !== undefined && channels.requestEnd.hasSubscribers) {
+      channels.requestEnd.publish({ ctx: this.info, statusCode: status, ...(err ? { error: err } : {}), bytesOut: this.bytesOut });
+    }
+  }
+}
+
+function endpointInfo(ep: UpstreamEndpoint): UpstreamEndpointInfo {
+  return { id: ep.id, address: ep.address, port: ep.port };
+}
+
+export function headerOne(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The client's headers minus hop-by-hop ones, plus X-Forwarded-*, X-Request-Id and traceparent. */
-function forwardHeaders(req: http.IncomingMessage, requestId: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  const connectionTokens = new Set(String(req.headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || connectionTokens.has(k)) continue;
-    out[k] = v;
+function cookieValue(cookie: string | undefined, name: string): string | undefined {
+  if (cookie === undefined) return undefined;
+  for (const part of cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
-  const clientIp = req.socket.remoteAddress ?? '';
-  const prior = headerOne(req.headers['x-forwarded-for']);
-  out['x-forwarded-for'] = prior ? `${prior}, ${clientIp}` : clientIp;
-  out['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  if (req.headers.host) out['x-forwarded-host'] = req.headers.host;
-  out['x-request-id'] = requestId;
-  if (!req.headers.traceparent) out.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-  return out;
+  return undefined;
 }
 
-function responseHeaders(h: Upstream['headers'], requestId: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  const connectionTokens = new Set(String(h.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || connectionTokens.has(k)) continue;
-    out[k] = v;
+function stripConnectionTokens(out: string[], tokens: string): void {
+  const drop = new Set(tokens.split(',').map((s) => s.trim()).filter(Boolean));
+  for (let i = out.length - 2; i >= 0; i -= 2) if (drop.has(out[i]!)) out.splice(i, 2);
+}
+
+/**
+ * The client's headers as a flat [name, value, ...] list for undici, minus
+ * hop-by-hop ones, plus X-Forwarded-*, X-Request-Id and a traceparent when
+ * the client sent none.
+ */
+export function forwardHeaders(x: { req: Req; h2: boolean; host: string; requestId: string; scheme(): string }): string[] {
+  const h = x.req.headers;
+  const out: string[] = [];
+  const conn = x.h2 ? undefined : h.connection;
+  const connTokens = conn !== undefined && conn !== 'keep-alive' && conn !== 'close'
+    ? new Set(conn.toLowerCase().split(',').map((s) => s.trim()))
+    : undefined;
+  let priorXff: string | undefined;
+  for (const k in h) {
+    if (k.charCodeAt(0) === 58 /* ':' pseudo-header */) continue;
+    const v = h[k];
+    if (v === undefined || HOP_BY_HOP.has(k)) continue;
+    if (REPLACED.has(k)) {
+      if (k === 'x-forwarded-for') priorXff = headerOne(v);
+      continue;
+    }
+    if (connTokens !== undefined && connTokens.has(k)) continue;
+    if (typeof v === 'string') out.push(k, v);
+    else for (const one of v) out.push(k, one);
   }
-  out['x-request-id'] ??= requestId;
+  if (x.h2 && h.host === undefined && x.host !== '') out.push('host', x.host);
+  const clientIp = x.req.socket?.remoteAddress ?? '';
+  out.push(
+    'x-forwarded-for', priorXff ? `${priorXff}, ${clientIp}` : clientIp,
+    'x-forwarded-proto', x.scheme(),
+    'x-request-id', x.requestId,
+  );
+  if (x.host !== '') out.push('x-forwarded-host', x.host);
+  if (h.traceparent === undefined) out.push('traceparent', newTraceparent());
   return out;
 }

@@ -13,11 +13,13 @@ export class TlsStore {
   /** The default certificate's PEMs: the server's own context, used when a client sends no SNI. */
   readonly defaultPem: { cert: string; key: string } | undefined;
 
-  constructor(certs: SnapshotContent['tls']) {
+  /** `ticketKeys`: shared by every worker of the node, so a session ticket from one resumes on another. */
+  constructor(certs: SnapshotContent['tls'], ticketKeys?: Buffer) {
     let fallback: [tls.SecureContext, SnapshotContent['tls'][number]] | undefined;
     let noHosts: typeof fallback;
     for (const c of certs) {
       const ctx = tls.createSecureContext({ cert: c.cert, key: c.key, minVersion: 'TLSv1.2' });
+      if (ticketKeys) (ctx as tls.SecureContext & { context: { setTicketKeys(k: Buffer): void } }).context.setTicketKeys(ticketKeys);
       fallback ??= [ctx, c];
       if (c.hosts.length === 0) noHosts ??= [ctx, c];
       for (const h of c.hosts) {

@@ -1,0 +1,80 @@
+/**
+ * Telemetry hooks of the request path, as node:diagnostics_channel channels
+ * (undici does the same). The data plane publishes only when a channel has
+ * subscribers, so with no tracing or metrics attached they cost one boolean
+ * check per phase. Subscribers (libs/telemetry) keep their own per-request
+ * state in `ctx.store`.
+ */
+import diagnostics from 'node:diagnostics_channel';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface RequestInfo {
+  method: string;
+  host: string;
+  /** The raw request-target. */
+  target: string;
+  /** Normalized path, '' when the target is invalid. */
+  path: string;
+  /** Read-only. */
+  headers: IncomingHttpHeaders;
+  remoteAddress: string;
+  scheme: 'http' | 'https';
+  httpVersion: string;
+  node: string;
+  worker: number;
+  requestId: string;
+  /** performance.now() when the request reached the handler. */
+  startTime: number;
+  /** Subscribers keep their state (e.g. a span) here. */
+  store: Record<string, unknown>;
+}
+
+export interface UpstreamEndpointInfo { id: string; address: string; port: number }
+export type EventError = Error & { code?: string };
+
+export interface RequestStartEvent { ctx: RequestInfo }
+export interface RequestRoutedEvent {
+  ctx: RequestInfo;
+  host: string;
+  /** The matched rule path, e.g. '/users/*'. */
+  path: string;
+  pathType: string;
+  ingress: string;
+  /** Backend id, e.g. 'default/users-node-svc:80'. */
+  backend: string;
+}
+export interface UpstreamStartEvent {
+  ctx: RequestInfo;
+  attempt: number;
+  endpoint: UpstreamEndpointInfo;
+  /** Outgoing headers: subscribers MAY add traceparent/tracestate before the request is sent. */
+  headers: Record<string, string | string[]>;
+}
+export interface UpstreamEndEvent {
+  ctx: RequestInfo;
+  attempt: number;
+  endpoint: UpstreamEndpointInfo;
+  statusCode?: number;
+  error?: EventError;
+  /** Another attempt follows. */
+  retried: boolean;
+}
+export interface RequestEndEvent { ctx: RequestInfo; statusCode: number; error?: EventError; bytesOut?: number }
+export interface EndpointEjectedEvent { endpoint: string; backend: string; reason: string; ms: number }
+export interface TlsHandshakeEvent { servername?: string; protocol?: string; resumed: boolean }
+
+export const channels = {
+  requestStart: diagnostics.channel('meshgate:request:start'),
+  requestRouted: diagnostics.channel('meshgate:request:routed'),
+  upstreamStart: diagnostics.channel('meshgate:upstream:start'),
+  upstreamEnd: diagnostics.channel('meshgate:upstream:end'),
+  requestEnd: diagnostics.channel('meshgate:request:end'),
+  endpointEjected: diagnostics.channel('meshgate:endpoint:ejected'),
+  tlsHandshake: diagnostics.channel('meshgate:tls:handshake'),
+} as const;
+
+/** True when any per-request channel has a subscriber: only then is a RequestInfo built. */
+export function requestEventsWanted(): boolean {
+  return channels.requestStart.hasSubscribers || channels.requestRouted.hasSubscribers || channels.upstreamStart.hasSubscribers
+    || channels.upstreamEnd.hasSubscribers || channels.requestEnd.hasSubscribers;
+}

@@ -1,0 +1,136 @@
+/**
+ * The request path through a real proxy node (worker threads, sockets):
+ * forwarded headers, and every error status of the contract.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import http from 'node:http';
+import { MessageType, subjects } from '@meshgate/protocol';
+import { freePort, request } from '@meshgate/testing';
+import { startBackend, startMesh, service, ingress, type Backend, type Mesh } from './harness.ts';
+
+process.env.MESHGATE_HEADER_TIMEOUT_MS = '600';
+process.env.MESHGATE_ACCESS_LOG = 'off';
+
+let mesh: Mesh;
+let echo: Backend;
+let deadPort: number;
+
+before(async () => {
+  echo = await startBackend('echo');
+  deadPort = await freePort();
+  mesh = await startMesh({
+    'svc.yaml': [service('echo', [echo.port]), service('dead', [deadPort]), service('down', [echo.port + 0])].join('---\n'),
+    'ing.yaml': [
+      ingress('main', { '/echo': 'echo', '/dead': 'dead' }),
+      ingress('limits', { '/limited': 'echo' }, { annotations: { 'meshgate.dev/proxy-body-size': '1k', 'meshgate.dev/response-timeout': '300ms' } }),
+    ].join('---\n'),
+  });
+});
+
+after(async () => {
+  await mesh?.stop();
+  await echo?.close();
+});
+
+/** Sends raw bytes on a fresh connection and returns what comes back until the server closes or `ms` pass. */
+function raw(port: number, bytes: string, ms = 3_000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => { out += d.toString('latin1'); });
+    const t = setTimeout(() => { s.destroy(); resolve(out); }, ms);
+    s.on('close', () => { clearTimeout(t); resolve(out); });
+    s.on('error', () => {});
+    s.write(bytes);
+  });
+}
+
+test('the backend sees Host, path, query, client headers minus hop-by-hop, X-Forwarded-*, X-Request-Id and a traceparent', async () => {
+  const r = await request(`${mesh.http}/echo/a%7Eb?x=1&y=2`, { headers: { host: 'shop.example', 'x-custom': 'v', 'connection': 'keep-alive, x-drop', 'x-drop': 'gone', 'keep-alive': 'timeout=5', te: 'trailers' } });
+  assert.equal(r.status, 200);
+  const seen = JSON.parse(r.body);
+  assert.equal(seen.url, '/echo/a~b?x=1&y=2');
+  assert.equal(seen.headers.host, 'shop.example');
+  assert.equal(seen.headers['x-custom'], 'v');
+  for (const h of ['x-drop', 'keep-alive', 'te']) assert.equal(seen.headers[h], undefined, h);
+  assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
+  assert.equal(seen.headers['x-forwarded-proto'], 'http');
+  assert.equal(seen.headers['x-forwarded-host'], 'shop.example');
+  assert.match(seen.headers['x-request-id'], /^[0-9a-f-]{36}$/);
+  assert.equal(r.headers['x-request-id'], seen.headers['x-request-id']);
+  assert.match(seen.headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  assert.equal(r.headers['x-backend'], 'echo');
+});
+
+test('a client traceparent, X-Request-Id and X-Forwarded-For are kept (the last one extended)', async () => {
+  const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const r = await request(`${mesh.http}/echo/`, { headers: { traceparent: tp, 'x-request-id': 'abc-123', 'x-forwarded-for': '10.1.1.1' } });
+  const seen = JSON.parse(r.body);
+  assert.equal(seen.headers.traceparent, tp);
+  assert.equal(seen.headers['x-request-id'], 'abc-123');
+  assert.equal(seen.headers['x-forwarded-for'], '10.1.1.1, 127.0.0.1');
+  assert.equal(r.headers['x-request-id'], 'abc-123');
+});
+
+test('404 when no rule matches', async () => {
+  const r = await request(`${mesh.http}/nothing-here`);
+  assert.equal(r.status, 404);
+  assert.match(r.body, /no ingress rule/);
+});
+
+test('400 for a malformed request', async () => {
+  assert.match(await raw(mesh.httpPort, 'GET nope HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  assert.match(await raw(mesh.httpPort, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400 /);
+});
+
+test('408 when the headers do not arrive in time', async () => {
+  const out = await raw(mesh.httpPort, 'GET /echo/ HTTP/1.1\r\nHost: x\r\n', 5_000);
+  assert.match(out, /^HTTP\/1\.1 408 /);
+});
+
+test('431 for oversized request headers', async () => {
+  const r = await request(`${mesh.http}/echo/`, { headers: { 'x-big': 'a'.repeat(20_000) } });
+  assert.equal(r.status, 431);
+});
+
+test('413 when the body is over the meshgate.dev/proxy-body-size of the Ingress (declared or streamed)', async () => {
+  const declared = await request(`${mesh.http}/limited/upload`, { method: 'POST', body: 'x'.repeat(2_000) });
+  assert.equal(declared.status, 413);
+  assert.match(declared.body, /proxy-body-size/);
+  const small = await request(`${mesh.http}/limited/upload`, { method: 'POST', body: 'x'.repeat(500) });
+  assert.equal(small.status, 200);
+  assert.equal(small.body, '500');
+  const chunked = await new Promise<number>((resolve) => {
+    const req = http.request(`${mesh.http}/limited/upload`, { method: 'POST', agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on('error', () => resolve(0));
+    req.write('y'.repeat(800));
+    setTimeout(() => { req.write('y'.repeat(800)); req.end(); }, 50);
+  });
+  assert.equal(chunked, 413);
+});
+
+test('502 when the endpoint refuses connections (after retries)', async () => {
+  const r = await request(`${mesh.http}/dead/`);
+  assert.equal(r.status, 502);
+  assert.match(r.body, /could not connect|no endpoint/);
+});
+
+test('503 when the agents report every endpoint down', async () => {
+  mesh.transport.publish(subjects().liveness, {
+    type: MessageType.Liveness, agent: 'test', kind: 'delta', seq: 1,
+    endpoints: [{ endpoint: `127.0.0.1:${deadPort}`, healthy: false, reason: 'connect ECONNREFUSED', since: Date.now() }],
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const r = await request(`${mesh.http}/dead/`);
+  assert.equal(r.status, 503);
+  assert.match(r.body, /no healthy endpoint/);
+});
+
+test('504 when the response headers do not come within the route\'s response timeout', async () => {
+  const t0 = Date.now();
+  const r = await request(`${mesh.http}/limited/slow/3000`);
+  assert.equal(r.status, 504);
+  assert.ok(Date.now() - t0 < 2_500, 'answered at the timeout, not when the backend finished');
+});
