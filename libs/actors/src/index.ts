@@ -52,5 +52,4 @@ export { NatsTransport, type NatsTransportOptions, type NatsTransportStatus } fr
 export { exposeActor, remoteRef, isErrorReply, type ErrorReply, type ExposeActorOptions } from './remote-actor.ts';
 export { MemoryKvStore, KvConflictError, KvUnavailableError, type KvEntry, type KvStore } from './kv-store.ts';
 export { NatsKvStore, type NatsKvStoreOptions } from './nats-kv-store.ts';
-export { putBlob, getBlob, BLOB_CHUNK_BYTES, type BlobRef } from './kv-blob.ts';
 export { DeferredTransport, DeferredKvStore } from './deferred.ts';

@@ -1,5 +1,8 @@
-import { NatsTransport, type Transport } from '@meshgate/actors';
-import { msgpackCodec } from '@meshgate/protocol';
+import fs from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { DeferredKvStore, DeferredTransport, NatsKvStore, NatsTransport, type KvStore, type Transport } from '@meshgate/actors';
+import { loadSigningKey, loadTrustKey, msgpackCodec, subjects } from '@meshgate/protocol';
+import { UsageError } from './flags.ts';
 import { createLogger, type Logger, type LogLevel } from '@meshgate/telemetry';
 import type { FlagSpecs, FlagValue } from './flags.ts';
 
@@ -30,6 +33,62 @@ export async function connectNats(flags: Record<string, FlagValue | undefined>, 
     if (s.type === 'disconnect' || s.type === 'reconnect') log.warn(`nats ${s.type}`, { servers });
   });
   return t;
+}
+
+/**
+ * The JetStream KV bucket holding the durable latest snapshot, or undefined
+ * (with a warning) when the server has no JetStream: the mesh still works,
+ * without durability.
+ */
+export async function openStore(t: NatsTransport, prefix: string, log: Logger): Promise<KvStore | undefined> {
+  const bucket = subjects(prefix).kvBucket;
+  try {
+    return await NatsKvStore.open(t.connection, bucket);
+  } catch (err) {
+    log.warn('no JetStream KV: snapshots are not kept durably (start nats-server with -js)', { bucket, error: (err as Error).message });
+    return undefined;
+  }
+}
+
+/**
+ * A transport and store usable at once, connected in the background: a
+ * proxy starts serving its last-known-good snapshot while NATS is down.
+ */
+export function connectNatsDeferred(flags: Record<string, FlagValue | undefined>, name: string, log: Logger): { transport: DeferredTransport; store: DeferredKvStore } {
+  const transport = new DeferredTransport();
+  const store = new DeferredKvStore();
+  connectNats(flags, name, log).then(async (t) => {
+    const kv = await openStore(t, String(flags['subject-prefix'] ?? 'meshgate'), log);
+    if (kv) store.attach(kv);
+    transport.attach(t);
+  }, (err) => log.error('cannot connect to NATS', { error: String(err) }));
+  return { transport, store };
+}
+
+function readKeyFile(flag: string, file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the path of a PEM file`);
+  }
+}
+
+export function signingKeyFrom(flags: Record<string, FlagValue | undefined>): KeyObject | undefined {
+  const f = flags['signing-key'] as string | undefined;
+  if (!f) return undefined;
+  try { return loadSigningKey(readKeyFile('signing-key', f), `--signing-key ${f}`); } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function trustKeyFrom(flags: Record<string, FlagValue | undefined>): KeyObject | undefined {
+  const f = flags['trust-key'] as string | undefined;
+  if (!f) return undefined;
+  try { return loadTrustKey(readKeyFile('trust-key', f), `--trust-key ${f}`); } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** Runs until SIGINT/SIGTERM, then stops `what` and exits 0. */

@@ -4,6 +4,8 @@ import { proxyCommand } from './commands/proxy.ts';
 import { configServiceCommand } from './commands/config-service.ts';
 import { healthAgentCommand } from './commands/health-agent.ts';
 import { demoBackendCommand } from './commands/demo-backend.ts';
+import { applyCommand } from './commands/apply.ts';
+import { getCommand } from './commands/get.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   'up': { run: upCommand, help: 'a complete local mesh with the seed demo' },
@@ -11,6 +13,9 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   'proxy': { run: proxyCommand, help: 'a proxy node: worker threads terminating TLS and routing' },
   'health-agent': { run: healthAgentCommand, help: 'probes backends, watches node heartbeats, broadcasts liveness' },
   'demo-backend': { run: demoBackendCommand, help: "the seed's users/products server" },
+  'apply': { run: applyCommand('apply'), help: 'apply -f FILE|DIR|-: send manifests to the config service (--wait: until every node ACKed)' },
+  'delete': { run: applyCommand('delete'), help: 'delete -f FILE|DIR|-: remove those objects from the mesh' },
+  'get': { run: getCommand, help: 'get nodes|ingresses|backends|snapshot [-o json]: cluster state' },
 };
 
 function help(): string {

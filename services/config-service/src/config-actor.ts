@@ -1,13 +1,26 @@
-import type { Behavior } from '@meshgate/actors';
-import { buildMeshConfig, formatManifestError, loadManifestDir, type MeshConfig } from '@meshgate/ingress';
-import { encodeSnapshot, snapshotContentOf, type SnapshotMessage, type Subjects } from '@meshgate/protocol';
-import type { Transport } from '@meshgate/actors';
+import type { KeyObject } from 'node:crypto';
+import type { Behavior, Transport } from '@meshgate/actors';
+import { formatManifestError, loadManifestDir, type MeshConfig, type SourceFile } from '@meshgate/ingress';
+import {
+  AdminMessageType, ChunkedValue, MessageType, applyEndpointChanges, decodeSnapshotContent, encodeEndpointsDelta,
+  encodeSnapshot, endpointChanges, keyIdOf, msgpackCodec, signMessage, snapshotContentOf, snapshotValue,
+  unpackSnapshotBody, writeStoredSnapshot,
+  type AckMessage, type ApplyReply, type ApplyRequest, type GetReply, type GetWhat, type HeartbeatMessage, type KvLike,
+  type SnapshotContent, type SnapshotMessage, type SnapshotRefMessage, type SnapshotHead, type Subjects,
+} from '@meshgate/protocol';
 import type { Logger } from '@meshgate/telemetry';
+import { applyObjects, decodeApplied, defaultBuild, emptyApplied, encodeApplied, sourcesOf, type AppliedState } from './applied-objects.ts';
+import { NodeRegistry } from './node-registry.ts';
 
 export type ConfigMsg =
   | { type: 'config.v1.reload'; reason: string }
   | { type: 'config.v1.latest' }
-  | { type: 'config.v1.status' };
+  | { type: 'config.v1.status' }
+  | { type: 'config.v1.admin-apply'; request: ApplyRequest }
+  | { type: 'config.v1.admin-get'; what: GetWhat }
+  | { type: 'config.v1.heartbeat'; heartbeat: HeartbeatMessage }
+  | { type: 'config.v1.ack'; ack: AckMessage }
+  | { type: 'config.v1.reconnected' };
 
 export interface ConfigStatus {
   version: number;
@@ -24,28 +37,150 @@ export interface ConfigActorDeps {
   transport: Transport;
   subjects: Subjects;
   log: Logger;
+  /** Durable latest snapshot and applied objects (JetStream KV); none: versions from the clock, nothing durable. */
+  store?: KvLike;
+  signingKey?: KeyObject;
+  /** This service's name in the KV chunk keys (two services never share chunk slots). */
+  writerId: string;
+  /** Snapshots larger than this go out as a reference to the KV store (NATS max_payload, 1 MiB by default). */
+  maxMessageBytes: number;
 }
 
+const isConflict = (err: unknown) => (err as { code?: string })?.code === 'MESHGATE_KV_CONFLICT';
+
 /**
- * The config actor: reads the manifests, builds the mesh config, and
- * publishes a new snapshot only when the routing content changed (equal hash:
- * dropped, like Traefik's configuration watcher). A manifest error rejects
- * that object only; an unreadable directory keeps the last good snapshot.
+ * The config actor: manifests directory + applied objects -> mesh config ->
+ * snapshot. A new version is first stored in the KV store by
+ * compare-and-set on the head's revision (so two config services never
+ * publish two different snapshots under one version, and a restart resumes
+ * from the stored version), then announced on core NATS: the full snapshot,
+ * a reference to it when it is too large for one message, or only the
+ * endpoint changes when nothing else changed. Unchanged content (equal hash)
+ * is not published.
  */
 export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
-  const { log } = deps;
-  let latest: SnapshotMessage | undefined;
-  let mesh: MeshConfig | undefined;
-  let lastErrors = '';
+  const { log, transport, subjects } = deps;
+  const build = defaultBuild(deps.ingressClass);
+  const snapValue = deps.store ? snapshotValue(deps.store, deps.writerId) : undefined;
+  const appliedValue = deps.store ? new ChunkedValue(deps.store, 'applied', deps.writerId) : undefined;
+  const keyId = deps.signingKey ? keyIdOf(deps.signingKey) : undefined;
+  const nodes = new NodeRegistry();
 
-  const reload = (reason: string) => {
-    let cfg: MeshConfig;
+  let latest: SnapshotMessage | undefined;
+  let latestContent: SnapshotContent | undefined;
+  let snapRevision = 0;
+  let applied: AppliedState = emptyApplied();
+  let appliedRevision = 0;
+  let mesh: MeshConfig | undefined;
+  let dirFiles: SourceFile[] = [];
+  let lastErrors = '';
+  /** A version that could not be stored (NATS or JetStream down): store it when back. */
+  let unpersisted = false;
+  let storeWarned = false;
+
+  const contentOf = (snap: SnapshotMessage) => decodeSnapshotContent<SnapshotContent>(unpackSnapshotBody(snap));
+  const sign = <T extends SnapshotMessage | ReturnType<typeof encodeEndpointsDelta>>(m: T): T => (deps.signingKey ? signMessage(m, deps.signingKey, keyId) : m);
+
+  const storeFailed = (what: string, err: unknown) => {
+    if (!storeWarned) log.warn(`cannot ${what} in the KV store: serving without durability until it is back`, { error: (err as Error).message });
+    storeWarned = true;
+  };
+
+  /** Adopts a newer snapshot and applied objects written by another config service (or an earlier run). */
+  const syncFromStore = async () => {
+    if (!snapValue || !appliedValue) return;
     try {
-      cfg = buildMeshConfig(loadManifestDir(deps.manifestsDir), { ingressClass: deps.ingressClass });
+      const head = await snapValue.readHead<SnapshotHead>();
+      if (head && head.revision !== snapRevision) {
+        const r = await snapValue.read<SnapshotHead>();
+        if (r) {
+          const snap = msgpackCodec.decode(r.bytes) as SnapshotMessage;
+          if (!latest || snap.version >= latest.version) { latest = snap; latestContent = undefined; }
+          snapRevision = r.revision;
+        }
+      } else if (!head) {
+        snapRevision = 0;
+        if (latest) unpersisted = true; // a new, empty store (nats-server replaced): store ours again
+      }
+      const ah = await appliedValue.readHead();
+      if (ah && ah.revision !== appliedRevision) {
+        const r = await appliedValue.read();
+        if (r) { applied = decodeApplied(r.bytes); appliedRevision = r.revision; }
+      }
+      storeWarned = false;
+    } catch (err) {
+      storeFailed('read', err);
+    }
+  };
+
+  const announce = (snap: SnapshotMessage, delta?: ReturnType<typeof encodeEndpointsDelta>) => {
+    try {
+      if (delta) transport.publish(subjects.endpoints, delta);
+      else if (snap.body.length + 512 > deps.maxMessageBytes) transport.publish(subjects.snapshot, refOf(snap));
+      else transport.publish(subjects.snapshot, snap);
+    } catch (err) {
+      log.warn('cannot announce the snapshot now; nodes catch up from the KV store', { version: snap.version, error: (err as Error).message });
+    }
+  };
+
+  const persist = async (snap: SnapshotMessage): Promise<'stored' | 'conflict' | 'unavailable'> => {
+    if (!snapValue) return 'stored';
+    try {
+      snapRevision = await writeStoredSnapshot(snapValue, snap, snapRevision);
+      unpersisted = false;
+      storeWarned = false;
+      return 'stored';
+    } catch (err) {
+      if (isConflict(err)) return 'conflict';
+      storeFailed('store the snapshot', err);
+      unpersisted = true;
+      return 'unavailable';
+    }
+  };
+
+  const publish = async (content: SnapshotContent, reason: string, attempt = 0): Promise<void> => {
+    let prev = latestContent;
+    if (latest && !prev) {
+      try { prev = latestContent = contentOf(latest); } catch { prev = undefined; }
+    }
+    const changes = prev && latest ? endpointChanges(prev, content) : undefined;
+    const next = changes && prev ? applyEndpointChanges(prev, changes) : content;
+    // Versions keep increasing across restarts (stored head) and never go below the wall clock in ms.
+    const version = Math.max((latest?.version ?? 0) + 1, Date.now());
+    let snap = encodeSnapshot(next, version);
+    if (latest && snap.hash === latest.hash) {
+      if (unpersisted) await persist(latest);
+      return;
+    }
+    snap = sign(snap);
+    const base = latest?.version ?? 0;
+    const stored = await persist(snap);
+    if (stored === 'conflict') {
+      if (attempt >= 5) { log.error('the KV store keeps changing under us: another config service is publishing; giving up this change', { version }); return; }
+      await syncFromStore();
+      return publish(content, reason, attempt + 1);
+    }
+    latest = snap;
+    latestContent = next;
+    const delta = changes && changes.length > 0 && base > 0 ? sign(encodeEndpointsDelta(changes, version, base, snap.hash)) : undefined;
+    announce(snap, delta);
+    log.info(delta ? 'endpoint delta published' : 'snapshot published', {
+      version, hash: snap.hash.slice(0, 12), bytes: delta ? delta.body.length : snap.body.length, reason,
+      ...(delta ? { base, backends: changes!.length } : {}),
+      rules: next.rules.length, backends: next.backends.length, certificates: next.tls.length, rejected: mesh?.errors.length ?? 0,
+      signed: keyId ?? 'no', stored: stored === 'stored' ? (snapValue ? 'kv' : 'memory') : 'pending',
+    });
+  };
+
+  const rebuild = async (reason: string) => {
+    await syncFromStore();
+    try {
+      dirFiles = loadManifestDir(deps.manifestsDir);
     } catch (err) {
       log.error('cannot read manifests; the last good snapshot stays live', { dir: deps.manifestsDir, error: (err as Error).message, version: latest?.version ?? 0 });
       return;
     }
+    const cfg = build(sourcesOf(dirFiles, applied));
     mesh = cfg;
     const errors = cfg.errors.map(formatManifestError);
     const errorsKey = errors.join('\n');
@@ -53,24 +188,97 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       for (const e of errors) log.warn('manifest rejected', { error: e });
       lastErrors = errorsKey;
     }
-    // Versions keep increasing across restarts: never below the wall clock in ms.
-    const version = Math.max((latest?.version ?? 0) + 1, Date.now());
-    const snap = encodeSnapshot(snapshotContentOf(cfg), version);
-    if (latest && snap.hash === latest.hash) return;
-    latest = snap;
-    deps.transport.publish(deps.subjects.snapshot, snap);
-    log.info('snapshot published', {
-      version, hash: snap.hash.slice(0, 12), bytes: snap.body.length, reason,
-      rules: cfg.rules.length, backends: cfg.backends.length, certificates: cfg.tls.length, rejected: cfg.errors.length,
-    });
+    await publish(snapshotContentOf(cfg), reason);
+  };
+
+  const saveApplied = async (next: AppliedState): Promise<boolean> => {
+    if (!appliedValue) { applied = next; return true; }
+    try {
+      appliedRevision = await appliedValue.write(encodeApplied(next), appliedRevision);
+      applied = next;
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw new Error(`cannot store the applied objects in the KV store (${(err as Error).message}): is nats-server running with JetStream (-js)?`);
+    }
+  };
+
+  const applyRequest = async (req: ApplyRequest): Promise<ApplyReply> => {
+    for (let attempt = 0; ; attempt++) {
+      await syncFromStore();
+      try { dirFiles = loadManifestDir(deps.manifestsDir); } catch { /* keep the last good read */ }
+      const r = applyObjects(req, dirFiles, applied, build);
+      if (r.changed && !(await saveApplied(r.state))) {
+        if (attempt < 5) continue; // another config service applied meanwhile: redo on top of it
+        throw new Error('the applied objects keep changing in the KV store: try again');
+      }
+      if (r.changed) await rebuild(`${req.action} ${r.results.map((x) => x.resource).filter(Boolean).join(' ')}`);
+      return { type: AdminMessageType.Result, results: r.results, version: latest?.version ?? 0, hash: latest?.hash ?? '' };
+    }
+  };
+
+  const getView = (what: GetWhat): GetReply => {
+    const base = { type: AdminMessageType.Result, what } as const;
+    switch (what) {
+      case 'nodes': return { ...base, nodes: nodes.view() };
+      case 'ingresses': {
+        const appliedKeys = new Set(applied.objects.filter((o) => o.kind === 'Ingress').map((o) => `${o.namespace}/${o.name}`));
+        return {
+          ...base,
+          ingresses: (mesh?.ingresses ?? []).map((i) => ({
+            ...i,
+            errors: (mesh?.errors ?? []).filter((e) => e.kind === 'Ingress' && e.namespace === i.namespace && e.name === i.name && e.file === i.file).map(formatManifestError),
+            ...(appliedKeys.has(i.id) ? { applied: true } : {}),
+          })),
+          rejected: applied.rejected.map((r) => ({ resource: r.resource, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), errors: r.errors, at: r.at })),
+        };
+      }
+      case 'backends': return { ...base, backends: (mesh?.backends ?? []).map((b) => ({ id: b.id, endpoints: b.endpoints.map((e) => (e.node ? { id: e.id, node: e.node } : { id: e.id })) })) };
+      case 'snapshot': {
+        const content = latestContent;
+        return {
+          ...base,
+          snapshot: {
+            version: latest?.version ?? 0, hash: latest?.hash ?? '', bytes: latest?.body.length ?? 0, createdAt: latest?.createdAt ?? 0,
+            ...(latest?.keyId ? { keyId: latest.keyId } : {}),
+            rules: content?.rules.length ?? mesh?.rules.length ?? 0, backends: content?.backends.length ?? mesh?.backends.length ?? 0,
+            certificates: content?.tls.length ?? mesh?.tls.length ?? 0,
+            store: snapValue ? (unpersisted ? 'KV (store pending: NATS or JetStream unavailable)' : `KV bucket ${subjects.kvBucket}`) : 'memory only',
+            errors: (mesh?.errors ?? []).filter((e) => e.kind !== 'Ingress').map(formatManifestError),
+          },
+        };
+      }
+    }
   };
 
   return {
-    start() { reload('start'); },
-    receive(msg) {
+    async start() { await rebuild('start'); },
+    async receive(msg) {
       switch (msg.type) {
-        case 'config.v1.reload': return reload(msg.reason);
-        case 'config.v1.latest': return latest ?? { type: 'none' };
+        case 'config.v1.reload': return rebuild(msg.reason);
+        case 'config.v1.latest': {
+          // Another config service may have published since: answer with the newest stored.
+          if (snapValue) await syncFromStore();
+          if (!latest) return { type: 'none' };
+          return latest.body.length + 512 > deps.maxMessageBytes ? refOf(latest) : latest;
+        }
+        case 'config.v1.reconnected':
+          await syncFromStore();
+          if (latest && unpersisted) {
+            const r = await persist(latest);
+            if (r === 'conflict') { await syncFromStore(); return rebuild('reconnected'); }
+          }
+          if (latest) announce(latest);
+          return;
+        case 'config.v1.heartbeat': nodes.heartbeat(msg.heartbeat); return;
+        case 'config.v1.ack': {
+          const a = msg.ack;
+          nodes.ack(a);
+          if (!a.ok) log.warn('node refused a snapshot (NACK); it keeps its previous one', { node: a.nodeId, refused: a.refused, kept: a.version, error: a.error });
+          return;
+        }
+        case 'config.v1.admin-apply': return applyRequest(msg.request);
+        case 'config.v1.admin-get': return getView(msg.what);
         case 'config.v1.status': {
           const status: ConfigStatus = {
             version: latest?.version ?? 0, hash: latest?.hash ?? '', manifests: deps.manifestsDir,
@@ -82,4 +290,8 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       }
     },
   };
+}
+
+function refOf(snap: SnapshotMessage): SnapshotRefMessage {
+  return { type: MessageType.SnapshotRef, version: snap.version, hash: snap.hash, bytes: snap.body.length };
 }

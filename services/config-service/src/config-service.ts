@@ -1,6 +1,10 @@
 import path from 'node:path';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { ActorSystem, type Transport } from '@meshgate/actors';
-import { subjects as makeSubjects } from '@meshgate/protocol';
+import {
+  AdminMessageType, MessageType, subjects as makeSubjects,
+  type AckMessage, type AdminRequest, type HeartbeatMessage, type KvLike,
+} from '@meshgate/protocol';
 import type { Logger } from '@meshgate/telemetry';
 import { configActor, type ConfigMsg, type ConfigStatus } from './config-actor.ts';
 import { watchManifests } from './manifest-watcher.ts';
@@ -12,6 +16,12 @@ export interface ConfigServiceOptions {
   ingressClass?: string;
   subjectPrefix?: string;
   watch?: boolean;
+  /** Durable store (JetStream KV): latest snapshot, version, applied objects. */
+  store?: KvLike;
+  /** Ed25519 private key: snapshots and deltas are signed with it. */
+  signingKey?: KeyObject;
+  /** Largest message NATS accepts (server max_payload); default 1 MiB. */
+  maxMessageBytes?: number;
 }
 
 export interface ConfigService {
@@ -28,21 +38,48 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
     name: 'config-service',
     onEvent: (e) => { if (e.type === 'actor.crashed') log.error('actor crashed', { actor: e.name, error: String(e.error) }); },
   });
+  if (!opts.signingKey) log.warn('no --signing-key: snapshots go out unsigned (proxies with --trust-key will refuse them)');
   const ref = await system.spawnAndStart<ConfigMsg>('config', () => configActor({
     manifestsDir, ingressClass: opts.ingressClass ?? 'meshgate', transport: opts.transport, subjects, log,
+    ...(opts.store ? { store: opts.store } : {}), ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
+    writerId: `cs-${process.pid}-${randomBytes(3).toString('hex')}`, maxMessageBytes: opts.maxMessageBytes ?? 1024 * 1024,
   }));
-  const sub = opts.transport.subscribe(subjects.snapshotGet, async (m) => {
-    const latest = await ref.ask({ type: 'config.v1.latest' });
-    m.reply?.(latest);
-  });
+  const t = opts.transport;
+  const subs = [
+    t.subscribe(subjects.snapshotGet, async (m) => { m.reply?.(await ref.ask({ type: 'config.v1.latest' })); }),
+    t.subscribe(subjects.heartbeat, (m) => {
+      const hb = m.data as HeartbeatMessage;
+      if (hb?.type === MessageType.Heartbeat) ref.tell({ type: 'config.v1.heartbeat', heartbeat: hb });
+    }),
+    t.subscribe(subjects.ack, (m) => {
+      const a = m.data as AckMessage;
+      if (a?.type === MessageType.Ack) ref.tell({ type: 'config.v1.ack', ack: a });
+    }),
+    // One config service answers each admin request (queue group); they share state through the KV store.
+    t.subscribe(subjects.admin, async (m) => {
+      const req = m.data as AdminRequest;
+      try {
+        if (req?.type === AdminMessageType.Apply) m.reply?.(await ref.ask({ type: 'config.v1.admin-apply', request: req }, 60_000));
+        else if (req?.type === AdminMessageType.Get) m.reply?.(await ref.ask({ type: 'config.v1.admin-get', what: req.what }));
+        else m.reply?.({ type: AdminMessageType.Error, message: `unknown admin request ${JSON.stringify((req as { type?: unknown })?.type)}: upgrade the config service or the CLI` });
+      } catch (err) {
+        m.reply?.({ type: AdminMessageType.Error, message: (err as Error).message });
+      }
+    }, { queue: 'meshgate-config-service' }),
+  ];
+  if ('onStatus' in t) {
+    (t as unknown as { onStatus(cb: (s: { type: string }) => void): void }).onStatus((s) => {
+      if (s.type === 'reconnect') ref.tell({ type: 'config.v1.reconnected' });
+    });
+  }
   const watcher = opts.watch === false ? undefined : watchManifests(manifestsDir, (file) => ref.tell({ type: 'config.v1.reload', reason: `changed: ${file}` }));
-  log.info('config service started', { manifests: manifestsDir, ingressClass: opts.ingressClass ?? 'meshgate', subject: subjects.snapshot });
+  log.info('config service started', { manifests: manifestsDir, ingressClass: opts.ingressClass ?? 'meshgate', subject: subjects.snapshot, store: opts.store ? subjects.kvBucket : 'none' });
   return {
     status: () => ref.ask<ConfigStatus>({ type: 'config.v1.status' }),
     reload: () => ref.tell({ type: 'config.v1.reload', reason: 'requested' }),
     async stop() {
       watcher?.close();
-      sub.unsubscribe();
+      for (const s of subs) s.unsubscribe();
       await system.shutdown();
     },
   };

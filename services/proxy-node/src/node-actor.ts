@@ -1,8 +1,12 @@
+import { createHash, type KeyObject } from 'node:crypto';
 import type { Behavior, ActorContext, Transport } from '@meshgate/actors';
 import {
-  MessageType, unpackSnapshotBody,
+  MessageType, unpackSnapshotBody, verifyMessage, keyIdOf, decodeSnapshotContent, decodeEndpointChanges, applyEndpointChanges,
+  msgpackCodec, readStoredSnapshot, snapshotValue,
   type Subjects, type SnapshotMessage, type LivenessMessage, type EndpointLiveness, type HeartbeatMessage,
+  type EndpointsDeltaMessage, type SnapshotRefMessage, type AckMessage, type KvLike, type SnapshotContent, type SnapshotHead,
 } from '@meshgate/protocol';
+import type { LastKnownGood } from './last-known-good.ts';
 import type { Logger, MetricsSnapshot } from '@meshgate/telemetry';
 import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker } from './worker/messages.ts';
@@ -10,17 +14,29 @@ import { LivenessView } from './liveness-view.ts';
 
 /** What the node actor handles, one at a time. */
 export type NodeMsg =
-  | { type: 'node.v1.snapshot'; snapshot: SnapshotMessage }
+  | { type: 'node.v1.snapshot'; snapshot: SnapshotMessage; source?: SnapshotSource }
+  | { type: 'node.v1.delta'; delta: EndpointsDeltaMessage }
+  | { type: 'node.v1.ref'; ref: SnapshotRefMessage }
+  | { type: 'node.v1.resync'; reason: string }
   | { type: 'node.v1.liveness'; liveness: LivenessMessage }
   | { type: 'node.v1.worker'; msg: FromWorker }
   | { type: 'node.v1.worker-exit'; index: number; error: string }
   | { type: 'node.v1.tick' }
   | { type: 'node.v1.drain' };
 
+/** push: announced on NATS (a stale one is NACKed); pull: asked for (KV or config service); disk: last-known-good. */
+export type SnapshotSource = 'push' | 'pull' | 'disk';
+
 export interface NodeState {
   nodeId: string;
   version: number;
   hash: string;
+  /** The last snapshot or delta this node refused, and why (NACK). */
+  lastNack?: { version: number; error: string; at: number };
+  /** Key id of the trusted signing key; '' when unsigned snapshots are accepted. */
+  trustedKey: string;
+  /** Where the current version came from. */
+  source?: SnapshotSource;
   /** Version applied by each worker (0 = none yet). */
   workerVersions: number[];
   lastError?: string;
@@ -45,6 +61,12 @@ export interface NodeActorDeps {
   adminUrl: string;
   /** Shared, read by the admin listener. */
   state: NodeState;
+  /** Ed25519 public key: only snapshots it signed are applied. */
+  trustKey?: KeyObject;
+  /** The durable latest snapshot (JetStream KV): joins and resyncs read it, with or without a config service. */
+  store?: KvLike;
+  /** --state-dir: the last-known-good snapshot on disk. */
+  lastKnownGood?: LastKnownGood;
 }
 
 /**
@@ -54,17 +76,118 @@ export interface NodeActorDeps {
  */
 export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   const { state, pool, log, transport, subjects } = deps;
-  let pendingSince = 0;
 
-  const requestLatest = async (ctx: ActorContext<NodeMsg>) => {
-    try {
-      const snap = await transport.request<SnapshotMessage | { type: 'none' }>(subjects.snapshotGet, { type: MessageType.SnapshotGet, have: state.version }, 2_000);
-      if (snap && snap.type === MessageType.Snapshot) ctx.self.tell({ type: 'node.v1.snapshot', snapshot: snap });
-    } catch (err) {
-      if (Date.now() - pendingSince > 5_000) {
-        log.warn('no snapshot yet: is the config service running?', { error: (err as Error).message });
-        pendingSince = Date.now();
+  const trustId = deps.trustKey ? keyIdOf(deps.trustKey) : '';
+  /** The packed content workers serve (for deltas), decoded on the first delta only. */
+  let currentPacked: Uint8Array | undefined;
+  let currentContent: SnapshotContent | undefined;
+  /** The version handed to the workers and not yet applied by all of them: ACK and save it once they have. */
+  let pending: { version: number; since: number; previous: number; save?: () => void } | undefined;
+  let ticks = 0;
+
+  const publishAck = (a: Omit<AckMessage, 'type' | 'nodeId' | 'at'>) => {
+    try { transport.publish(subjects.ack, { type: MessageType.Ack, nodeId: state.nodeId, at: Date.now(), ...a } satisfies AckMessage); } catch { /* not connected: heartbeats carry the version */ }
+  };
+
+  const nack = (refused: number, error: string, source: SnapshotSource) => {
+    state.lastError = error;
+    state.lastNack = { version: refused, error, at: Date.now() };
+    log.error('snapshot refused; keeping the current one', { version: refused, kept: state.version, error, source });
+    if (source !== 'disk') publishAck({ ok: false, version: state.version, hash: state.hash, refused, error });
+  };
+
+  const serve = (version: number, hash: string, packed: Uint8Array, source: SnapshotSource, save?: () => void) => {
+    pending = { version, since: performance.now(), previous: state.version, ...(save ? { save } : {}) };
+    state.version = version;
+    state.hash = hash;
+    state.source = source;
+    currentPacked = packed;
+    currentContent = undefined;
+    pool.setSnapshot({ version, hash, packed });
+  };
+
+  let warnedAt = 0;
+  /** The newest snapshot there is, from the KV store (no config service needed) or else the config service. */
+  const fetchLatest = async (): Promise<SnapshotMessage | undefined> => {
+    if (deps.store) {
+      try {
+        const head = await snapshotValue(deps.store, 'reader').readHead<SnapshotHead>();
+        if (head && head.head.version <= state.version) return undefined;
+        if (head) return (await readStoredSnapshot(deps.store))?.snapshot;
+      } catch {
+        // No KV (yet): ask the config service.
       }
+    }
+    try {
+      const r = await transport.request<SnapshotMessage | SnapshotRefMessage | { type: 'none' }>(subjects.snapshotGet, { type: MessageType.SnapshotGet, have: state.version }, 2_000);
+      if (r?.type === MessageType.Snapshot) return r;
+      if (r?.type === MessageType.SnapshotRef && deps.store) return (await readStoredSnapshot(deps.store))?.snapshot;
+    } catch (err) {
+      if (state.version === 0 && Date.now() - warnedAt > 5_000) {
+        log.warn('no snapshot yet: is the config service running?', { error: (err as Error).message });
+        warnedAt = Date.now();
+      }
+    }
+    return undefined;
+  };
+
+  let fetching = false;
+  /** Fetches off the mailbox (a request may wait seconds while NATS is away) and tells the actor what it found. */
+  const resync = (ctx: ActorContext<NodeMsg>, reason: string) => {
+    if (fetching) return;
+    fetching = true;
+    fetchLatest().then((snap) => {
+      if (snap && snap.version > state.version) {
+        log.info('resync', { reason, version: snap.version, had: state.version });
+        ctx.self.tell({ type: 'node.v1.snapshot', snapshot: snap, source: 'pull' });
+      }
+    }, () => {}).finally(() => { fetching = false; });
+  };
+
+  const packedHash = (packed: Uint8Array) => createHash('sha256').update(packed).digest('hex');
+
+  /** Verifies and unpacks a full snapshot; throws with the reason to NACK. */
+  const openSnapshot = (snap: SnapshotMessage): Uint8Array => {
+    verifyMessage(snap, deps.trustKey, trustId);
+    return unpackSnapshotBody(snap);
+  };
+
+  /** Applies a verified delta to `content`; throws when it does not produce the announced hash. */
+  const openDelta = (d: EndpointsDeltaMessage, content: SnapshotContent): { packed: Uint8Array; content: SnapshotContent } => {
+    verifyMessage(d, deps.trustKey, trustId);
+    const next = applyEndpointChanges(content, decodeEndpointChanges(d));
+    const packed = msgpackCodec.encode(next);
+    const hash = packedHash(packed);
+    if (hash !== d.hash) throw new Error(`endpoint delta v${d.version} does not give the announced content (hash ${hash.slice(0, 12)} != ${d.hash.slice(0, 12)})`);
+    return { packed, content: next };
+  };
+
+  /** Serves the last-known-good snapshot from --state-dir, before NATS is asked anything. */
+  const restoreFromDisk = () => {
+    const lkg = deps.lastKnownGood;
+    if (!lkg) return;
+    let record;
+    try {
+      record = lkg.load();
+    } catch (err) {
+      log.error('cannot read the last-known-good snapshot; starting without it', { file: lkg.file, error: (err as Error).message });
+      return;
+    }
+    if (!record) return;
+    try {
+      let packed = openSnapshot(record.snapshot);
+      let version = record.snapshot.version;
+      let hash = record.snapshot.hash;
+      let content: SnapshotContent | undefined;
+      for (const d of record.deltas) {
+        content ??= decodeSnapshotContent<SnapshotContent>(packed);
+        const r = openDelta(d, content);
+        packed = r.packed; content = r.content; version = d.version; hash = d.hash;
+      }
+      serve(version, hash, packed, 'disk');
+      log.info('serving the last-known-good snapshot from disk', { version, hash: hash.slice(0, 12), file: lkg.file });
+    } catch (err) {
+      nack(record.snapshot.version, `last-known-good snapshot in ${lkg.file} refused: ${(err as Error).message}`, 'disk');
     }
   };
 
@@ -78,28 +201,62 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
 
   return {
     start(ctx) {
-      pendingSince = Date.now();
-      void requestLatest(ctx);
+      restoreFromDisk();
+      ctx.self.tell({ type: 'node.v1.resync', reason: 'start' });
     },
     async receive(msg, ctx) {
       switch (msg.type) {
         case 'node.v1.snapshot': {
           const snap = msg.snapshot;
-          if (snap.version <= state.version) return;
-          let packed: Uint8Array;
-          try {
-            packed = unpackSnapshotBody(snap);
-          } catch (err) {
-            state.lastError = (err as Error).message;
-            log.error('snapshot refused; keeping the current one', { version: snap.version, kept: state.version, error: state.lastError });
+          const source = msg.source ?? 'push';
+          if (snap.version <= state.version) {
+            if (snap.version === state.version && snap.hash === state.hash) return; // the same one twice (push and pull)
+            // A replayed or conflicting old version: refused, so the config service sees it.
+            if (source === 'push') nack(snap.version, snap.version === state.version ? `snapshot v${snap.version} conflicts with the applied one (hash ${snap.hash.slice(0, 12)} != ${state.hash.slice(0, 12)})` : `stale snapshot v${snap.version}: v${state.version} is applied`, source);
             return;
           }
-          state.version = snap.version;
-          state.hash = snap.hash;
-          pool.setSnapshot({ version: snap.version, hash: snap.hash, packed });
-          log.info('snapshot received', { version: snap.version, hash: snap.hash.slice(0, 12), bytes: snap.body.length });
+          let packed: Uint8Array;
+          try {
+            packed = openSnapshot(snap);
+          } catch (err) {
+            nack(snap.version, (err as Error).message, source);
+            return;
+          }
+          serve(snap.version, snap.hash, packed, source, () => deps.lastKnownGood?.saveSnapshot(snap));
+          log.info('snapshot received', { version: snap.version, hash: snap.hash.slice(0, 12), bytes: snap.body.length, source, signed: snap.keyId ?? 'no' });
           return;
         }
+        case 'node.v1.delta': {
+          const d = msg.delta;
+          if (d.version <= state.version) {
+            if (d.version < state.version) nack(d.version, `stale endpoint delta v${d.version}: v${state.version} is applied`, 'push');
+            return;
+          }
+          if (d.base !== state.version || !currentPacked) {
+            // A gap: this node missed a version (or has none). Deltas never patch over a gap.
+            log.info('version gap: full resync', { delta: d.version, base: d.base, have: state.version });
+            resync(ctx, `gap: delta v${d.version} is on v${d.base}, this node has v${state.version}`);
+            return;
+          }
+          let r;
+          try {
+            currentContent ??= decodeSnapshotContent<SnapshotContent>(currentPacked);
+            r = openDelta(d, currentContent);
+          } catch (err) {
+            nack(d.version, (err as Error).message, 'push');
+            return;
+          }
+          serve(d.version, d.hash, r.packed, 'push', () => deps.lastKnownGood?.saveDelta(d));
+          currentContent = r.content;
+          log.info('endpoint delta applied', { version: d.version, base: d.base, bytes: d.body.length });
+          return;
+        }
+        case 'node.v1.ref':
+          if (msg.ref.version > state.version) resync(ctx, `snapshot v${msg.ref.version} is ${msg.ref.bytes} bytes: read from the KV store`);
+          return;
+        case 'node.v1.resync':
+          resync(ctx, msg.reason);
+          return;
         case 'node.v1.liveness': {
           // Several agents: per endpoint the newest observation wins (liveness-view.ts);
           // state.liveness is the merged view, workers get only verdicts that flipped.
@@ -115,10 +272,22 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           if (w.type === 'worker.v1.applied') {
             state.workerVersions[w.index] = w.version;
             state.applyMs = w.durationMs;
-            if (w.version === state.version && isReady(state)) log.info('snapshot applied in every worker', { version: w.version });
+            if (w.version === state.version && state.workerVersions.every((v) => v === state.version) && pending?.version === state.version) {
+              const applyMs = performance.now() - pending.since;
+              log.info('snapshot applied in every worker', { version: w.version, applyMs: Math.round(applyMs * 10) / 10 });
+              publishAck({ ok: true, version: state.version, hash: state.hash, applyMs });
+              try { pending.save?.(); } catch (err) { log.error('cannot write the last-known-good snapshot', { error: (err as Error).message }); }
+              state.lastError = undefined;
+              pending = undefined;
+            }
           } else if (w.type === 'worker.v1.rejected') {
             state.lastError = w.error;
             log.error('worker rejected snapshot; it keeps its previous one', { worker: w.index, version: w.version, error: w.error });
+            if (pending?.version === w.version) {
+              state.lastNack = { version: w.version, error: w.error, at: Date.now() };
+              publishAck({ ok: false, version: pending.previous, hash: state.hash, refused: w.version, error: `worker ${w.index}: ${w.error}` });
+              pending = undefined;
+            }
           } else if (w.type === 'worker.v1.stats') {
             state.requests[w.index] = w.requests;
             state.metrics[w.index] = (w as { metrics?: MetricsSnapshot }).metrics;
@@ -134,7 +303,9 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           log.error('worker exited; starting a replacement with the current snapshot', { worker: msg.index, error: msg.error });
           return;
         case 'node.v1.tick':
-          if (state.version === 0) await requestLatest(ctx);
+          ticks++;
+          // No snapshot yet, or (every 5 s) a version announced while this node was away: catch up.
+          if (state.version === 0 || (deps.store && ticks % 5 === 0)) resync(ctx, state.version === 0 ? 'waiting for a first snapshot' : 'periodic check');
           if (!state.draining) heartbeat('up');
           return;
         case 'node.v1.drain':

@@ -1,12 +1,14 @@
 import os from 'node:os';
+import type { KeyObject } from 'node:crypto';
 import type http from 'node:http';
 import { ActorSystem, type Transport } from '@meshgate/actors';
-import { MessageType, subjects as makeSubjects, type LivenessMessage, type SnapshotMessage } from '@meshgate/protocol';
+import { MessageType, keyIdOf, subjects as makeSubjects, type EndpointsDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
 import type { Logger } from '@meshgate/telemetry';
 import { WorkerPool } from './worker-pool.ts';
 import { nodeActor, isReady, type NodeMsg, type NodeState } from './node-actor.ts';
 import { startAdminServer } from './admin-server.ts';
 import { renderMetrics } from './metrics.ts';
+import { LastKnownGood } from './last-known-good.ts';
 import type { ListenAddress } from './worker/messages.ts';
 
 export interface ProxyNodeOptions {
@@ -20,6 +22,12 @@ export interface ProxyNodeOptions {
   subjectPrefix?: string;
   heartbeatMs?: number;
   drainMs?: number;
+  /** Ed25519 public key (--trust-key): only snapshots signed with its private half are applied. */
+  trustKey?: KeyObject;
+  /** The durable latest snapshot (JetStream KV), read on join and resync. */
+  store?: KvLike;
+  /** --state-dir: the last-known-good snapshot is kept there and served at start. */
+  stateDir?: string;
 }
 
 export interface ProxyNode {
@@ -41,7 +49,10 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const state: NodeState = {
     nodeId, version: 0, hash: '', workerVersions: new Array(workers).fill(0), draining: false,
     liveness: new Map(), requests: [], open: [], applyMs: 0, workerRestarts: 0, metrics: [], retiredMetrics: [],
+    trustedKey: opts.trustKey ? keyIdOf(opts.trustKey) : '',
   };
+  if (!opts.trustKey) log.warn('no --trust-key: unsigned snapshots are accepted; pass the config service\'s public key to refuse forged ones');
+  const lastKnownGood = opts.stateDir ? new LastKnownGood(opts.stateDir) : undefined;
   const system = new ActorSystem({
     name: 'proxy-node',
     onEvent: (e) => { if (e.type === 'actor.crashed') log.error('actor crashed', { actor: e.name, error: String(e.error) }); },
@@ -64,12 +75,23 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const a = admin.address();
   const adminUrl = typeof a === 'object' && a ? `http://${opts.admin.host}:${a.port}` : '';
 
-  const ref = await system.spawnAndStart<NodeMsg>('node', () => nodeActor({ nodeId, transport: opts.transport, subjects, pool, log, adminUrl, state }));
+  const ref = await system.spawnAndStart<NodeMsg>('node', () => nodeActor({
+    nodeId, transport: opts.transport, subjects, pool, log, adminUrl, state,
+    ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}), ...(lastKnownGood ? { lastKnownGood } : {}),
+  }));
   node.ref = ref;
   pool.start();
 
   const subs = [
-    opts.transport.subscribe(subjects.snapshot, (m) => ref.tell({ type: 'node.v1.snapshot', snapshot: m.data as SnapshotMessage })),
+    opts.transport.subscribe(subjects.snapshot, (m) => {
+      const d = m.data as SnapshotMessage | SnapshotRefMessage;
+      if (d?.type === MessageType.Snapshot) ref.tell({ type: 'node.v1.snapshot', snapshot: d });
+      else if (d?.type === MessageType.SnapshotRef) ref.tell({ type: 'node.v1.ref', ref: d });
+    }),
+    opts.transport.subscribe(subjects.endpoints, (m) => {
+      const d = m.data as EndpointsDeltaMessage;
+      if (d?.type === MessageType.EndpointsDelta) ref.tell({ type: 'node.v1.delta', delta: d });
+    }),
     opts.transport.subscribe(subjects.liveness, (m) => {
       const l = m.data as LivenessMessage;
       if (l?.type === MessageType.Liveness) ref.tell({ type: 'node.v1.liveness', liveness: l });
@@ -78,7 +100,8 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   if ('onStatus' in opts.transport) {
     (opts.transport as { onStatus(cb: (s: { type: string }) => void): void }).onStatus((s) => {
       if (s.type === 'disconnect') natsUp = false;
-      if (s.type === 'reconnect') natsUp = true;
+      // Back (or connected for the first time after starting from disk): catch up on what was missed.
+      if (s.type === 'reconnect') { natsUp = true; ref.tell({ type: 'node.v1.resync', reason: 'nats reconnected' }); }
     });
   }
   const tick = setInterval(() => ref.tell({ type: 'node.v1.tick' }), opts.heartbeatMs ?? 1_000);

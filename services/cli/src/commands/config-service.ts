@@ -1,11 +1,12 @@
 import { startConfigService } from '@meshgate/config-service';
 import { parseFlags, usage, UsageError, type FlagSpecs } from '../flags.ts';
-import { commonFlags, connectNats, loggerFor, stopOnSignal } from '../common.ts';
+import { commonFlags, connectNats, loggerFor, openStore, signingKeyFrom, stopOnSignal } from '../common.ts';
 
 export const configServiceFlags: FlagSpecs = {
   ...commonFlags,
   'manifests': { type: 'string', help: 'directory of Kubernetes manifests (*.yaml, *.yml, *.json), watched' },
   'ingress-class': { type: 'string', help: 'IngressClass name this mesh serves', default: 'meshgate' },
+  'signing-key': { type: 'string', help: 'Ed25519 private key (PEM) to sign snapshots with (openssl genpkey -algorithm ed25519)' },
 };
 
 export async function configServiceCommand(argv: string[]): Promise<void> {
@@ -13,9 +14,13 @@ export async function configServiceCommand(argv: string[]): Promise<void> {
   if (flags.help) { process.stdout.write(usage('config-service', '--nats URL --manifests DIR [flags]', configServiceFlags)); return; }
   if (!flags.manifests) throw new UsageError('meshgate config-service: --manifests DIR is required');
   const log = loggerFor('meshgate-config-service', flags);
+  const signingKey = signingKeyFrom(flags);
   const transport = await connectNats(flags, 'meshgate-config-service', log);
+  const store = await openStore(transport, flags['subject-prefix'] as string, log);
   const svc = await startConfigService({
     transport, log, manifestsDir: flags.manifests as string,
+    ...(store ? { store } : {}), ...(signingKey ? { signingKey } : {}),
+    maxMessageBytes: transport.connection.info?.max_payload ?? 1024 * 1024,
     ingressClass: flags['ingress-class'] as string, subjectPrefix: flags['subject-prefix'] as string,
   });
   stopOnSignal(log, async () => { await svc.stop(); await transport.close(); });

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { startProxyNode } from '@meshgate/proxy-node';
 import { parseFlags, usage, type FlagSpecs, type HostPort } from '../flags.ts';
-import { commonFlags, connectNats, loggerFor, stopOnSignal } from '../common.ts';
+import { commonFlags, connectNatsDeferred, loggerFor, stopOnSignal, trustKeyFrom } from '../common.ts';
 
 export const proxyFlags: FlagSpecs = {
   ...commonFlags,
@@ -10,6 +10,8 @@ export const proxyFlags: FlagSpecs = {
   'admin': { type: 'hostport', help: 'admin listener: /healthz /readyz /metrics /status', default: '127.0.0.1:9901' },
   'workers': { type: 'int', help: 'data-plane worker threads', default: String(os.availableParallelism()), min: 1, max: 256 },
   'node-id': { type: 'string', help: 'node name in heartbeats and metrics', default: `${os.hostname()}-${process.pid}` },
+  'trust-key': { type: 'string', help: "Ed25519 public key (PEM) of the config service: refuse snapshots it did not sign" },
+  'state-dir': { type: 'string', help: 'keeps the last-known-good snapshot, served at start even with NATS down' },
 };
 
 export async function proxyCommand(argv: string[]): Promise<void> {
@@ -17,9 +19,12 @@ export async function proxyCommand(argv: string[]): Promise<void> {
   if (flags.help) { process.stdout.write(usage('proxy', '--nats URL [flags]', proxyFlags)); return; }
   const log = loggerFor('meshgate-proxy', flags);
   const nodeId = flags['node-id'] as string;
-  const transport = await connectNats(flags, `meshgate-proxy ${nodeId}`, log);
+  const trustKey = trustKeyFrom(flags);
+  // Not awaited: with NATS down the node still serves its last-known-good snapshot from --state-dir.
+  const { transport, store } = connectNatsDeferred(flags, `meshgate-proxy ${nodeId}`, log);
   const node = await startProxyNode({
-    transport, log, nodeId,
+    transport, log, nodeId, store,
+    ...(trustKey ? { trustKey } : {}), ...(flags['state-dir'] ? { stateDir: flags['state-dir'] as string } : {}),
     http: flags.http as HostPort, https: flags.https as HostPort, admin: flags.admin as HostPort,
     workers: flags.workers as number, subjectPrefix: flags['subject-prefix'] as string,
   });

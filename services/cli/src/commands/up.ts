@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalTransport } from '@meshgate/actors';
+import { LocalTransport, MemoryKvStore } from '@meshgate/actors';
+import { generateSigningKeyPair, loadSigningKey, loadTrustKey } from '@meshgate/protocol';
 import { startConfigService } from '@meshgate/config-service';
 import { startProxyNode, type ProxyNode } from '@meshgate/proxy-node';
 import { startHealthAgent } from '@meshgate/health-agent';
@@ -29,7 +32,21 @@ export const upFlags: FlagSpecs = {
   'workers': { type: 'int', help: 'worker threads per proxy node', default: '1', min: 1, max: 64 },
   'admin': { type: 'hostport', help: 'admin listener of the first node; the next nodes take the next ports', default: '127.0.0.1:9901' },
   'log-level': { type: 'level', help: 'log level of the mesh components', default: 'warn' },
+  'state-dir': { type: 'string', help: 'snapshot signing keys and each node\'s last-known-good snapshot', default: path.join(os.tmpdir(), `meshgate-up-${os.userInfo().username}`) },
 };
+
+/** The mesh's Ed25519 key pair in the state dir, generated on first use: the config service signs, the proxies verify. */
+function ensureKeys(stateDir: string): { signing: string; trust: string } {
+  const signing = path.join(stateDir, 'snapshot-signing.pem');
+  const trust = path.join(stateDir, 'snapshot-trust.pem');
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  if (!fs.existsSync(signing) || !fs.existsSync(trust)) {
+    const pair = generateSigningKeyPair();
+    fs.writeFileSync(signing, pair.privatePem, { mode: 0o600 });
+    fs.writeFileSync(trust, pair.publicPem);
+  }
+  return { signing, trust };
+}
 
 /**
  * `meshgate up`: a complete local mesh. nats-server (or --nats), the config
@@ -49,6 +66,8 @@ export async function upCommand(argv: string[]): Promise<void> {
   const manifests = flags.manifests ? path.resolve(flags.manifests as string) : SEED_MANIFESTS;
   const demo = !flags.manifests;
   const prefix = flags['subject-prefix'] as string;
+  const stateDir = path.resolve(flags['state-dir'] as string);
+  const keys = ensureKeys(stateDir);
 
   // Fail early, naming the flag, rather than leave nodes retrying a busy port.
   await assertFree(httpAddr, '--http');
@@ -96,11 +115,11 @@ export async function upCommand(argv: string[]): Promise<void> {
         setTimeout(() => { if (!stopping) run(name, args); }, 1_000).unref();
       });
     };
-    run('config-service', ['config-service', '--manifests', manifests]);
+    run('config-service', ['config-service', '--manifests', manifests, '--signing-key', keys.signing]);
     for (let i = 0; i < proxies; i++) {
       const admin = `${adminBase.host}:${adminBase.port + i}`;
       admins.push(`http://${admin}`);
-      run(`proxy-${i + 1}`, ['proxy', '--node-id', `proxy-${i + 1}`, '--http', `${httpAddr.host}:${httpAddr.port}`, '--https', `${httpsAddr.host}:${httpsAddr.port}`, '--admin', admin, '--workers', String(flags.workers)]);
+      run(`proxy-${i + 1}`, ['proxy', '--node-id', `proxy-${i + 1}`, '--http', `${httpAddr.host}:${httpAddr.port}`, '--https', `${httpsAddr.host}:${httpsAddr.port}`, '--admin', admin, '--workers', String(flags.workers), '--trust-key', keys.trust, '--state-dir', path.join(stateDir, `proxy-${i + 1}`)]);
     }
     run('health-agent', ['health-agent', '--agent-id', 'agent-1']);
     cleanups.push(async () => {
@@ -116,12 +135,15 @@ export async function upCommand(argv: string[]): Promise<void> {
     log.warn('nats-server not found: running the whole mesh in this process on an in-memory bus. Install nats-server (apt-get install nats-server) or pass --nats URL for a real cluster.');
     const transport = new LocalTransport();
     const clog = createLogger('meshgate', { level });
-    const svc = await startConfigService({ transport, log: clog.child({ service: 'meshgate-config-service' }), manifestsDir: manifests, subjectPrefix: prefix });
+    const store = new MemoryKvStore();
+    const signingKey = loadSigningKey(fs.readFileSync(keys.signing));
+    const trustKey = loadTrustKey(fs.readFileSync(keys.trust));
+    const svc = await startConfigService({ transport, log: clog.child({ service: 'meshgate-config-service' }), manifestsDir: manifests, subjectPrefix: prefix, store, signingKey });
     const nodes: ProxyNode[] = [];
     for (let i = 0; i < proxies; i++) {
       const admin = { host: adminBase.host, port: adminBase.port + i };
       admins.push(`http://${admin.host}:${admin.port}`);
-      nodes.push(await startProxyNode({ transport, log: clog.child({ service: 'meshgate-proxy' }), nodeId: `proxy-${i + 1}`, http: httpAddr, https: httpsAddr, admin, workers: flags.workers as number, subjectPrefix: prefix }));
+      nodes.push(await startProxyNode({ transport, log: clog.child({ service: 'meshgate-proxy' }), nodeId: `proxy-${i + 1}`, http: httpAddr, https: httpsAddr, admin, workers: flags.workers as number, subjectPrefix: prefix, store, trustKey, stateDir: path.join(stateDir, `proxy-${i + 1}`) }));
     }
     const agent = await startHealthAgent({ transport, log: clog.child({ service: 'meshgate-health-agent' }), agentId: 'agent-1', subjectPrefix: prefix });
     cleanups.push(() => svc.stop(), ...nodes.map((n) => () => n.stop()), () => agent.stop(), () => transport.close());

@@ -1,0 +1,45 @@
+import { NatsTransport } from '@meshgate/actors';
+import { AdminMessageType, msgpackCodec, subjects, type AdminError, type AdminRequest } from '@meshgate/protocol';
+import type { FlagValue } from '../flags.ts';
+
+/** Thrown for conditions the user fixes (no NATS, no config service): printed as one line, exit 1. */
+export class AdminUnavailableError extends Error {
+  readonly code = 'MESHGATE_ADMIN_UNAVAILABLE';
+}
+
+/** A short-lived NATS connection for one CLI command, failing fast when NATS is not there. */
+export async function connectAdmin(flags: Record<string, FlagValue | undefined>, cmd: string, timeoutMs = 5_000): Promise<NatsTransport> {
+  const servers = String(flags.nats).split(',').map((s) => s.trim()).filter(Boolean);
+  let timer: NodeJS.Timeout | undefined;
+  const connecting = NatsTransport.connect({
+    servers, name: `meshgate ${cmd}`, codec: msgpackCodec, reconnect: false,
+    user: flags['nats-user'] as string | undefined, pass: flags['nats-pass'] as string | undefined, token: flags['nats-token'] as string | undefined,
+  });
+  try {
+    return await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new AdminUnavailableError(`meshgate ${cmd}: cannot reach NATS at ${servers.join(',')} within ${timeoutMs / 1000} s: is it running? (--nats URL or MESHGATE_NATS_URL)`)), timeoutMs); }),
+    ]);
+  } catch (err) {
+    connecting.then((t) => t.close(), () => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function adminRequest<R>(t: NatsTransport, flags: Record<string, FlagValue | undefined>, cmd: string, req: AdminRequest, timeoutMs = 60_000): Promise<R> {
+  const prefix = String(flags['subject-prefix'] ?? 'meshgate');
+  const subject = subjects(prefix).admin;
+  let reply: unknown;
+  try {
+    reply = await t.request(subject, req, timeoutMs);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'MESHGATE_NO_RESPONDERS') throw new AdminUnavailableError(`meshgate ${cmd}: no config service answers on ${subject}: start "meshgate config-service" (same --nats and --subject-prefix ${prefix})`);
+    if (code === 'MESHGATE_ASK_TIMEOUT') throw new AdminUnavailableError(`meshgate ${cmd}: the config service did not answer within ${timeoutMs / 1000} s`);
+    throw err;
+  }
+  if ((reply as AdminError)?.type === AdminMessageType.Error) throw new AdminUnavailableError(`meshgate ${cmd}: the config service says: ${(reply as AdminError).message}`);
+  return reply as R;
+}
