@@ -25,6 +25,8 @@ export async function connectNats(flags: Record<string, FlagValue | undefined>, 
   const servers = String(flags.nats).split(',').map((s) => s.trim()).filter(Boolean);
   const t = await NatsTransport.connect({
     servers, name, codec: msgpackCodec,
+    // nats.js reads an explicit undefined as NaN; half a second keeps catch-up after an outage quick.
+    reconnectTimeWaitMs: 500,
     user: flags['nats-user'] as string | undefined,
     pass: flags['nats-pass'] as string | undefined,
     token: flags['nats-token'] as string | undefined,

@@ -12,7 +12,7 @@ export async function connectAdmin(flags: Record<string, FlagValue | undefined>,
   const servers = String(flags.nats).split(',').map((s) => s.trim()).filter(Boolean);
   let timer: NodeJS.Timeout | undefined;
   const connecting = NatsTransport.connect({
-    servers, name: `meshgate ${cmd}`, codec: msgpackCodec, reconnect: false,
+    servers, name: `meshgate ${cmd}`, codec: msgpackCodec, reconnect: false, reconnectTimeWaitMs: 250,
     user: flags['nats-user'] as string | undefined, pass: flags['nats-pass'] as string | undefined, token: flags['nats-token'] as string | undefined,
   });
   try {
