@@ -79,10 +79,18 @@ export function startConfigService(m: MeshDir, natsUrl: string, extra: string[] 
 
 export interface ProxyProc { proc: Proc; http: number; admin: number; nodeId: string }
 
+/** A free port none of this mesh's backends was given (they may not listen yet). */
+async function portFor(m: MeshDir): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p !== m.usersPort && p !== m.productsPort) return p;
+  }
+}
+
 export async function startProxy(m: MeshDir, natsUrl: string, nodeId: string, ports?: { http: number; admin: number }, extra: string[] = []): Promise<ProxyProc> {
-  const http = ports?.http ?? await freePort();
-  const admin = ports?.admin ?? await freePort();
-  const proc = spawnMeshgate(['proxy', '--nats', natsUrl, '--workers', '1', '--http', `127.0.0.1:${http}`, '--https', `127.0.0.1:${await freePort()}`,
+  const http = ports?.http ?? await portFor(m);
+  const admin = ports?.admin ?? await portFor(m);
+  const proc = spawnMeshgate(['proxy', '--nats', natsUrl, '--workers', '1', '--http', `127.0.0.1:${http}`, '--https', `127.0.0.1:${await portFor(m)}`,
     '--admin', `127.0.0.1:${admin}`, '--node-id', nodeId, '--trust-key', m.trust, '--state-dir', path.join(m.dir, nodeId), '--log-level', 'debug', ...extra]);
   return { proc, http, admin, nodeId };
 }
@@ -92,7 +100,7 @@ export async function status(p: ProxyProc): Promise<{ version: number; hash: str
   return r.status === 200 ? JSON.parse(r.body) : { version: 0, hash: '' };
 }
 
-export async function ready(p: ProxyProc, timeoutMs = 20_000): Promise<void> {
+export async function ready(p: ProxyProc, timeoutMs = 45_000): Promise<void> {
   await eventually(`${p.nodeId} ready`, async () => (await request(`http://127.0.0.1:${p.admin}/readyz`)).status === 200, timeoutMs);
 }
 
