@@ -47,7 +47,7 @@ const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b)
 const r0 = (x: number) => (Number.isFinite(x) ? Math.round(x) : NaN);
 const cpuTicks = (pid: number) => { try { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return Number(f[11]) + Number(f[12]); } catch { return NaN; } };
 
-interface ScheduleRow { intervalMs: number; target: number; achieved: number; gapP50: number; gapP99dev: number; gapMaxDev: number; probedShare: number; lateP50: number; lateP99: number; lateMax: number; skipped: number; cpu: number }
+interface ScheduleRow { intervalMs: number; target: number; achieved: number; gapP50: number; gapP99dev: number; gapMaxDev: number; probedShare: number; lateP50: number; lateP99: number; lateMax: number; skipped: number; cpu: number; usPerProbe: number; listenersCpu: number }
 
 async function scheduleBench(): Promise<ScheduleRow[]> {
   console.log(`schedule: ${N} loopback listeners (one port each), intervals ${INTERVALS.join(', ')} ms, ${SECONDS} s each`);
@@ -98,6 +98,7 @@ async function scheduleBench(): Promise<ScheduleRow[]> {
         await sleep(intervalMs);
         gaps.length = 0; arrivals = 0; probed.fill(0);
         const cpu0 = cpuTicks(agent.pid);
+        const own0 = process.cpuUsage();
         measuring = true;
         const t0 = performance.now();
         await sleep(SECONDS * 1000);
@@ -105,6 +106,8 @@ async function scheduleBench(): Promise<ScheduleRow[]> {
         const elapsed = (performance.now() - t0) / 1000;
         // /proc ticks are 1/100 s (CLK_TCK); 100% = one core.
         const cpu = (cpuTicks(agent.pid) - cpu0) / 100 / elapsed;
+        const own = process.cpuUsage(own0);
+        const listenersCpu = (own.user + own.system) / 1e6 / elapsed;
         const st = await t.request<HealthStatusReply>(subjects.healthStatus, { type: 'health.v1.status.get' }, 10_000).catch(() => undefined);
         const dev = gaps.map((g) => Math.abs(g - intervalMs));
         const row: ScheduleRow = {
@@ -113,9 +116,10 @@ async function scheduleBench(): Promise<ScheduleRow[]> {
           probedShare: Math.round((probed.reduce((a, b) => a + b, 0) / N) * 1000) / 10,
           lateP50: st?.probes.lateP50Ms ?? NaN, lateP99: st?.probes.lateP99Ms ?? NaN, lateMax: st?.probes.lateMaxMs ?? NaN,
           skipped: st?.probes.skippedBusy ?? NaN, cpu: Math.round(cpu * 100),
+          usPerProbe: r0((cpu * 1e6) / (arrivals / elapsed)), listenersCpu: Math.round(listenersCpu * 100),
         };
         rows.push(row);
-        console.log(`  interval ${intervalMs} ms: ${row.achieved}/s of ${row.target}/s target; gap p50 ${row.gapP50} ms, |gap-interval| p99 ${row.gapP99dev} ms, max ${row.gapMaxDev} ms; agent lateness p50/p99/max ${row.lateP50}/${row.lateP99}/${row.lateMax} ms; ${row.probedShare}% of endpoints probed in the window; agent CPU ${row.cpu}%`);
+        console.log(`  interval ${intervalMs} ms: ${row.achieved}/s of ${row.target}/s target; gap p50 ${row.gapP50} ms, |gap-interval| p99 ${row.gapP99dev} ms, max ${row.gapMaxDev} ms; agent lateness p50/p99/max ${row.lateP50}/${row.lateP99}/${row.lateMax} ms; ${row.probedShare}% of endpoints probed in the window; agent CPU ${row.cpu}% (${row.usPerProbe} us per probe), listeners' process CPU ${row.listenersCpu}%`);
       } finally {
         await agent.stop(3_000);
       }
@@ -210,8 +214,8 @@ if (!args['no-write']) {
     .replace('{{command}}', command)
     .replace('{{when}}', `${when} UTC, ${os.cpus().length} CPUs, load average at the end ${load}`)
     .replace('{{schedule}}', sched.length
-      ? ['| interval | target probes/s | achieved/s | endpoints probed in window | gap p50 | \\|gap - interval\\| p99 / max | agent lateness p50 / p99 / max | skipped (busy) | agent CPU |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-        ...sched.map((r) => `| ${r.intervalMs} ms | ${r.target} | ${r.achieved} | ${r.probedShare}% | ${r.gapP50} ms | ${r.gapP99dev} / ${r.gapMaxDev} ms | ${r.lateP50} / ${r.lateP99} / ${r.lateMax} ms | ${r.skipped} | ${r.cpu}% |`)].join('\n')
+      ? ['| interval | target probes/s | achieved/s | endpoints probed in window | gap p50 | \\|gap - interval\\| p99 / max | agent lateness p50 / p99 / max | skipped (busy) | agent CPU (per probe) | listeners\' CPU |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...sched.map((r) => `| ${r.intervalMs} ms | ${r.target} | ${r.achieved} | ${r.probedShare}% | ${r.gapP50} ms | ${r.gapP99dev} / ${r.gapMaxDev} ms | ${r.lateP50} / ${r.lateP99} / ${r.lateMax} ms | ${r.skipped} | ${r.cpu}% (${r.usPerProbe} us) | ${r.listenersCpu}% |`)].join('\n')
       : '(not run: --only failover)')
     .replace('{{failover}}', fo
       ? ['| measured | min | median | max | runs |', '| --- | --- | --- | --- | --- |',
