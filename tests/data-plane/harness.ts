@@ -47,7 +47,8 @@ export async function startMesh(files: Record<string, string>, opts: { workers?:
     http: { host: '127.0.0.1', port: httpPort }, https: { host: '127.0.0.1', port: httpsPort }, admin: { host: '127.0.0.1', port: adminPort },
     workers: opts.workers ?? 2, heartbeatMs: 200, drainMs: opts.drainMs ?? 3_000,
   });
-  await node.whenReady(20_000);
+  // Generous: worker threads compile TypeScript on start, slow on a busy shared machine.
+  await node.whenReady(40_000);
   return {
     node, transport, httpPort, httpsPort,
     http: `http://127.0.0.1:${httpPort}`,
