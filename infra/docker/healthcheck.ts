@@ -17,8 +17,7 @@
  * `docker inspect --format '{{json .State.Health}}' CONTAINER`).
  */
 import http from 'node:http';
-import { NatsTransport } from '@meshgate/actors';
-import { MessageType, msgpackCodec, subjects } from '@meshgate/protocol';
+import type { NatsTransport } from '@meshgate/actors';
 
 const DEADLINE_MS = Number(process.env.MESHGATE_HEALTHCHECK_TIMEOUT_MS ?? 8_000);
 const env = process.env;
@@ -54,7 +53,13 @@ function httpCheck(url: string): void {
   req.on('error', (e) => fail(`${url}: ${e.message}`));
 }
 
+// The NATS checks load the mesh's libraries; the HTTP ones (every proxy and
+// backend, every few seconds) stay a bare node start.
+const protocol = () => import('@meshgate/protocol');
+
 async function connect(): Promise<NatsTransport> {
+  const { NatsTransport } = await import('@meshgate/actors');
+  const { msgpackCodec } = await protocol();
   const servers = (env.MESHGATE_NATS_URL ?? env.MESHGATE_NATS ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean);
   return await NatsTransport.connect({
     servers, name: 'meshgate-healthcheck', codec: msgpackCodec, reconnect: false,
@@ -63,6 +68,7 @@ async function connect(): Promise<NatsTransport> {
 }
 
 async function configServiceCheck(): Promise<void> {
+  const { MessageType, subjects } = await protocol();
   const s = subjects(env.MESHGATE_SUBJECT_PREFIX || 'meshgate');
   const t = await connect();
   try {
@@ -76,6 +82,7 @@ async function configServiceCheck(): Promise<void> {
 async function healthAgentCheck(): Promise<void> {
   const agent = env.MESHGATE_AGENT_ID;
   if (!agent) fail('health-agent check needs MESHGATE_AGENT_ID (the agent id to look for)');
+  const { subjects } = await protocol();
   const s = subjects(env.MESHGATE_SUBJECT_PREFIX || 'meshgate');
   const t = await connect();
   t.subscribe(s.liveness, (m) => {
