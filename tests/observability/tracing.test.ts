@@ -11,9 +11,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-// The data plane publishes its request events once the worker wiring lands
-// (issue 4); until then these tests are skipped rather than red.
-const eventsWired = fs.readFileSync(new URL('../../services/proxy-node/src/worker/data-plane.ts', import.meta.url), 'utf8').includes('startWorkerTelemetry');
 import { startNatsServer, startOtlpReceiver, freePort, spawnMeshgate, request, eventually, type NatsServer, type OtlpReceiver, type Proc } from '@meshgate/testing';
 
 let nats: NatsServer;
@@ -26,7 +23,6 @@ const seen: http.IncomingHttpHeaders[] = [];
 const procs: Proc[] = [];
 
 before(async () => {
-  if (!eventsWired) return;
   nats = await startNatsServer();
   rx = await startOtlpReceiver();
   backend = http.createServer((req, res) => { seen.push(req.headers); res.end('ok\n'); });
@@ -68,7 +64,7 @@ after(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the client trace is continued: server span -> upstream client span -> backend', { skip: !eventsWired && 'waiting for the data plane to publish request events' }, async () => {
+test('the client trace is continued: server span -> upstream client span -> backend', async () => {
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   const parent = '00f067aa0ba902b7';
   const res = await request(`http://127.0.0.1:${httpPort}/users/42?x=1`, { headers: { traceparent: `00-${traceId}-${parent}-01` } });
@@ -88,9 +84,19 @@ test('the client trace is continued: server span -> upstream client span -> back
   assert.ok(client.attributes['network.peer.address']);
   const got = seen.at(-1)!;
   assert.equal(got.traceparent, `00-${traceId}-${client.spanId}-01`, 'the backend gets the upstream span context');
+  // ...and the access-log line (JSON on the proxy's stdout) names the trace.
+  await procs[1]!.waitFor(`"traceId":"${traceId}"`, 5_000);
+  const line = procs[1]!.output().split('\n').find((l) => l.includes(`"traceId":"${traceId}"`))!;
+  const rec = JSON.parse(line);
+  assert.equal(rec.node, 'otel-1');
+  assert.equal(rec.status, 200);
+  assert.equal(rec.ingress, 'default/app');
+  assert.equal(typeof rec.worker, 'number');
+  assert.match(rec.upstream, /^127\.0\.0\.1:\d+$/);
+  assert.equal(typeof rec.durationMs, 'number');
 });
 
-test('/metrics counts a request once, whichever worker served it', { skip: !eventsWired && 'waiting for the data plane to publish request events' }, async () => {
+test('/metrics counts a request once, whichever worker served it', async () => {
   const before = await requestsTotal();
   const n = 30;
   for (let i = 0; i < n; i++) assert.equal((await request(`http://127.0.0.1:${httpPort}/users/${i}`)).status, 200);

@@ -89,6 +89,7 @@ export class Exchange {
   hasBody = false;
   path = '';
   headers: string[] = [];
+  sentTraceparent: string | undefined;
   status = 0;
   bytesOut = 0;
   expectedLength = -1;
@@ -214,6 +215,7 @@ export class Exchange {
     }
     channels.upstreamStart.publish({ ctx: this.info!, attempt: this.attempts, endpoint: endpointInfo(ep), headers: rec });
     rec.traceparent ??= newTraceparent();
+    this.sentTraceparent = headerOne(rec.traceparent);
     const out: string[] = [];
     for (const k of Object.keys(rec)) {
       const v = rec[k]!;
@@ -378,8 +380,10 @@ export class Exchange {
     c[cls] = (c[cls] ?? 0) + 1;
     if (this.ctx.accessLog.enabled) {
       const m = this.match;
+      // The trace the backend saw (ours, or the client's when we made no span).
+      const tp = this.sentTraceparent ?? flatHeader(this.headers, 'traceparent') ?? headerOne(this.req.headers.traceparent);
       this.ctx.accessLog.write({
-        time: new Date().toISOString(), node: this.ctx.nodeId, worker: this.ctx.worker, requestId: this.requestId,
+        time: new Date().toISOString(), traceId: tp ? tp.slice(3, 35) : '', node: this.ctx.nodeId, worker: this.ctx.worker, requestId: this.requestId,
         method: this.req.method, host: this.host, path: this.req.url, status, proto: this.req.httpVersion,
         ingress: m?.ingress ?? '', backend: m?.backend ?? '', upstream: this.ep?.id ?? '', attempts: this.attempts,
         bytesOut: this.bytesOut, durationMs: Math.round((performance.now() - this.started) * 1000) / 1000,
@@ -389,6 +393,12 @@ export class Exchange {
       channels.requestEnd.publish({ ctx: this.info, statusCode: status, ...(err ? { error: err } : {}), bytesOut: this.bytesOut });
     }
   }
+}
+
+function flatHeader(flat: readonly string[] | undefined, name: string): string | undefined {
+  if (!flat) return undefined;
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return flat[i + 1];
+  return undefined;
 }
 
 function endpointInfo(ep: UpstreamEndpoint): UpstreamEndpointInfo {
