@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { build, ingressV1, WEB } from './test-helpers.ts';
+import { createPrivateKey } from 'node:crypto';
+import { makeTestCert } from './test-certs.ts';
 
 const rule = (path: string, pathType = 'Prefix', svc = 'web', port = 'number: 80', host?: string) => `  rules:
   - ${host ? `host: ${host}\n    ` : ''}http:
@@ -201,8 +203,10 @@ test('NodePort: Endpoints win over Nodes; missing nodePort and missing endpoints
   assert.equal(nothing.errors[0].kind, 'Service');
 });
 
-const PEM_CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
-const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n';
+// Real certificates (made by openssl now): a Secret's certificate and key are loaded as TLS would load them.
+const { cert: PEM_CERT, key: PEM_KEY } = makeTestCert();
+// The same key in the traditional "EC PRIVATE KEY" (SEC1) form, also what kubectl may hold.
+const SEC1_KEY = createPrivateKey(PEM_KEY).export({ type: 'sec1', format: 'pem' }) as string;
 
 test('TLS: kubernetes.io/tls Secret from data (base64) or stringData; hosts; missing and wrong-type Secrets', () => {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -222,7 +226,7 @@ stringData:
   tls.crt: |
 ${PEM_CERT.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}
   tls.key: |
-${PEM_KEY.replaceAll('PRIVATE KEY', 'RSA PRIVATE KEY').trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}
+${SEC1_KEY.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}
 ---
 apiVersion: v1
 kind: Secret
@@ -242,7 +246,7 @@ data: {password: ${b64('x')}}
   const cfg = build({ 's.yaml': secrets, 'web.yaml': WEB, 'i.yaml': ingressV1('i', tls + rule('/')) });
   assert.deepEqual(cfg.tls, [
     { id: 'default/from-data', hosts: ['a.example.com', '*.example.com'], cert: PEM_CERT, key: PEM_KEY },
-    { id: 'default/from-string', hosts: [], cert: PEM_CERT, key: PEM_KEY.replaceAll('PRIVATE KEY', 'RSA PRIVATE KEY') },
+    { id: 'default/from-string', hosts: [], cert: PEM_CERT, key: SEC1_KEY },
   ]);
   assert.deepEqual(cfg.errors.map((e) => [e.field, e.message.slice(0, 40)]), [
     ['spec.tls[2].secretName', 'Secret default/missing not found: create'],

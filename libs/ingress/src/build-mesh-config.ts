@@ -17,7 +17,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
   const configured = opts.ingressClass ?? DEFAULT_INGRESS_CLASS;
   const errors: ManifestError[] = [];
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const { catalog, ingresses, duplicateIngresses } = collectObjects(parseSourceFiles(sorted, errors), errors);
+  const { catalog, ingresses, duplicateIngresses } = collectObjects(parseSourceFiles(sorted, errors), errors, opts.now ?? Date.now());
   catalog.nodes.sort((a, b) => cmp(a.h.name, b.h.name));
 
   const rules: RouteRule[] = [];
@@ -65,7 +65,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     const ing = parseIngress(h);
     if (h.report.count > 0) {
       status.state = 'rejected';
-      const first = errors.find((e) => e.file === h.raw.file && e.kind === 'Ingress' && e.namespace === h.namespace && e.name === h.name);
+      const first = h.report.first;
       status.reason = `${h.report.count} error(s)${first ? `, first: ${formatManifestError(first)}` : ''}`;
       continue;
     }
@@ -119,7 +119,10 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       const s = catalog.secrets.get(sid);
       const field = [...t.field, 'secretName'];
       if (!s) {
-        note(field, catalog.rejectedSecrets.has(sid) ? `Secret ${sid} is invalid (see its errors): HTTPS for these hosts uses the default certificate` : `Secret ${sid} not found: create it with "kubectl create secret tls ${t.secretName} --cert=... --key=..." in namespace ${h.namespace}`);
+        const rejected = catalog.rejectedSecrets.get(sid);
+        // The Ingress stays served (HTTP, and HTTPS with the default certificate): one bad
+        // certificate must not take routes down; its status says why TLS is not its own.
+        note(field, rejected !== undefined ? `Secret ${sid} is invalid (${rejected}): HTTPS for these hosts uses the default certificate, if any` : `Secret ${sid} not found: create it with "kubectl create secret tls ${t.secretName} --cert=... --key=..." in namespace ${h.namespace}`);
         continue;
       }
       if (!s.tls) {

@@ -18,8 +18,9 @@ export interface Collected {
   duplicateIngresses: { h: ObjectHeader; reason: string }[];
 }
 
-export function collectObjects(raws: RawObject[], errors: ManifestError[]): Collected {
-  const catalog: Catalog = { services: new Map(), rejectedServices: new Set(), endpoints: new Map(), nodes: [], secrets: new Map(), rejectedSecrets: new Set(), classes: new Map() };
+/** `now` (ms since epoch) is the time certificates in TLS Secrets must be valid at. */
+export function collectObjects(raws: RawObject[], errors: ManifestError[], now: number = Date.now()): Collected {
+  const catalog: Catalog = { services: new Map(), rejectedServices: new Set(), endpoints: new Map(), nodes: [], secrets: new Map(), rejectedSecrets: new Map(), classes: new Map() };
   const out: Collected = { catalog, ingresses: [], duplicateIngresses: [] };
   const seen = new Map<string, RawObject>();
   for (const raw of raws) {
@@ -72,9 +73,9 @@ export function collectObjects(raws: RawObject[], errors: ManifestError[]): Coll
         break;
       }
       case 'Secret': {
-        const s = parseSecret(h);
+        const s = parseSecret(h, now);
         if (h.report.count === 0) catalog.secrets.set(id, s);
-        else catalog.rejectedSecrets.add(id);
+        else catalog.rejectedSecrets.set(id, h.report.first ? `${h.report.first.field ? `${h.report.first.field}: ` : ''}${h.report.first.message}` : 'rejected');
         break;
       }
     }

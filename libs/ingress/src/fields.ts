@@ -25,7 +25,7 @@ export function asObject(v: unknown, path: FieldPath, report: Reporter): Record<
 export function asString(v: unknown, path: FieldPath, report: Reporter): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') {
-    report.error(path, `must be a string, got ${JSON.stringify(v)}`);
+    report.error(path, `must be a string, got ${describeValue(v)}`);
     return undefined;
   }
   return v;
@@ -35,7 +35,7 @@ export function asString(v: unknown, path: FieldPath, report: Reporter): string 
 export function asIntOrString(v: unknown, path: FieldPath, report: Reporter): number | string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' || typeof v === 'string') return v;
-  report.error(path, `must be a port number or a port name, got ${JSON.stringify(v)}`);
+  report.error(path, `must be a port number or a port name, got ${describeValue(v)}`);
   return undefined;
 }
 
@@ -49,4 +49,18 @@ export function ipFamily(v: string): 4 | 6 | 0 {
 
 export function endpointId(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * A wrong value as an error message shows it: JSON, at most 60 characters,
+ * so a megabyte list in the wrong place does not become a megabyte log line.
+ */
+export function describeValue(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = Array.isArray(v) ? 'a list' : typeof v;
+  }
+  return s.length > 60 ? `${s.slice(0, 50)}... (${s.length} characters)` : s;
 }

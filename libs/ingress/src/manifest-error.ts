@@ -23,3 +23,17 @@ export function fieldPathString(path: readonly (string | number)[]): string {
   }
   return out;
 }
+
+const LONG_QUOTED = /"((?:[^"\\]|\\.){81,}?)"/g;
+
+/**
+ * An error message as it may be logged and printed: values it quotes are cut
+ * to 80 characters (a 10 MB host name stays in the file, not in every log
+ * line), control characters are escaped (a CR/LF in a manifest value cannot
+ * forge log or terminal lines), and the whole stays under 2,000 characters.
+ */
+export function safeMessage(message: string): string {
+  let m = message.replace(LONG_QUOTED, (_all, q: string) => `"${q.slice(0, 60)}..." (${q.length} characters)`);
+  m = m.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return m.length > 2000 ? `${m.slice(0, 1990)}... (cut)` : m;
+}

@@ -1,4 +1,4 @@
-import { fieldPathString } from './manifest-error.ts';
+import { fieldPathString, safeMessage } from './manifest-error.ts';
 import { isPlainObject } from './parse-documents.ts';
 import type { FieldPath, RawObject } from './parse-documents.ts';
 import type { ManifestError } from './types.ts';
@@ -35,6 +35,8 @@ export interface Reporter {
   error(path: FieldPath, message: string): void;
   /** Errors reported so far for this object; > 0 means reject it. */
   readonly count: number;
+  /** The first error reported for this object (for status lines, without searching every error). */
+  readonly first: ManifestError | undefined;
 }
 
 export interface ObjectHeader {
@@ -53,18 +55,23 @@ export interface ObjectHeader {
 
 export function makeReporter(raw: RawObject, errors: ManifestError[], kind?: string, namespace?: string, name?: string): Reporter {
   let count = 0;
+  let first: ManifestError | undefined;
   return {
     error(path, message) {
       count++;
-      const e: ManifestError = { file: raw.file, line: raw.lineOf(path) ?? raw.line, message };
+      const e: ManifestError = { file: raw.file, line: raw.lineOf(path) ?? raw.line, message: safeMessage(message) };
       if (kind !== undefined) e.kind = kind;
       if (namespace !== undefined) e.namespace = namespace;
       if (name !== undefined) e.name = name;
       if (path.length > 0) e.field = fieldPathString(path);
       errors.push(e);
+      first ??= e;
     },
     get count() {
       return count;
+    },
+    get first() {
+      return first;
     },
   };
 }
@@ -144,7 +151,8 @@ function stringMap(v: unknown, path: FieldPath, report: Reporter): Record<string
   }
   for (const [k, val] of Object.entries(v)) {
     if (typeof val === 'string') out[k] = val;
-    else report.error([...path, k], `value must be a string: quote it ("${String(val)}")`);
+    // No echo of the value: this runs for Secrets too, whose metadata may hold key material.
+    else report.error([...path, k], `value must be a string: quote it (numbers and booleans too, e.g. "8080", "true")`);
   }
   return out;
 }

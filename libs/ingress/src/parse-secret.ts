@@ -1,3 +1,4 @@
+import { checkCertificate } from './check-certificate.ts';
 import { asObject } from './fields.ts';
 import type { ObjectHeader } from './object-meta.ts';
 
@@ -14,8 +15,11 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * Reads `kubectl create secret tls` output: `data` (base64) and/or
  * `stringData` (plain, wins per key as in the API server). Other Secret
  * types are kept only so an Ingress naming one gets a precise error.
+ * A TLS Secret's certificate and key are loaded as a TLS server would load
+ * them (valid at `now`, strong enough, the key matching the certificate);
+ * errors name the field, never its content.
  */
-export function parseSecret(h: ObjectHeader): ParsedSecret {
+export function parseSecret(h: ObjectHeader, now: number = Date.now()): ParsedSecret {
   const r = h.report;
   const d = h.raw.data;
   const type = typeof d.type === 'string' ? d.type : 'Opaque';
@@ -43,19 +47,27 @@ export function parseSecret(h: ObjectHeader): ParsedSecret {
   const key = values['tls.key'];
   const where = (k: string) => (stringData && k in stringData ? ['stringData', k] : ['data', k]);
   let ok = true;
+  let certPem = false;
+  let keyPem = false;
   if (cert === undefined) {
     r.error(['data'], 'a kubernetes.io/tls Secret needs "tls.crt" (the PEM certificate) in data or stringData');
     ok = false;
   } else if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(cert)) {
     r.error(where('tls.crt'), 'does not look like a PEM certificate (expected "-----BEGIN CERTIFICATE-----")');
     ok = false;
-  }
+  } else certPem = true;
   if (key === undefined) {
     r.error(['data'], 'a kubernetes.io/tls Secret needs "tls.key" (the PEM private key) in data or stringData');
     ok = false;
   } else if (!/-----BEGIN ([A-Z]+ )?PRIVATE KEY-----[\s\S]+-----END ([A-Z]+ )?PRIVATE KEY-----/.test(key)) {
     r.error(where('tls.key'), 'does not look like a PEM private key (expected "-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----")');
     ok = false;
+  } else keyPem = true;
+  if (certPem || keyPem) {
+    for (const p of checkCertificate(certPem ? cert : undefined, keyPem ? key : undefined, now)) {
+      r.error(where(p.key), p.message);
+      ok = false;
+    }
   }
   return ok ? { h, type, tls: { cert: cert as string, key: key as string } } : { h, type };
 }

@@ -15,7 +15,8 @@ export interface Catalog {
   endpoints: Map<string, ParsedEndpoints[]>;
   nodes: ParsedNode[];
   secrets: Map<string, ParsedSecret>;
-  rejectedSecrets: Set<string>;
+  /** Secrets that exist but were rejected: 'namespace/name' -> their first error, for the Ingress status. */
+  rejectedSecrets: Map<string, string>;
   /** IngressClass name -> spec.controller. */
   classes: Map<string, string | undefined>;
 }

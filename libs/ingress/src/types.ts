@@ -97,6 +97,8 @@ export interface MeshConfig {
 export interface BuildOptions {
   /** IngressClass name served by meshgate; default 'meshgate'. */
   ingressClass?: string;
+  /** The time (ms since epoch) certificates in TLS Secrets must be valid at; default now. */
+  now?: number;
 }
 
 /** IngressClass controller value that marks a class as meshgate's. */

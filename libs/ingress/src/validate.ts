@@ -1,5 +1,6 @@
 // Format checks matching the Kubernetes API server's validation, returning a
 // message (what is wrong and what to write instead) or undefined when valid.
+import { describeValue } from './fields.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -42,7 +43,7 @@ export function checkPortName(v: string): string | undefined {
 }
 
 export function checkPortNumber(v: unknown): string | undefined {
-  if (typeof v !== 'number' || !Number.isInteger(v)) return `must be a port number (an integer 1-65535), got ${JSON.stringify(v)}`;
+  if (typeof v !== 'number' || !Number.isInteger(v)) return `must be a port number (an integer 1-65535), got ${describeValue(v)}`;
   if (v < 1 || v > 65535) return `port ${v} is out of range: use 1-65535`;
   return undefined;
 }
