@@ -251,6 +251,8 @@ async function checkRoutes(http: number, https: number, where: string): Promise<
 test("the seed's routes, over HTTP and HTTPS, through every proxy replica", async () => {
   assert.ok(proxies().length >= 3);
   for (const p of proxies()) await checkRoutes(p.ports.get(8080)!, p.ports.get(8443)!, p.id);
+  // They serve snapshots signed with the compose keys, not unsigned ones.
+  for (const p of proxies()) assert.doesNotMatch(procOf.get(p.id)!.output(), /unsigned snapshots are accepted|signature/i, p.id);
 });
 
 test('every backend replica serves: the health agents found them all', async () => {
