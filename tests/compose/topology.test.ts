@@ -37,7 +37,8 @@ let tmp: string;
 let receiver: OtlpReceiver;
 let haproxyMissing = false;
 /** Services found healthy while starting (a dependent waited for them). */
-const verifiedHealthy = new Set<string>();
+const verifiedHealthy = new Map<string, number>();
+let t0 = Date.now();
 let lbProc: Proc | undefined;
 
 type Kind = 'meshgate' | 'nats' | 'jaeger' | 'haproxy' | 'prometheus';
@@ -87,7 +88,7 @@ async function waitHealthy(name: string): Promise<void> {
       return r.ok;
     }, 30_000, 1_000).catch((err: Error) => { throw new Error(`${err.message}; last check said: ${last}; its output:\n${procOf.get(inst.id)?.output().slice(-3000)}`); });
   }));
-  verifiedHealthy.add(name);
+  verifiedHealthy.set(name, Date.now() - t0);
 }
 
 function start(inst: Instance): void {
@@ -123,6 +124,7 @@ function start(inst: Instance): void {
 let composeConfig: Promise<{ code: number | string; stderr: string }>;
 
 before(async () => {
+  t0 = Date.now();
   composeConfig = new Promise((resolve) => {
     execFile('docker-compose', ['-f', COMPOSE_FILE, 'config', '-q'], { timeout: 60_000 }, (err, _out, stderr) =>
       resolve({ code: err ? ((err as NodeJS.ErrnoException).code ?? 1) : 0, stderr }));
@@ -160,6 +162,7 @@ before(async () => {
     )).then(() => { for (const inst of map.instances(s.name)) start(inst); }));
   }
   await Promise.all([...startedP.values()]);
+  verifiedHealthy.set('(all started)', Date.now() - t0);
   await Promise.all(proxies().map((p) => eventually(`${p.id} /readyz`, async () =>
     (await request(`http://127.0.0.1:${p.ports.get(9901)}/readyz`)).status === 200, 25_000)
     .catch((err: Error) => { throw new Error(`${err.message}; its output:\n${procOf.get(p.id)?.output().slice(-3000)}`); })));
@@ -215,7 +218,7 @@ test('the compose file has every part of the cluster', () => {
 });
 
 test('every service passes its own healthcheck', async (t) => {
-  t.diagnostic(`healthy before their dependents started: ${[...verifiedHealthy].join(', ')}`);
+  t.diagnostic(`healthy before their dependents started (ms after start): ${[...verifiedHealthy].map(([n, ms]) => `${n} ${ms}`).join(', ')}`);
   const all = [...compose.services.values()].filter((s) => (s.healthcheck || kindOf(s) === 'meshgate') && !verifiedHealthy.has(s.name))
     .flatMap((s) => map.instances(s.name))
     .filter((i) => !(haproxyMissing && kindOf(i.service) === 'haproxy'));
@@ -266,7 +269,7 @@ test('every backend replica serves: the health agents found them all', async () 
       if (m) seen.add(m[1]!);
     }
     return want.every((w) => seen.has(w!));
-  }, 10_000, 0);
+  }, 10_000, 20);
 });
 
 test('the load balancer on the published ports reaches the proxies (HTTP, and HTTPS passed through)', async (t) => {
