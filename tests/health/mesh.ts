@@ -160,6 +160,9 @@ export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
     status: (timeoutMs = 1_000) => transport.request<HealthStatusReply>(subjects.healthStatus, { type: 'health.v1.status.get' }, timeoutMs),
     accessLog: () => access,
     async stop() {
+      // A test that failed half-way leaves its load running: stop it, or its
+      // timer and keep-alive sockets keep this test process alive.
+      await Promise.all([...activeLoads].map((l) => l.stop()));
       await transport.close().catch(() => {});
       await Promise.all([...procs].map((p) => p.stop(3_000)));
       await nats.stop();
@@ -175,6 +178,8 @@ export interface LoadResult { start: number; end: number; status: number; who: s
  * connections (as a real client pool would), each with a 2 s timeout.
  * `who` is the backend's name from the demo greeting ('b0', ...).
  */
+const activeLoads = new Set<{ stop(): Promise<LoadResult[]> }>();
+
 export function startLoad(url: string, rps: number): { stop(): Promise<LoadResult[]>; results: LoadResult[] } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const results: LoadResult[] = [];
@@ -203,15 +208,18 @@ export function startLoad(url: string, rps: number): { stop(): Promise<LoadResul
       void p.then(() => pending.delete(p));
     }
   }, 10);
-  return {
+  const load = {
     results,
     async stop() {
       clearInterval(timer);
+      activeLoads.delete(load);
       await Promise.all(pending);
       agent.destroy();
       return results;
     },
   };
+  activeLoads.add(load);
+  return load;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
