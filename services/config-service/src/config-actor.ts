@@ -172,13 +172,16 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     });
   };
 
-  const rebuild = async (reason: string) => {
-    await syncFromStore();
-    try {
-      dirFiles = loadManifestDir(deps.manifestsDir);
-    } catch (err) {
-      log.error('cannot read manifests; the last good snapshot stays live', { dir: deps.manifestsDir, error: (err as Error).message, version: latest?.version ?? 0 });
-      return;
+  /** `fresh`: the caller just synced with the store and read the directory (an apply): skip both. */
+  const rebuild = async (reason: string, fresh = false) => {
+    if (!fresh) {
+      await syncFromStore();
+      try {
+        dirFiles = loadManifestDir(deps.manifestsDir);
+      } catch (err) {
+        log.error('cannot read manifests; the last good snapshot stays live', { dir: deps.manifestsDir, error: (err as Error).message, version: latest?.version ?? 0 });
+        return;
+      }
     }
     const cfg = build(sourcesOf(dirFiles, applied));
     mesh = cfg;
@@ -212,7 +215,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
         if (attempt < 5) continue; // another config service applied meanwhile: redo on top of it
         throw new Error('the applied objects keep changing in the KV store: try again');
       }
-      if (r.changed) await rebuild(`${req.action} ${r.results.map((x) => x.resource).filter(Boolean).join(' ')}`);
+      if (r.changed) await rebuild(`${req.action} ${r.results.map((x) => x.resource).filter(Boolean).join(' ')}`, true);
       return { type: AdminMessageType.Result, results: r.results, version: latest?.version ?? 0, hash: latest?.hash ?? '' };
     }
   };

@@ -46,11 +46,25 @@ function canonical(v: unknown): string {
   });
 }
 
+/** Parsed documents of unchanged files: YAML parsing dominates a rebuild at thousands of routes. */
+const parsed = new Map<string, { text: string; docs: ObjectDoc[]; problems: { file: string; line: number; message: string }[] }>();
+
 /**
- * Splits a file into objects. Documents that do not parse, or name no kind
+ * Splits a file into objects (cached while the file's text is unchanged). Documents that do not parse, or name no kind
  * or metadata.name, go to `problems` as `file:line: message`.
  */
 export function splitObjects(f: SourceFile, problems: { file: string; line: number; message: string }[] = []): ObjectDoc[] {
+  const hit = parsed.get(f.path);
+  if (hit && hit.text === f.text) { problems.push(...hit.problems); return hit.docs; }
+  const mine: { file: string; line: number; message: string }[] = [];
+  const docs = parseObjects(f, mine);
+  problems.push(...mine);
+  if (parsed.size > 10_000) parsed.clear();
+  parsed.set(f.path, { text: f.text, docs, problems: mine });
+  return docs;
+}
+
+function parseObjects(f: SourceFile, problems: { file: string; line: number; message: string }[]): ObjectDoc[] {
   const lc = new LineCounter();
   const out: ObjectDoc[] = [];
   let docs: Document.Parsed[];

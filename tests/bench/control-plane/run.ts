@@ -1,0 +1,156 @@
+/**
+ * Control-plane propagation benchmark: `npm run bench control-plane`.
+ *
+ * A real nats-server (JetStream), a config service process, and N proxy
+ * node processes with one worker each. For each (nodes, routes) pair it
+ * applies a change with `meshgate apply` semantics (an admin request over
+ * NATS, as the CLI sends it) and times, per change:
+ *   - apply -> ACK from every node: every node's workers swapped in the new
+ *     routes (a node ACKs only once each worker applied: this is "serving"),
+ *   - apply -> the new route answers 200 over HTTP on a node (checked on one
+ *     node per change, by polling every 2 ms),
+ * then reports p50/p99 over the changes, plus the size of an endpoint-only
+ * change on the wire (a delta) at that route count.
+ *
+ * Flags: --nodes 1,10,50  --routes 100,1000,10000  --changes N  --out FILE
+ * Defaults are the small development run (1,10 nodes; 100,1000 routes; 15
+ * changes): the full matrix wants a quiet machine.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NatsTransport } from '@meshgate/actors';
+import { AdminMessageType, MessageType, msgpackCodec, subjects, type AckMessage, type ApplyReply } from '@meshgate/protocol';
+import { freePort, request, spawnMeshgate, startNatsServer, eventually, type Proc } from '@meshgate/testing';
+
+const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : def; };
+const NODES = arg('nodes', '1,10').split(',').map(Number);
+const ROUTES = arg('routes', '100,1000').split(',').map(Number);
+const CHANGES = Number(arg('changes', '15'));
+const OUT = arg('out', path.resolve(import.meta.dirname, '../../../docs/benchmarks/control-plane.md'));
+
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN; };
+
+function manifests(dir: string, routes: number, backendPort: number): void {
+  const services = 20;
+  const svc = Array.from({ length: services }, (_, i) => `apiVersion: v1
+kind: Service
+metadata: { name: s${i} }
+spec: { ports: [{ name: http, port: 80, targetPort: 8080 }] }
+---
+apiVersion: v1
+kind: Endpoints
+metadata: { name: s${i} }
+subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ name: http, port: ${backendPort} }] }]
+`).join('---\n');
+  const paths = Array.from({ length: routes }, (_, i) => `      - { path: /r${i}, pathType: Prefix, backend: { service: { name: s${i % services}, port: { number: 80 } } } }`).join('\n');
+  fs.writeFileSync(path.join(dir, 'services.yaml'), svc);
+  fs.writeFileSync(path.join(dir, 'routes.yaml'), `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: bench }
+spec:
+  rules:
+  - http:
+      paths:
+${paths}
+`);
+}
+
+const change = (i: number) => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: bench-change }
+spec:
+  rules: [{ http: { paths: [{ path: /change-${i}, pathType: Prefix, backend: { service: { name: s0, port: { number: 80 } } } }] } }]
+`;
+
+const endpointChange = (i: number, backendPort: number) => `apiVersion: v1
+kind: Endpoints
+metadata: { name: s1 }
+subsets: [{ addresses: [{ ip: 127.0.0.1 }, { ip: 127.0.0.${2 + (i % 200)} }], ports: [{ name: http, port: ${backendPort} }] }]
+`;
+
+interface Row { nodes: number; routes: number; ackP50: number; ackP99: number; serveP50: number; serveP99: number; deltaBytes: number; snapshotBytes: number }
+
+async function run(nodes: number, routes: number): Promise<Row> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-bench-cp-'));
+  const nats = await startNatsServer();
+  const procs: Proc[] = [];
+  const t = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, name: 'bench' });
+  try {
+    const backendPort = await freePort();
+    procs.push(spawnMeshgate(['demo-backend', '--kind', 'User', '--listen', `127.0.0.1:${backendPort}`]));
+    manifests(dir, routes, backendPort);
+    const S = subjects();
+    const acks = new Map<number, Map<string, number>>();
+    t.subscribe(S.ack, (m) => {
+      const a = m.data as AckMessage;
+      if (a.type !== MessageType.Ack || !a.ok) return;
+      let byNode = acks.get(a.version);
+      if (!byNode) acks.set(a.version, byNode = new Map());
+      if (!byNode.has(a.nodeId)) byNode.set(a.nodeId, performance.now());
+    });
+    let deltaBytes = 0;
+    t.subscribe(S.endpoints, (m) => { deltaBytes = msgpackCodec.encode(m.data).length; });
+    let snapshotBytes = 0;
+    t.subscribe(S.snapshot, (m) => { snapshotBytes = msgpackCodec.encode(m.data).length; });
+    procs.push(spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', 'warn']));
+    const httpPort = await freePort();
+    const admins: number[] = [];
+    for (let i = 0; i < nodes; i++) {
+      const admin = await freePort();
+      admins.push(admin);
+      procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off' } }));
+    }
+    for (const a of admins) await eventually(`node on ${a} ready`, async () => (await request(`http://127.0.0.1:${a}/readyz`)).status === 200, 120_000, 200);
+    await new Promise((r) => setTimeout(r, 1500)); // heartbeats reach the config service
+    const ack: number[] = [];
+    const serve: number[] = [];
+    for (let i = 0; i < CHANGES; i++) {
+      const t0 = performance.now();
+      const reply = await t.request<ApplyReply>(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'bench-change.yaml', text: change(i) }] }, 60_000);
+      // The route answers on a node (the shared port reaches one of them): poll.
+      let served = 0;
+      const servedP = (async () => {
+        for (;;) {
+          if ((await request(`http://127.0.0.1:${httpPort}/change-${i}`)).status === 200) { served = performance.now(); return; }
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
+      await eventually(`every node ACKed v${reply.version}`, async () => (acks.get(reply.version)?.size ?? 0) >= nodes, 30_000, 2);
+      await servedP;
+      ack.push(Math.max(...acks.get(reply.version)!.values()) - t0);
+      serve.push(served - t0);
+    }
+    // An endpoint-only change: a delta on the wire, whatever the route count.
+    await t.request(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'endpoints.yaml', text: endpointChange(1, backendPort) }] }, 60_000);
+    await eventually('endpoint delta seen', async () => deltaBytes > 0, 10_000, 5);
+    return { nodes, routes, ackP50: pct(ack, 50), ackP99: pct(ack, 99), serveP50: pct(serve, 50), serveP99: pct(serve, 99), deltaBytes, snapshotBytes };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await t.close();
+    await nats.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rows: Row[] = [];
+for (const routes of ROUTES) {
+  for (const nodes of NODES) {
+    const r = await run(nodes, routes);
+    rows.push(r);
+    console.log(`nodes ${nodes} routes ${routes}: ACK all p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; serving p50 ${r.serveP50.toFixed(1)} ms p99 ${r.serveP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, endpoint delta ${r.deltaBytes} B`);
+  }
+}
+
+const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}`;
+const table = [
+  '| nodes | routes | apply → every node ACKed p50 / p99 (ms) | apply → route serves p50 / p99 (ms) | full snapshot on the wire | endpoint delta on the wire |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${r.ackP50.toFixed(1)} / ${r.ackP99.toFixed(1)} | ${r.serveP50.toFixed(1)} / ${r.serveP99.toFixed(1)} | ${r.snapshotBytes} B | ${r.deltaBytes} B |`),
+].join('\n');
+const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, ${CHANGES} changes per row)\n\n\`\`\`sh\n${cmd}\n\`\`\`\n\n${table}\n`;
+const head = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
+const marker = '<!-- runs -->';
+if (head.includes(marker)) fs.writeFileSync(OUT, head.replace(marker, `${marker}\n\n${run1}`));
+else fs.writeFileSync(OUT, `${run1}`);
+console.log(`\nwritten to ${path.relative(process.cwd(), OUT)}`);
