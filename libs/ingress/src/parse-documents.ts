@@ -1,5 +1,6 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
+import { parseJsonFast } from './parse-json-fast.ts';
 import type { ManifestError, SourceFile } from './types.ts';
 
 export type FieldPath = readonly (string | number)[];
@@ -25,22 +26,39 @@ export function parseSourceFiles(files: readonly SourceFile[], errors: ManifestE
   return out;
 }
 
+/** YAML errors reported per document: after a few, the rest are consequences of the first. */
+const MAX_SYNTAX_ERRORS = 3;
+
 function parseOne(f: SourceFile, out: RawObject[], errors: ManifestError[]): void {
+  if (f.text.includes('\u0000')) {
+    errors.push({ file: f.path, message: 'is a binary file (it contains NUL bytes), not YAML or JSON text: move it out of the manifests directory' });
+    return;
+  }
+  if (/\.json$/i.test(f.path)) {
+    const objects = parseJsonFast(f.path, f.text, () => yamlLocator(f.text));
+    if (objects) {
+      for (const o of objects) out.push(o);
+      return;
+    }
+  }
   const lc = new LineCounter();
   let docs: Document.Parsed[];
   try {
     const parsed = parseAllDocuments(f.text, { lineCounter: lc, merge: true, prettyErrors: true });
     docs = Array.isArray(parsed) ? parsed : [];
   } catch (err) {
-    errors.push({ file: f.path, message: `cannot parse file: ${(err as Error).message}` });
+    errors.push({ file: f.path, message: `cannot parse file: ${syntaxMessage((err as Error).message)}` });
     return;
   }
   const lineAt = (offset: number) => lc.linePos(offset).line;
   for (const doc of docs) {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
+      for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
         const line = e.linePos?.[0]?.line ?? lineAt(e.pos[0]);
-        errors.push({ file: f.path, line, message: `invalid YAML/JSON, document skipped: ${firstLine(e.message)}` });
+        errors.push({ file: f.path, line, message: `invalid YAML/JSON, document skipped: ${syntaxMessage(e.message)}` });
+      }
+      if (doc.errors.length > MAX_SYNTAX_ERRORS) {
+        errors.push({ file: f.path, line: lineAt(doc.errors[MAX_SYNTAX_ERRORS]!.pos[0]), message: `invalid YAML/JSON: ${doc.errors.length - MAX_SYNTAX_ERRORS} more error(s) in this document, not listed` });
       }
       continue;
     }
@@ -48,7 +66,7 @@ function parseOne(f: SourceFile, out: RawObject[], errors: ManifestError[]): voi
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
-      errors.push({ file: f.path, line: docLine(doc, lineAt), message: `cannot read document: ${(err as Error).message}` });
+      errors.push({ file: f.path, line: docLine(doc, lineAt), message: `cannot read document: ${syntaxMessage((err as Error).message)}` });
       continue;
     }
     if (value === null || value === undefined) continue; // empty document, e.g. a trailing '---'
@@ -75,6 +93,14 @@ function parseOne(f: SourceFile, out: RawObject[], errors: ManifestError[]): voi
     }
     out.push(makeRaw(f.path, value, root, [], lineAt));
   }
+}
+
+/** Field lines of a file's first document, by parsing it as YAML (JSON fast path, on the first error). */
+function yamlLocator(text: string): (path: FieldPath) => number | undefined {
+  const lc = new LineCounter();
+  const doc = parseAllDocuments(text, { lineCounter: lc });
+  const root = Array.isArray(doc) && doc[0] ? (doc[0].contents as YamlNode | null) : null;
+  return (path) => locate(root, path, (o) => lc.linePos(o).line);
 }
 
 function makeRaw(file: string, data: Record<string, unknown>, root: YamlNode | null, prefix: FieldPath, lineAt: (o: number) => number): RawObject {
@@ -119,8 +145,11 @@ function docLine(doc: Document.Parsed, lineAt: (o: number) => number): number | 
   return startLine(doc.contents, lineAt) ?? (doc.range ? lineAt(doc.range[0]) : undefined);
 }
 
-function firstLine(s: string): string {
-  return s.split('\n')[0];
+/** The YAML library's message, first line only (the rest quotes the source, which may be a Secret). */
+function syntaxMessage(s: string): string {
+  const first = s.split('\n')[0]!.slice(0, 200);
+  // A stack overflow inside the parser: say what it means for a manifest.
+  return first.replace(/^Maximum call stack size exceeded/, 'nested too deeply (Kubernetes objects are a few levels deep)');
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
