@@ -93,7 +93,9 @@ async function run(nodes: number, routes: number): Promise<Row> {
     t.subscribe(S.endpoints, (m) => { deltaBytes = msgpackCodec.encode(m.data).length; });
     let snapshotBytes = 0;
     t.subscribe(S.snapshot, (m) => { snapshotBytes = msgpackCodec.encode(m.data).length; });
-    procs.push(spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', 'warn']));
+    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', 'warn']);
+    procs.push(config);
+    void config.exited.then((code) => { if (code !== 0 && code !== 'SIGTERM') console.error(`config service exited ${code}:\n${config.output().slice(-2000)}`); });
     const httpPort = await freePort();
     const admins: number[] = [];
     for (let i = 0; i < nodes; i++) {
@@ -101,8 +103,15 @@ async function run(nodes: number, routes: number): Promise<Row> {
       admins.push(admin);
       procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off' } }));
     }
-    for (const a of admins) await eventually(`node on ${a} ready`, async () => (await request(`http://127.0.0.1:${a}/readyz`)).status === 200, 120_000, 200);
+    const nodeProcs = procs.slice(-nodes);
+    for (const [i, a] of admins.entries()) {
+      await eventually(`node on ${a} ready`, async () => (await request(`http://127.0.0.1:${a}/readyz`)).status === 200, 120_000, 200)
+        .catch((err) => { console.error(nodeProcs[i]!.output().slice(-3000)); throw err; });
+    }
     await new Promise((r) => setTimeout(r, 1500)); // heartbeats reach the config service
+    await eventually('config service answers admin requests', async () => {
+      try { await t.request(S.admin, { type: AdminMessageType.Get, what: 'snapshot' }, 2_000); return true; } catch { return false; }
+    }, 30_000, 200);
     const ack: number[] = [];
     const serve: number[] = [];
     for (let i = 0; i < CHANGES; i++) {
