@@ -259,6 +259,11 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
 
   const subs = [
     opts.transport.subscribe(subjects.snapshot, (m) => ref.tell({ type: 'agent.v1.snapshot', snapshot: m.data as SnapshotMessage })),
+    // Endpoint-only changes go out as deltas (config.v1.endpoints): fetch the full snapshot they lead to.
+    opts.transport.subscribe(subjects.endpoints, async () => {
+      const snap = await opts.transport.request<SnapshotMessage | { type: string }>(subjects.snapshotGet, { type: MessageType.SnapshotGet, have: 0 }, 2_000).catch(() => undefined);
+      if (snap?.type === MessageType.Snapshot) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap as SnapshotMessage });
+    }),
     opts.transport.subscribe(subjects.heartbeat, (m) => {
       const hb = m.data as HeartbeatMessage;
       if (hb?.type === MessageType.Heartbeat) ref.tell({ type: 'agent.v1.heartbeat', hb });
