@@ -11,7 +11,8 @@ export function formatManifestError(e: ManifestError): string {
     out += `: ${[e.kind ?? 'object', who].filter(Boolean).join(' ')}`;
   }
   if (e.field) out += `: ${e.field}`;
-  return `${out}: ${e.message}`;
+  // A file name or a field (an annotation key) may hold a newline: one error, one line.
+  return escapeControl(`${out}: ${e.message}`);
 }
 
 /** `['spec','rules',0,'host']` -> `spec.rules[0].host`. */
@@ -34,6 +35,10 @@ const LONG_QUOTED = /"((?:[^"\\]|\\.){81,}?)"/g;
  */
 export function safeMessage(message: string): string {
   let m = message.replace(LONG_QUOTED, (_all, q: string) => `"${q.slice(0, 60)}..." (${q.length} characters)`);
-  m = m.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  m = escapeControl(m);
   return m.length > 2000 ? `${m.slice(0, 1990)}... (cut)` : m;
+}
+
+function escapeControl(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -35,7 +35,7 @@ function parseOne(f: SourceFile, out: RawObject[], errors: ManifestError[]): voi
     return;
   }
   if (/\.json$/i.test(f.path)) {
-    const objects = parseJsonFast(f.path, f.text, () => yamlLocator(f.text));
+    const objects = parseJsonFast(f.path, f.text);
     if (objects) {
       for (const o of objects) out.push(o);
       return;
@@ -93,14 +93,6 @@ function parseOne(f: SourceFile, out: RawObject[], errors: ManifestError[]): voi
     }
     out.push(makeRaw(f.path, value, root, [], lineAt));
   }
-}
-
-/** Field lines of a file's first document, by parsing it as YAML (JSON fast path, on the first error). */
-function yamlLocator(text: string): (path: FieldPath) => number | undefined {
-  const lc = new LineCounter();
-  const doc = parseAllDocuments(text, { lineCounter: lc });
-  const root = Array.isArray(doc) && doc[0] ? (doc[0].contents as YamlNode | null) : null;
-  return (path) => locate(root, path, (o) => lc.linePos(o).line);
 }
 
 function makeRaw(file: string, data: Record<string, unknown>, root: YamlNode | null, prefix: FieldPath, lineAt: (o: number) => number): RawObject {

@@ -8,7 +8,11 @@ const ing = (i: number, path = '/') => ({
 });
 
 test('a JSON List gives the same config, lines and errors through JSON.parse as through the YAML parser', () => {
-  const list = { apiVersion: 'v1', kind: 'List', items: [ing(0), ing(1, 'no-slash'), ing(2), { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', metadata: { name: 'q"\\[{' } }] };
+  const list = { apiVersion: 'v1', kind: 'List', items: [
+    ing(0), ing(1, 'no-slash'), ing(2), { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', metadata: { name: 'q"\\[{' } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', annotations: { 'a"}]\\': 'x', n: 1.5e3 } }, spec: { ports: [{ port: 80 }, { port: true, x: [null, false, -1e-3, '\u00e9\n'] }] } },
+    { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 's' }, subsets: [{ addresses: [{ ip: '10.0.0.1' }, { ip: 'nope' }], ports: [{ port: 99999 }] }] },
+  ] };
   for (const text of [JSON.stringify(list, null, 2), JSON.stringify(list), JSON.stringify(list, null, '\t')]) {
     const fast = build({ 'web.yaml': WEB, 'dump.json': text });
     const slow = build({ 'web.yaml': WEB, 'dump.yaml': text });

@@ -10,6 +10,8 @@ export interface ParsedSecret {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** What Kubernetes Secret types look like (kubernetes.io/tls, Opaque, bootstrap.kubernetes.io/token). */
+const SECRET_TYPE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
 
 /**
  * Reads `kubectl create secret tls` output: `data` (base64) and/or
@@ -22,7 +24,12 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export function parseSecret(h: ObjectHeader, now: number = Date.now()): ParsedSecret {
   const r = h.report;
   const d = h.raw.data;
-  const type = typeof d.type === 'string' ? d.type : 'Opaque';
+  let type = typeof d.type === 'string' ? d.type : 'Opaque';
+  if (!SECRET_TYPE.test(type)) {
+    // Not echoed: whatever sits in a Secret may be key material.
+    r.error(['type'], 'must be a Secret type such as kubernetes.io/tls or Opaque (a short name; quoted values of a Secret are never repeated in messages)');
+    type = 'invalid';
+  }
   const values: Record<string, string> = {};
   const data = asObject(d.data, ['data'], r);
   for (const [k, v] of Object.entries(data ?? {})) {
