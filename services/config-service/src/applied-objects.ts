@@ -40,10 +40,12 @@ function errorsOf(cfg: MeshConfig, d: ObjectDoc): ManifestError[] {
  * mesh build is not stored: the previous version (or none) keeps serving,
  * and the rejection is remembered for `meshgate get ingresses`.
  */
-export function applyObjects(req: ApplyRequest, dir: readonly SourceFile[], state: AppliedState, build: (files: SourceFile[]) => MeshConfig): { state: AppliedState; results: ObjectResult[]; changed: boolean } {
+export function applyObjects(req: ApplyRequest, dir: readonly SourceFile[], state: AppliedState, build: (files: SourceFile[]) => MeshConfig): { state: AppliedState; results: ObjectResult[]; changed: boolean; built?: MeshConfig } {
   let s: AppliedState = { objects: [...state.objects], deleted: [...state.deleted], rejected: [...state.rejected] };
   const results: ObjectResult[] = [];
   let changed = false;
+  /** The build of the current `s`, when the last step made one: the caller publishes it without building again. */
+  let built: MeshConfig | undefined;
   const dirDocs = new Map<string, ObjectDoc>();
   for (const f of dir) for (const d of splitObjects(f)) dirDocs.set(d.key, d);
 
@@ -65,6 +67,7 @@ export function applyObjects(req: ApplyRequest, dir: readonly SourceFile[], stat
           rejected: s.rejected.filter((r) => r.key !== d.key),
         };
         changed = true;
+        built = undefined;
         results.push({ resource: d.resource, ...ns, outcome: 'deleted', errors: [], warnings: [] });
         continue;
       }
@@ -91,10 +94,11 @@ export function applyObjects(req: ApplyRequest, dir: readonly SourceFile[], stat
       const hadRejection = s.rejected.some((r) => r.key === d.key);
       if (outcome !== 'unchanged' || hadRejection || !s.objects.some((o) => o.key === d.key)) changed = true;
       s = candidate;
+      built = cfg;
       results.push({ resource: d.resource, ...ns, outcome, errors: [], warnings: errs });
     }
   }
-  return { state: s, results, changed };
+  return { state: s, results, changed, ...(built ? { built } : {}) };
 }
 
 export function defaultBuild(ingressClass: string): (files: SourceFile[]) => MeshConfig {

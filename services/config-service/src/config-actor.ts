@@ -173,7 +173,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   };
 
   /** `fresh`: the caller just synced with the store and read the directory (an apply): skip both. */
-  const rebuild = async (reason: string, fresh = false) => {
+  const rebuild = async (reason: string, fresh = false, built?: MeshConfig) => {
     if (!fresh) {
       await syncFromStore();
       try {
@@ -183,7 +183,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
         return;
       }
     }
-    const cfg = build(sourcesOf(dirFiles, applied));
+    const cfg = built ?? build(sourcesOf(dirFiles, applied));
     mesh = cfg;
     const errors = cfg.errors.map(formatManifestError);
     const errorsKey = errors.join('\n');
@@ -215,7 +215,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
         if (attempt < 5) continue; // another config service applied meanwhile: redo on top of it
         throw new Error('the applied objects keep changing in the KV store: try again');
       }
-      if (r.changed) await rebuild(`${req.action} ${r.results.map((x) => x.resource).filter(Boolean).join(' ')}`, true);
+      if (r.changed) await rebuild(`${req.action} ${r.results.map((x) => x.resource).filter(Boolean).join(' ')}`, true, r.built);
       return { type: AdminMessageType.Result, results: r.results, version: latest?.version ?? 0, hash: latest?.hash ?? '' };
     }
   };

@@ -101,7 +101,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     for (let i = 0; i < nodes; i++) {
       const admin = await freePort();
       admins.push(admin);
-      procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off' } }));
+      procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off' } }));
     }
     const nodeProcs = procs.slice(-nodes);
     for (const [i, a] of admins.entries()) {
@@ -117,6 +117,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     for (let i = 0; i < CHANGES; i++) {
       const t0 = performance.now();
       const reply = await t.request<ApplyReply>(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'bench-change.yaml', text: change(i) }] }, 60_000);
+      if (process.env.BENCH_LOG) console.log(`apply reply after ${(performance.now() - t0).toFixed(1)} ms; version created ${(reply.version - (Date.now() - (performance.now() - t0))).toFixed(0)} ms after t0`);
       // The route answers on a node (the shared port reaches one of them): poll.
       let served = 0;
       const servedP = (async () => {
