@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startNatsServer, freePort, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+
+export interface Mesh {
+  nats: NatsServer;
+  dir: string;
+  config: Proc;
+  proxy: Proc;
+  httpPort: number;
+  httpsPort: number;
+  adminPort: number;
+  /** Every process's output so far, by name. */
+  outputs(): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real mesh for hostile-input tests: nats-server, the config service
+ * watching a manifests directory the test writes, and one proxy node with a
+ * single worker (so "the same worker still serves" is meaningful).
+ */
+export async function startMesh(files: Record<string, string>, opts: { env?: NodeJS.ProcessEnv; workers?: number } = {}): Promise<Mesh> {
+  const nats = await startNatsServer();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-hardening-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  const [httpPort, httpsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  const n = ['--nats', nats.url];
+  const config = spawnMeshgate(['config-service', ...n, '--manifests', dir], { env: opts.env });
+  const proxy = spawnMeshgate(['proxy', ...n, '--workers', String(opts.workers ?? 1), '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${httpsPort}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', 'hardening-1'], { env: opts.env });
+  const mesh: Mesh = {
+    nats, dir, config, proxy, httpPort, httpsPort, adminPort,
+    outputs: () => ({ config: config.output(), proxy: proxy.output() }),
+    async stop() {
+      await Promise.all([proxy.stop(), config.stop()]);
+      await nats.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await eventually('proxy ready', async () => (await request(`http://127.0.0.1:${adminPort}/readyz`)).status === 200, 25_000, 100);
+  } catch (err) {
+    const out = mesh.outputs();
+    await mesh.stop();
+    throw new Error(`${(err as Error).message}\nconfig-service:\n${out.config.slice(-2000)}\nproxy:\n${out.proxy.slice(-3000)}`);
+  }
+  return mesh;
+}
+
+/** A Service "web" with Endpoints at 127.0.0.1:port, and an Ingress routing every host and path to it. */
+export function webManifests(port: number, ingressExtra = ''): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  ports: [{name: http, port: 80, targetPort: ${port}}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: web}
+subsets:
+- addresses: [{ip: 127.0.0.1}]
+  ports: [{name: http, port: ${port}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+${ingressExtra}  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+`;
+}
