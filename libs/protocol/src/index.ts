@@ -19,3 +19,7 @@ export {
 } from './snapshot-signing.ts';
 export { endpointChanges, applyEndpointChanges, encodeEndpointsDelta, decodeEndpointChanges, type EndpointChange } from './endpoint-delta.ts';
 export * from './admin-messages.ts';
+export {
+  ChunkedValue, snapshotValue, readStoredSnapshot, writeStoredSnapshot, putChunks, getChunks, CHUNK_BYTES,
+  type KvLike, type ChunkedHead, type SnapshotHead,
+} from './snapshot-store.ts';
