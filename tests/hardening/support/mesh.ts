@@ -21,12 +21,12 @@ export interface Mesh {
  * watching a manifests directory the test writes, and one proxy node with a
  * single worker (so "the same worker still serves" is meaningful).
  */
-export async function startMesh(files: Record<string, string>, opts: { env?: NodeJS.ProcessEnv; workers?: number } = {}): Promise<Mesh> {
+export async function startMesh(files: Record<string, string>, opts: { env?: NodeJS.ProcessEnv; workers?: number; args?: string[] } = {}): Promise<Mesh> {
   const nats = await startNatsServer();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-hardening-'));
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   const [httpPort, httpsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
-  const n = ['--nats', nats.url];
+  const n = ['--nats', nats.url, ...(opts.args ?? [])];
   const config = spawnMeshgate(['config-service', ...n, '--manifests', dir], { env: opts.env });
   const proxy = spawnMeshgate(['proxy', ...n, '--workers', String(opts.workers ?? 1), '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${httpsPort}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', 'hardening-1'], { env: opts.env });
   const mesh: Mesh = {
