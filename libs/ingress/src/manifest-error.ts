@@ -28,13 +28,14 @@ export function fieldPathString(path: readonly (string | number)[]): string {
 const LONG_QUOTED = /"((?:[^"\\]|\\.){81,}?)"/g;
 
 /**
- * An error message as it may be logged and printed: values it quotes are cut
- * to 80 characters (a 10 MB host name stays in the file, not in every log
- * line), control characters are escaped (a CR/LF in a manifest value cannot
+ * An error message as it may be logged and printed: a value it quotes that is
+ * longer than 80 characters is replaced by its length (a 10 MB host name
+ * stays in the file, not in every log line; a key pasted into the wrong
+ * field is not repeated), control characters are escaped (a CR/LF in a manifest value cannot
  * forge log or terminal lines), and the whole stays under 2,000 characters.
  */
 export function safeMessage(message: string): string {
-  let m = message.replace(LONG_QUOTED, (_all, q: string) => `"${q.slice(0, 60)}..." (${q.length} characters)`);
+  let m = message.replace(LONG_QUOTED, (_all, q: string) => `(a value of ${q.length} characters)`);
   m = escapeControl(m);
   return m.length > 2000 ? `${m.slice(0, 1990)}... (cut)` : m;
 }

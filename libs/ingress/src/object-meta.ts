@@ -16,6 +16,7 @@ export const SUPPORTED: Record<string, readonly string[]> = {
 };
 
 const CLUSTER_SCOPED = new Set(['Node', 'IngressClass']);
+const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
 
 /**
  * Ordinary Kubernetes kinds that often sit next to Ingress manifests (the
@@ -86,9 +87,20 @@ export function readHeader(raw: RawObject, errors: ManifestError[]): ObjectHeade
   const apiVersion = d.apiVersion;
   const meta = isPlainObject(d.metadata) ? d.metadata : undefined;
   const rawName = typeof meta?.name === 'string' ? meta.name : undefined;
-  const anon = makeReporter(raw, errors, typeof kind === 'string' ? kind : undefined, undefined, rawName);
+  // Identifiers label every error of the object: only plausible ones are repeated (never a pasted blob).
+  const kindLabel = typeof kind === 'string' && KIND.test(kind) ? kind : undefined;
+  const nameLabel = rawName !== undefined && rawName.length <= 253 ? rawName : undefined;
+  const anon = makeReporter(raw, errors, kindLabel, undefined, nameLabel);
   if (typeof kind !== 'string' || kind === '') {
     anon.error(['kind'], 'missing "kind": every object needs apiVersion and kind (e.g. kind: Ingress)');
+    return undefined;
+  }
+  if (kindLabel === undefined) {
+    anon.error(['kind'], `"kind" is not a Kubernetes kind name (letters and digits, like Ingress): meshgate reads ${Object.keys(SUPPORTED).join(', ')}`);
+    return undefined;
+  }
+  if (rawName !== undefined && nameLabel === undefined) {
+    anon.error(['metadata', 'name'], `must be at most 253 characters (it has ${rawName.length})`);
     return undefined;
   }
   if (IGNORED_KINDS.has(kind)) return undefined;
