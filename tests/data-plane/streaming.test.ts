@@ -92,7 +92,12 @@ test(`a ${SIZE / 2 ** 20} MiB chunked upload streams through without buffering`,
 test('WebSocket echo through the proxy (upgrade passes through, X-Forwarded-For set)', async () => {
   const ws = new WebSocket(`ws://127.0.0.1:${mesh.httpPort}/ws/chat?room=1`);
   const messages: string[] = [];
-  const next = () => new Promise<string>((resolve) => ws.once('message', (m) => resolve(String(m))));
+  // Queue from the start: the backend's greeting can arrive in the same read
+  // as the 101, i.e. before the 'open' continuation runs.
+  const inbox: string[] = [];
+  const waiting: ((m: string) => void)[] = [];
+  ws.on('message', (m) => { const w = waiting.shift(); if (w) w(String(m)); else inbox.push(String(m)); });
+  const next = () => new Promise<string>((resolve) => { const m = inbox.shift(); if (m !== undefined) resolve(m); else waiting.push(resolve); });
   await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
   messages.push(await next());
   ws.send('ping 1');
