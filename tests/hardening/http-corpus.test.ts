@@ -148,7 +148,7 @@ const cases: HttpCase[] = [
   { name: 'slow headers: 408 after the header timeout', steps: [`GET /slow HTTP/1.1${CRLF}Host: example.com${CRLF}`, { pauseMs: HEADER_TIMEOUT_MS * 3 }], expect: [refused(408)], closes: true, quietMs: HEADER_TIMEOUT_MS * 4 },
   { name: 'slowloris: a header line every 300 ms still gets 408', steps: [`GET /loris HTTP/1.1${CRLF}Host: example.com${CRLF}`, ...Array.from({ length: 10 }, (_, i) => [{ pauseMs: 300 }, `X-${i}: 1${CRLF}`]).flat()], expect: [refused(408)], closes: true, quietMs: 2_000 },
   { name: 'a slow but steady body is passed whole', steps: [post('/steady', ['Content-Length: 10'], ''), ...Array.from({ length: 10 }, () => [{ pauseMs: 100 }, 'x']).flat()], expect: [served('POST /steady 10')] },
-  { name: 'a stalled body: 408, nothing complete reaches the backend', steps: [post('/stalled', ['Content-Length: 10'], 'abc'), { pauseMs: HEADER_TIMEOUT_MS * 3 }], expect: [refused(408)], closes: true, quietMs: HEADER_TIMEOUT_MS * 4,
+  { name: 'a stalled body: 408, nothing complete reaches the backend', steps: [post('/stalled', ['Content-Length: 10'], 'abc'), { pauseMs: HEADER_TIMEOUT_MS * 2 }], expect: [refused(408)], closes: true, quietMs: HEADER_TIMEOUT_MS * 2,
     todo: 'data plane: request body timeout (nginx client_body_timeout, 408). Now no answer and the connection stays open; the backend holds a started request until the client leaves' },
 
   // ---- pipelining
@@ -162,7 +162,7 @@ const cases: HttpCase[] = [
 for (const c of cases) {
   test(`HTTP: ${c.name}`, { ...(c.todo ? { todo: c.todo } : {}) }, async (t) => {
     backend.take();
-    const res = await rawExchange(mesh.httpPort, c.steps, { quietMs: c.quietMs ?? 600, maxMs: c.maxMs ?? 12_000 });
+    const res = await rawExchange(mesh.httpPort, c.steps, { quietMs: c.quietMs ?? 400, maxMs: c.maxMs ?? 12_000 });
     await new Promise((r) => setTimeout(r, 150)); // anything smuggled would arrive now
     const seen = backend.take().requests;
     const observed: Outcome = { statuses: res.statuses, backend: seen.filter((s) => s.complete).map((s) => `${s.method} ${s.url} ${s.body.length}`) };

@@ -174,7 +174,7 @@ test('wrong types everywhere: every field of the seed replaced by every hostile 
 
 test('property: seeded random mutations of the seed manifests keep every invariant', async (t) => {
   const base = Number(process.env.MESHGATE_FUZZ_SEED ?? 20_240_917);
-  const runs = Number(process.env.MESHGATE_FUZZ_RUNS ?? 400);
+  const runs = Number(process.env.MESHGATE_FUZZ_RUNS ?? 300);
   const single = process.env.MESHGATE_FUZZ_SEED !== undefined && process.env.MESHGATE_FUZZ_RUNS === undefined;
   for (let i = 0; i < (single ? 1 : runs); i++) {
     const seedValue = base + i;

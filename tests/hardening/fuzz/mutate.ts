@@ -143,7 +143,7 @@ export function mutate(r: Prng, seed: readonly SourceFile[]): SourceFile[] {
  * replaced by `perField` hostile values (rotating through all of them, so
  * every value meets many fields and every field several kinds of value).
  */
-export function* wrongTypesEverywhere(file: SourceFile, perField = 5, values: readonly unknown[] = HOSTILE_VALUES): Generator<{ what: string; file: SourceFile }> {
+export function* wrongTypesEverywhere(file: SourceFile, perField = 4, values: readonly unknown[] = HOSTILE_VALUES): Generator<{ what: string; file: SourceFile }> {
   const docs = docsOf(file.text);
   let slot = 0;
   for (let d = 0; d < docs.length; d++) {
