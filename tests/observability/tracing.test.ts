@@ -111,3 +111,26 @@ async function requestsTotal(): Promise<number> {
   for (const m of text.matchAll(/^meshgate_requests_total\{[^}]*service="users"[^}]*code="2xx"[^}]*\} (\d+)$/gm)) sum += Number(m[1]);
   return sum;
 }
+
+test('a config change is one trace: publish in the config service, apply in the node, compile in every worker', async () => {
+  fs.writeFileSync(path.join(dir, 'more.yaml'), `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: more }
+spec:
+  rules:
+  - host: more.example
+    http:
+      paths:
+      - { path: /, pathType: Prefix, backend: { service: { name: users, port: { number: 80 } } } }
+`);
+  const apply = await rx.waitForSpan((s) => s.name === 'snapshot apply' && s.parentSpanId !== '', 15_000);
+  const publish = await rx.waitForSpan((s) => s.name === 'snapshot publish' && s.spanId === apply.parentSpanId, 10_000);
+  assert.equal(publish.resource['service.name'], 'meshgate-config-service');
+  assert.equal(publish.traceId, apply.traceId);
+  assert.equal(apply.resource['service.name'], 'meshgate-proxy');
+  assert.equal(apply.attributes['meshgate.snapshot.version'], publish.attributes['meshgate.snapshot.version']);
+  await eventually('a compile span from each worker', async () => rx.spans.filter((s) => s.name === 'snapshot compile' && s.parentSpanId === apply.spanId).length === 2, 10_000);
+  const build = rx.spans.find((s) => s.name === 'snapshot build' && s.spanId === publish.parentSpanId);
+  assert.ok(build, 'the publish span is a child of the build span');
+});

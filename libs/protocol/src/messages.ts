@@ -28,6 +28,8 @@ export interface SnapshotMessage {
   readonly signature?: Uint8Array;
   /** Which key signed it: the first 16 hex digits of sha256(SPKI DER). */
   readonly keyId?: string;
+  /** W3C traceparent of the config service's publish span: links each node's apply span to it (not signed: telemetry only). */
+  readonly traceparent?: string;
 }
 
 /**
@@ -46,6 +48,8 @@ export interface EndpointsDeltaMessage {
   readonly body: Uint8Array;
   readonly signature?: Uint8Array;
   readonly keyId?: string;
+  /** W3C traceparent of the config service's publish span: links each node's apply span to it (not signed: telemetry only). */
+  readonly traceparent?: string;
 }
 
 /** "v`version` is out, too large for one NATS message: read it from the KV store." */
@@ -54,6 +58,8 @@ export interface SnapshotRefMessage {
   readonly version: number;
   readonly hash: string;
   readonly bytes: number;
+  /** W3C traceparent of the config service's publish span: links each node's apply span to it (not signed: telemetry only). */
+  readonly traceparent?: string;
 }
 
 /** A node's answer to a snapshot or delta: ACK (applied in every worker) or NACK (refused, kept `version`). */

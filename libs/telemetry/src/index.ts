@@ -7,3 +7,4 @@ export {
   MetricsRegistry, mergeSnapshots, renderPrometheus, emptySnapshot, labelValue, LATENCY_BUCKETS,
   type MetricsSnapshot, type MetricInfo, type HistogramData,
 } from './metrics-registry.ts';
+export { startLinkedSpan, startChildSpan, traceparentOf, endSpan } from './control-plane-spans.ts';

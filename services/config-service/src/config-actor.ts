@@ -8,7 +8,7 @@ import {
   type AckMessage, type ApplyReply, type ApplyRequest, type GetReply, type GetWhat, type HeartbeatMessage, type KvLike,
   type SnapshotContent, type SnapshotMessage, type SnapshotRefMessage, type SnapshotHead, type Subjects,
 } from '@meshgate/protocol';
-import type { Logger } from '@meshgate/telemetry';
+import { endSpan, startChildSpan, traceparentOf, type Logger, type Tracing } from '@meshgate/telemetry';
 import { applyObjects, decodeApplied, defaultBuild, emptyApplied, encodeApplied, sourcesOf, type AppliedState } from './applied-objects.ts';
 import { NodeRegistry } from './node-registry.ts';
 
@@ -42,6 +42,8 @@ export interface ConfigActorDeps {
   signingKey?: KeyObject;
   /** This service's name in the KV chunk keys (two services never share chunk slots). */
   writerId: string;
+  /** Spans for each change (build, publish), when tracing is on. */
+  tracing?: Tracing;
   /** Snapshots larger than this go out as a reference to the KV store (NATS max_payload, 1 MiB by default). */
   maxMessageBytes: number;
 }
@@ -113,11 +115,13 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     }
   };
 
-  const announce = (snap: SnapshotMessage, delta?: ReturnType<typeof encodeEndpointsDelta>) => {
+  const announce = (snap: SnapshotMessage, delta?: ReturnType<typeof encodeEndpointsDelta>, traceparent?: string) => {
+    // The publish span's context rides along (unsigned) so each node's apply span joins this trace.
+    const tp = traceparent ? { traceparent } : {};
     try {
-      if (delta) transport.publish(subjects.endpoints, delta);
-      else if (snap.body.length + 512 > deps.maxMessageBytes) transport.publish(subjects.snapshot, refOf(snap));
-      else transport.publish(subjects.snapshot, snap);
+      if (delta) transport.publish(subjects.endpoints, { ...delta, ...tp });
+      else if (snap.body.length + 512 > deps.maxMessageBytes) transport.publish(subjects.snapshot, { ...refOf(snap), ...tp });
+      else transport.publish(subjects.snapshot, { ...snap, ...tp });
     } catch (err) {
       log.warn('cannot announce the snapshot now; nodes catch up from the KV store', { version: snap.version, error: (err as Error).message });
     }
@@ -138,7 +142,18 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     }
   };
 
-  const publish = async (content: SnapshotContent, reason: string, attempt = 0): Promise<void> => {
+  const publish = async (content: SnapshotContent, reason: string, attempt = 0, parent?: ReturnType<typeof startChildSpan>): Promise<void> => {
+    const span = startChildSpan(deps.tracing, 'snapshot publish', parent, { 'meshgate.reason': reason, 'meshgate.attempt': attempt });
+    try {
+      await publishIn(span, content, reason, attempt);
+    } catch (err) {
+      endSpan(span, err);
+      throw err;
+    }
+    endSpan(span);
+  };
+
+  const publishIn = async (span: ReturnType<typeof startChildSpan>, content: SnapshotContent, reason: string, attempt: number): Promise<void> => {
     let prev = latestContent;
     if (latest && !prev) {
       try { prev = latestContent = contentOf(latest); } catch { prev = undefined; }
@@ -148,7 +163,9 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     // Versions keep increasing across restarts (stored head) and never go below the wall clock in ms.
     const version = Math.max((latest?.version ?? 0) + 1, Date.now());
     let snap = encodeSnapshot(next, version);
+    span?.setAttributes({ 'meshgate.snapshot.version': version, 'meshgate.snapshot.hash': snap.hash.slice(0, 12), 'meshgate.snapshot.bytes': snap.body.length });
     if (latest && snap.hash === latest.hash) {
+      span?.setAttribute('meshgate.snapshot.unchanged', true);
       if (unpersisted) await persist(latest);
       return;
     }
@@ -163,7 +180,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     latest = snap;
     latestContent = next;
     const delta = changes && changes.length > 0 && base > 0 ? sign(encodeEndpointsDelta(changes, version, base, snap.hash)) : undefined;
-    announce(snap, delta);
+    announce(snap, delta, traceparentOf(span));
     log.info(delta ? 'endpoint delta published' : 'snapshot published', {
       version, hash: snap.hash.slice(0, 12), bytes: delta ? delta.body.length : snap.body.length, reason,
       ...(delta ? { base, backends: changes!.length } : {}),
@@ -183,7 +200,10 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
         return;
       }
     }
+    const buildSpan = built ? undefined : startChildSpan(deps.tracing, 'snapshot build', undefined, { 'meshgate.reason': reason, 'meshgate.files': dirFiles.length });
     const cfg = built ?? build(sourcesOf(dirFiles, applied));
+    buildSpan?.setAttributes({ 'meshgate.rules': cfg.rules.length, 'meshgate.backends': cfg.backends.length, 'meshgate.rejected': cfg.errors.length });
+    endSpan(buildSpan);
     mesh = cfg;
     const errors = cfg.errors.map(formatManifestError);
     const errorsKey = errors.join('\n');
@@ -191,7 +211,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       for (const e of errors) log.warn('manifest rejected', { error: e });
       lastErrors = errorsKey;
     }
-    await publish(snapshotContentOf(cfg), reason);
+    await publish(snapshotContentOf(cfg), reason, 0, buildSpan);
   };
 
   const saveApplied = async (next: AppliedState): Promise<boolean> => {

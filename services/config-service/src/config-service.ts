@@ -5,7 +5,7 @@ import {
   AdminMessageType, MessageType, subjects as makeSubjects,
   type AckMessage, type AdminRequest, type HeartbeatMessage, type KvLike,
 } from '@meshgate/protocol';
-import type { Logger } from '@meshgate/telemetry';
+import { startTracing, type Logger } from '@meshgate/telemetry';
 import { configActor, type ConfigMsg, type ConfigStatus } from './config-actor.ts';
 import { watchManifests } from './manifest-watcher.ts';
 
@@ -39,10 +39,14 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
     onEvent: (e) => { if (e.type === 'actor.crashed') log.error('actor crashed', { actor: e.name, error: String(e.error) }); },
   });
   if (!opts.signingKey) log.warn('no --signing-key: snapshots go out unsigned (proxies with --trust-key will refuse them)');
+  const writerId = `cs-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Traces of each change (build, publish) when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing({ serviceName: 'meshgate-config-service', instanceId: writerId });
   const ref = await system.spawnAndStart<ConfigMsg>('config', () => configActor({
+    ...(tracing ? { tracing } : {}),
     manifestsDir, ingressClass: opts.ingressClass ?? 'meshgate', transport: opts.transport, subjects, log,
     ...(opts.store ? { store: opts.store } : {}), ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
-    writerId: `cs-${process.pid}-${randomBytes(3).toString('hex')}`, maxMessageBytes: opts.maxMessageBytes ?? 1024 * 1024,
+    writerId, maxMessageBytes: opts.maxMessageBytes ?? 1024 * 1024,
   }));
   const t = opts.transport;
   const subs = [
@@ -81,6 +85,7 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
       watcher?.close();
       for (const s of subs) s.unsubscribe();
       await system.shutdown();
+      await tracing?.shutdown().catch(() => {});
     },
   };
 }

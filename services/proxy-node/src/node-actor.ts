@@ -7,7 +7,7 @@ import {
   type EndpointsDeltaMessage, type SnapshotRefMessage, type AckMessage, type KvLike, type SnapshotContent, type SnapshotHead,
 } from '@meshgate/protocol';
 import type { LastKnownGood } from './last-known-good.ts';
-import type { Logger, MetricsSnapshot } from '@meshgate/telemetry';
+import { endSpan, startLinkedSpan, traceparentOf, type Logger, type MetricsSnapshot, type Tracing } from '@meshgate/telemetry';
 import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker } from './worker/messages.ts';
 import { LivenessView } from './liveness-view.ts';
@@ -67,6 +67,8 @@ export interface NodeActorDeps {
   store?: KvLike;
   /** --state-dir: the last-known-good snapshot on disk. */
   lastKnownGood?: LastKnownGood;
+  /** Main-thread tracing: an apply span per snapshot, joined to the config service's publish span. */
+  tracing?: Tracing;
 }
 
 /**
@@ -82,7 +84,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   let currentPacked: Uint8Array | undefined;
   let currentContent: SnapshotContent | undefined;
   /** The version handed to the workers and not yet applied by all of them: ACK and save it once they have. */
-  let pending: { version: number; since: number; previous: number; save?: () => void } | undefined;
+  let pending: { version: number; since: number; previous: number; save?: () => void; span?: ReturnType<typeof startLinkedSpan> } | undefined;
   let ticks = 0;
 
   const publishAck = (a: Omit<AckMessage, 'type' | 'nodeId' | 'at'>) => {
@@ -96,14 +98,18 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     if (source !== 'disk') publishAck({ ok: false, version: state.version, hash: state.hash, refused, error });
   };
 
-  const serve = (version: number, hash: string, packed: Uint8Array, source: SnapshotSource, save?: () => void) => {
-    pending = { version, since: performance.now(), previous: state.version, ...(save ? { save } : {}) };
+  const serve = (version: number, hash: string, packed: Uint8Array, source: SnapshotSource, save?: () => void, traceparent?: string) => {
+    if (pending?.span) endSpan(pending.span, new Error(`superseded by v${version}`));
+    // Joins the config service's publish span (one trace per change, every node in it).
+    const span = startLinkedSpan(deps.tracing, 'snapshot apply', traceparent, { 'meshgate.node': state.nodeId, 'meshgate.snapshot.version': version, 'meshgate.snapshot.source': source, 'meshgate.workers': pool.count });
+    pending = { version, since: performance.now(), previous: state.version, ...(save ? { save } : {}), ...(span ? { span } : {}) };
     state.version = version;
     state.hash = hash;
     state.source = source;
     currentPacked = packed;
     currentContent = undefined;
-    pool.setSnapshot({ version, hash, packed });
+    const tp = traceparentOf(span);
+    pool.setSnapshot({ version, hash, packed, ...(tp ? { traceparent: tp } : {}) });
   };
 
   let warnedAt = 0;
@@ -222,7 +228,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
             nack(snap.version, (err as Error).message, source);
             return;
           }
-          serve(snap.version, snap.hash, packed, source, () => deps.lastKnownGood?.saveSnapshot(snap));
+          serve(snap.version, snap.hash, packed, source, () => deps.lastKnownGood?.saveSnapshot(snap), snap.traceparent);
           log.info('snapshot received', { version: snap.version, hash: snap.hash.slice(0, 12), bytes: snap.body.length, source, signed: snap.keyId ?? 'no' });
           return;
         }
@@ -246,7 +252,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
             nack(d.version, (err as Error).message, 'push');
             return;
           }
-          serve(d.version, d.hash, r.packed, 'push', () => deps.lastKnownGood?.saveDelta(d));
+          serve(d.version, d.hash, r.packed, 'push', () => deps.lastKnownGood?.saveDelta(d), d.traceparent);
           currentContent = r.content;
           log.info('endpoint delta applied', { version: d.version, base: d.base, bytes: d.body.length });
           return;
@@ -278,6 +284,8 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
               publishAck({ ok: true, version: state.version, hash: state.hash, applyMs });
               try { pending.save?.(); } catch (err) { log.error('cannot write the last-known-good snapshot', { error: (err as Error).message }); }
               state.lastError = undefined;
+              pending.span?.setAttribute('meshgate.apply_ms', applyMs);
+              endSpan(pending.span);
               pending = undefined;
             }
           } else if (w.type === 'worker.v1.rejected') {
@@ -286,6 +294,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
             if (pending?.version === w.version) {
               state.lastNack = { version: w.version, error: w.error, at: Date.now() };
               publishAck({ ok: false, version: pending.previous, hash: state.hash, refused: w.version, error: `worker ${w.index}: ${w.error}` });
+              endSpan(pending.span, new Error(`worker ${w.index}: ${w.error}`));
               pending = undefined;
             }
           } else if (w.type === 'worker.v1.stats') {

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import type http from 'node:http';
 import { ActorSystem, type Transport } from '@meshgate/actors';
 import { MessageType, keyIdOf, subjects as makeSubjects, type EndpointsDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
-import type { Logger } from '@meshgate/telemetry';
+import { startTracing, type Logger } from '@meshgate/telemetry';
 import { WorkerPool } from './worker-pool.ts';
 import { nodeActor, isReady, type NodeMsg, type NodeState } from './node-actor.ts';
 import { startAdminServer } from './admin-server.ts';
@@ -75,8 +75,10 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const a = admin.address();
   const adminUrl = typeof a === 'object' && a ? `http://${opts.admin.host}:${a.port}` : '';
 
+  // The main thread's own SDK (control-plane spans); each worker has its own for requests.
+  const tracing = startTracing({ serviceName: 'meshgate-proxy', instanceId: nodeId, attributes: { 'meshgate.thread': 'main' } });
   const ref = await system.spawnAndStart<NodeMsg>('node', () => nodeActor({
-    nodeId, transport: opts.transport, subjects, pool, log, adminUrl, state,
+    nodeId, transport: opts.transport, subjects, pool, log, adminUrl, state, ...(tracing ? { tracing } : {}),
     ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}), ...(lastKnownGood ? { lastKnownGood } : {}),
   }));
   node.ref = ref;
@@ -125,6 +127,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
         for (const s of subs) s.unsubscribe();
         await pool.drain(opts.drainMs ?? 5_000);
         await system.shutdown();
+        await tracing?.shutdown().catch(() => {});
         await new Promise<void>((r) => { admin.close(() => r()); admin.closeAllConnections(); });
         log.info('proxy node stopped');
       })();

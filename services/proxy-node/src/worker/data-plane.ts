@@ -14,7 +14,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import { threadId } from 'node:worker_threads';
 import { Liveness, UpstreamPools } from '@meshgate/upstream';
-import { createLogger, startWorkerTelemetry } from '@meshgate/telemetry';
+import { createLogger, endSpan, startLinkedSpan, startWorkerTelemetry } from '@meshgate/telemetry';
 import { compileSnapshot, type CompiledConfig } from './compiled-config.ts';
 import { TlsStore } from './tls-store.ts';
 import { createProxyHandler } from './proxy-handler.ts';
@@ -128,6 +128,7 @@ export default async function serve(task: ServeTask): Promise<string> {
 
   const apply = async (snap: AppliedSnapshot) => {
     const t0 = performance.now();
+    const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
       const next = compileSnapshot(snap, liveness, pools.defaults, (m) => log.warn(m, { version: snap.version }));
       const nextTls = new TlsStore(next.content.tls, ticketKeys);
@@ -142,7 +143,10 @@ export default async function serve(task: ServeTask): Promise<string> {
       pools.retain(new Set(next.content.backends.flatMap((b) => b.endpoints.map((e) => e.id))));
       if (!listening) await listenAll();
       post({ type: 'worker.v1.applied', index, version: snap.version, hash: snap.hash, durationMs: performance.now() - t0 });
+      span?.setAttribute('meshgate.routes', next.routes.size);
+      endSpan(span);
     } catch (err) {
+      endSpan(span, err);
       post({ type: 'worker.v1.rejected', index, version: snap.version, error: (err as Error).message });
       if (!listening) throw err;
     }

@@ -11,6 +11,8 @@ export interface AppliedSnapshot {
   readonly version: number;
   readonly hash: string;
   readonly packed: Uint8Array;
+  /** The node's apply span: the worker's compile span is its child (tracing only). */
+  readonly traceparent?: string;
 }
 
 export type ToWorker =
