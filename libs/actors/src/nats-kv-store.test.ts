@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startNatsServer, type NatsServer } from '@meshgate/testing';
-import { jsonCodec, KvConflictError, MemoryKvStore, NatsKvStore, NatsTransport, type KvStore } from './index.ts';
+import { jsonCodec, KvConflictError, KvUnavailableError, MemoryKvStore, NatsKvStore, NatsTransport, type KvStore } from './index.ts';
 
 let nats: NatsServer;
 let t: NatsTransport;
@@ -50,4 +50,27 @@ test('the bucket survives reopening (durable)', async () => {
   await kv.put('durable', bytes('yes'));
   const again = await NatsKvStore.open(t.connection, 'kv-test');
   assert.equal(text((await again.get('durable'))?.value), 'yes');
+});
+
+test('a reader binds without creating the bucket, and reads what a writer stores later', async () => {
+  const reader = await NatsKvStore.open(t.connection, 'kv-later', { mode: 'reader' });
+  await assert.rejects(reader.get('x'));
+  const writer = await NatsKvStore.open(t.connection, 'kv-later');
+  await writer.put('x', bytes('written'));
+  // The reader bound before the stream existed (no direct get): the stream message get still works.
+  assert.equal(text((await reader.get('x'))?.value), 'written');
+  const direct = await NatsKvStore.open(t.connection, 'kv-later', { mode: 'reader' });
+  assert.equal(text((await direct.get('x'))?.value), 'written');
+  assert.equal(await direct.get('missing'), undefined);
+});
+
+test('without JetStream, opening a bucket fails with KvUnavailableError naming -js', async () => {
+  const plain = await startNatsServer({ jetstream: false });
+  const pt = await NatsTransport.connect({ servers: plain.url, name: 'kv-test-nojs', codec: jsonCodec });
+  try {
+    await assert.rejects(NatsKvStore.open(pt.connection, 'nojs', { timeoutMs: 500 }), (err: Error) => err instanceof KvUnavailableError && /-js/.test(err.message));
+  } finally {
+    await pt.close();
+    await plain.stop();
+  }
 });

@@ -40,12 +40,14 @@ export async function connectNats(flags: Record<string, FlagValue | undefined>, 
 /**
  * The JetStream KV bucket holding the durable latest snapshot, or undefined
  * (with a warning) when the server has no JetStream: the mesh still works,
- * without durability.
+ * without durability. The config service opens it as the writer (creates
+ * it); proxies and agents as readers (bind only: their NATS users may not
+ * create streams, and the bucket may not exist yet).
  */
-export async function openStore(t: NatsTransport, prefix: string, log: Logger): Promise<KvStore | undefined> {
+export async function openStore(t: NatsTransport, prefix: string, log: Logger, mode: 'writer' | 'reader' = 'writer'): Promise<KvStore | undefined> {
   const bucket = subjects(prefix).kvBucket;
   try {
-    return await NatsKvStore.open(t.connection, bucket);
+    return await NatsKvStore.open(t.connection, bucket, { mode });
   } catch (err) {
     log.warn('no JetStream KV: snapshots are not kept durably (start nats-server with -js)', { bucket, error: (err as Error).message });
     return undefined;
@@ -60,7 +62,7 @@ export function connectNatsDeferred(flags: Record<string, FlagValue | undefined>
   const transport = new DeferredTransport();
   const store = new DeferredKvStore();
   connectNats(flags, name, log).then(async (t) => {
-    const kv = await openStore(t, String(flags['subject-prefix'] ?? 'meshgate'), log);
+    const kv = await openStore(t, String(flags['subject-prefix'] ?? 'meshgate'), log, 'reader');
     if (kv) store.attach(kv);
     transport.attach(t);
   }, (err) => log.error('cannot connect to NATS', { error: String(err) }));
