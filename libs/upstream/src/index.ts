@@ -2,3 +2,5 @@ export { EndpointSet, LoadBalancers, type AllDownPolicy, type Endpoint, type Loa
 export { Liveness, defaultEjectionPolicy, type EjectionPolicy } from './liveness.ts';
 export { HashRing, fnv1a32 } from './consistent-hash.ts';
 export { UpstreamPools, defaultPoolOptions, type PoolOptions } from './upstream-pools.ts';
+export { H1Pool, H1Connection, type ResponseHandler, type UpstreamRequest, type UpstreamError, type H1PoolOptions } from './h1-pool.ts';
+export { HTTPParser, METHODS, consumableHandle, type NativeParser, type ParseError, type OnHeadersComplete } from './native-http-parser.ts';

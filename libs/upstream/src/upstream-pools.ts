@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import type { Endpoint } from './endpoint-set.ts';
+import { H1Pool } from './h1-pool.ts';
 
 export interface PoolOptions {
   /** Max keep-alive connections per endpoint per worker. */
@@ -18,14 +19,20 @@ export const defaultPoolOptions: PoolOptions = {
   idleTimeoutMs: 30_000,
 };
 
+/** How often connect, response-header and idle deadlines of the H1 pools are checked. */
+const SWEEP_MS = 100;
+
 /**
- * One keep-alive connection pool (undici) per endpoint and connection
- * settings, kept across snapshot changes for endpoints that stay, closed for
- * those that go. Routes with default settings (nearly all) share one pool
- * per endpoint.
+ * Keep-alive connection pools per endpoint and connection settings, kept
+ * across snapshot changes for endpoints that stay, closed for those that go.
+ * Routes with default settings (nearly all) share one pool per endpoint.
+ * Requests go through the lean `H1Pool` (`h1()`); WebSocket upgrades through
+ * undici (`get()`), which handles the 101 hand-over of the socket.
  */
 export class UpstreamPools {
   readonly #pools = new Map<string, { pool: Pool; endpoint: string }>();
+  readonly #h1 = new Map<string, H1Pool & { endpoint?: string }>();
+  #sweep: NodeJS.Timeout | undefined;
   readonly #opts: PoolOptions;
 
   constructor(opts: Partial<PoolOptions> = {}) {
@@ -55,8 +62,34 @@ export class UpstreamPools {
     return pool;
   }
 
+  /** The lean HTTP/1.1 pool of `ep` (see h1-pool.ts). */
+  h1(ep: Endpoint, connectTimeoutMs = this.#opts.connectTimeoutMs, idleTimeoutMs = this.#opts.idleTimeoutMs): H1Pool {
+    const key = connectTimeoutMs === this.#opts.connectTimeoutMs && idleTimeoutMs === this.#opts.idleTimeoutMs
+      ? ep.id
+      : `${ep.id}|${connectTimeoutMs}|${idleTimeoutMs}`;
+    const hit = this.#h1.get(key);
+    if (hit !== undefined) return hit;
+    const pool: H1Pool & { endpoint?: string } = new H1Pool(ep.address, ep.port, { connections: this.#opts.connections, connectTimeoutMs, idleTimeoutMs });
+    pool.endpoint = ep.id;
+    this.#h1.set(key, pool);
+    if (this.#sweep === undefined) {
+      this.#sweep = setInterval(() => {
+        const now = performance.now();
+        for (const p of this.#h1.values()) p.sweep(now);
+      }, SWEEP_MS);
+      this.#sweep.unref();
+    }
+    return pool;
+  }
+
   /** Closes the pools of endpoints no longer in `keep` (after their in-flight requests finish). */
   retain(keep: ReadonlySet<string>): void {
+    for (const [key, p] of this.#h1) {
+      if (!keep.has(p.endpoint!)) {
+        this.#h1.delete(key);
+        p.close();
+      }
+    }
     for (const [key, p] of this.#pools) {
       if (!keep.has(p.endpoint)) {
         this.#pools.delete(key);
@@ -66,6 +99,10 @@ export class UpstreamPools {
   }
 
   async close(): Promise<void> {
+    for (const p of this.#h1.values()) p.close();
+    this.#h1.clear();
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#sweep = undefined;
     const all = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.allSettled(all.map((p) => p.pool.close()));

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { normalizePath, type RouteMatch } from '@meshgate/routing';
-import type { EndpointSet, UpstreamEndpoint, UpstreamPools } from '@meshgate/upstream';
+import type { EndpointSet, H1Connection, H1Pool, ResponseHandler, UpstreamEndpoint, UpstreamError, UpstreamPools } from '@meshgate/upstream';
 import type { CompiledConfig } from './compiled-config.ts';
 import type { AccessLog } from './access-log.ts';
 import type { RoutePolicy } from './route-policy.ts';
@@ -16,8 +16,10 @@ import { channels, requestEventsWanted, type EventError, type RequestInfo, type 
  *   2. route    : host, then path, in the current compiled config (404 when nothing matches);
  *                 ssl-redirect (308) and the body size limit (413) of the route's Ingress
  *   3. select   : an endpoint of the backend by the route's load balancer (503 when none may be tried)
- *   4. upstream : undici Pool.dispatch with this exchange as the handler (no
- *                 promise, no response stream object); connect failures of
+ *   4. upstream : H1Pool.dispatch (libs/upstream/src/h1-pool.ts: raw keep-alive
+ *                 sockets read by node's native llhttp) with this exchange as
+ *                 the handler (no promise, no response stream object, one
+ *                 write per request head); connect failures of
  *                 idempotent requests without a body are retried on another
  *                 endpoint (502 when every try fails, 504 when the response
  *                 headers do not come in time); connect errors and 5xx feed
@@ -65,11 +67,11 @@ export function createProxyHandler(ctx: ProxyContext) {
 }
 
 /**
- * One client request and its upstream attempts. It is also the undici
- * dispatch handler (onConnect/onHeaders/onData/onComplete/onError), so a
- * proxied request allocates this object and little else.
+ * One client request and its upstream attempts. It is also the H1Pool
+ * response handler (onResponseHead/Data/End/Error), so a proxied request
+ * allocates this object and little else.
  */
-export class Exchange {
+export class Exchange implements ResponseHandler {
   readonly ctx: ProxyContext;
   readonly req: Req;
   /** http.ServerResponse or its h2 compat twin; typed as the former, whose API both share here. */
@@ -97,8 +99,12 @@ export class Exchange {
   clientGone = false;
   finished = false;
   paused = false;
-  abortUpstream: ((err: Error) => void) | undefined;
-  resumeUpstream: (() => void) | undefined;
+  /** The upstream connection carrying this request now (set by the pool). */
+  upstream: H1Connection | undefined;
+  /** The pool of the current attempt (to cancel a request still queued for a connection). */
+  pool: H1Pool | undefined;
+  /** Request line and header lines for upstream, built once (attempts differ only when a subscriber adds headers). */
+  head = '';
 
   constructor(ctx: ProxyContext, req: Req, res: Res) {
     this.ctx = ctx;
@@ -167,7 +173,7 @@ export class Exchange {
     this.req.on('data', (chunk: Buffer) => {
       seen += chunk.length;
       if (seen > max && !this.finished) {
-        this.abortUpstream?.(Object.assign(new Error('request body too large'), { code: 'MESHGATE_BODY_TOO_LARGE' }));
+        this.abortUpstream(upstreamError('request body too large', 'MESHGATE_BODY_TOO_LARGE'));
         tooLarge();
       }
     });
@@ -185,16 +191,19 @@ export class Exchange {
     this.ep = ep;
     this.attempts++;
     set!.acquire(ep);
-    let headers = this.headers;
-    if (this.info !== undefined && channels.upstreamStart.hasSubscribers) headers = this.publishUpstreamStart(ep);
-    this.ctx.pools.get(ep, policy!.connectTimeoutMs, policy!.idleTimeoutMs).dispatch({
-      method: this.req.method!,
-      path: this.path,
-      headers,
-      body: this.hasBody ? this.req : null,
-      headersTimeout: policy!.responseTimeoutMs,
-      bodyTimeout: 0,
-    }, this);
+    const method = this.req.method!;
+    const bodyLength = !this.hasBody ? 0 : this.req.headers['content-length'] !== undefined ? Number(this.req.headers['content-length']) : -1;
+    let head = this.head;
+    if (this.info !== undefined && channels.upstreamStart.hasSubscribers) head = headBlock(method, this.path, this.publishUpstreamStart(ep), bodyLength);
+    else if (head === '') head = this.head = headBlock(method, this.path, this.headers, bodyLength);
+    const pool = this.pool = this.ctx.pools.h1(ep, policy!.connectTimeoutMs, policy!.idleTimeoutMs);
+    pool.dispatch({ method, head, body: this.hasBody ? this.req : null, bodyLength, headersTimeoutMs: policy!.responseTimeoutMs }, this);
+  }
+
+  /** Ends the upstream side of the current attempt (queued or on a connection). */
+  abortUpstream(err: UpstreamError): void {
+    if (this.upstream !== undefined) this.upstream.abort(err);
+    else if (this.pool?.cancel(this)) this.onResponseError(err);
   }
 
   hashKey(): string | undefined {
@@ -225,68 +234,59 @@ export class Exchange {
     return out;
   }
 
-  // ---- undici dispatch handler
+  // ---- H1Pool response handler
 
-  onConnect(abort: (err: Error) => void): void {
-    this.abortUpstream = abort;
-    if (this.clientGone) abort(new Error('client went away'));
-  }
-
-  onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // 1xx: wait for the final response
+  onResponseHead(statusCode: number, _statusText: string, raw: string[]): void {
     this.status = statusCode;
-    this.resumeUpstream = resume;
     const ep = this.ep!;
     if (statusCode >= 500) this.passiveFailure(ep, '5xx', `HTTP ${statusCode}`);
     else this.set!.reportSuccess(ep);
     if (this.info !== undefined && channels.upstreamEnd.hasSubscribers) {
       channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: endpointInfo(ep), statusCode, retried: false });
     }
-    if (this.clientGone) return false;
+    if (this.clientGone) return;
     const out: string[] = [];
     let connectionTokens: string | undefined;
     let sawRequestId = false;
     for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!.toString('latin1');
-      const lower = name.toLowerCase();
+      const lower = raw[i]!.toLowerCase();
       if (HOP_BY_HOP.has(lower)) {
-        if (lower === 'connection') connectionTokens = raw[i + 1]!.toString('latin1').toLowerCase();
+        if (lower === 'connection') connectionTokens = raw[i + 1]!.toLowerCase();
         continue;
       }
-      if (lower === 'content-length') this.expectedLength = Number(raw[i + 1]!.toString('latin1'));
+      if (lower === 'content-length') this.expectedLength = Number(raw[i + 1]!);
       else if (lower === 'x-request-id') sawRequestId = true;
-      out.push(lower, raw[i + 1]!.toString('latin1'));
+      out.push(lower, raw[i + 1]!);
     }
     if (connectionTokens !== undefined && connectionTokens !== 'keep-alive' && connectionTokens !== 'close') stripConnectionTokens(out, connectionTokens);
     if (!sawRequestId) out.push('x-request-id', this.requestId);
     if (this.req.method === 'HEAD' || statusCode === 204 || statusCode === 304) this.expectedLength = 0;
     this.res.writeHead(statusCode, out as unknown as http.OutgoingHttpHeaders);
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.clientGone || this.ended) return true;
+  onResponseData(chunk: Buffer): void {
+    if (this.clientGone || this.ended) return;
     this.bytesOut += chunk.length;
     if (this.bytesOut === this.expectedLength) {
       // The whole body is here: headers and body leave in one write.
       this.ended = true;
       this.res.end(chunk);
-      return true;
+      return;
     }
-    if ((this.res as http.ServerResponse).write(chunk)) return true;
+    if ((this.res as http.ServerResponse).write(chunk)) return;
     if (!this.paused) {
       this.paused = true;
+      this.upstream?.pause();
       this.res.once('drain', this.onDrain);
     }
-    return false;
   }
 
   onDrain = (): void => {
     this.paused = false;
-    this.resumeUpstream?.();
+    this.upstream?.resume();
   };
 
-  onComplete(): void {
+  onResponseEnd(): void {
     this.release();
     if (!this.ended && !this.clientGone) {
       this.ended = true;
@@ -295,7 +295,7 @@ export class Exchange {
     this.done(this.clientGone ? 499 : this.status);
   }
 
-  onError(err: EventError): void {
+  onResponseError(err: EventError): void {
     const ep = this.ep!;
     this.release();
     const code = err.code ?? '';
@@ -324,11 +324,6 @@ export class Exchange {
     return this.fail(502, `meshgate: upstream error from ${backend} (${code || err.message})\n`, err);
   }
 
-  onUpgrade(): void {
-    // Upgrades go through UpgradeExchange; a plain request never asks for one.
-    this.onError(Object.assign(new Error('unexpected upgrade from upstream'), { code: 'MESHGATE_UNEXPECTED_UPGRADE' }));
-  }
-
   // ---- helpers
 
   passiveFailure(ep: UpstreamEndpoint, kind: 'connect' | '5xx', reason: string): void {
@@ -346,8 +341,8 @@ export class Exchange {
     if (this.finished && this.ended) return;
     if (this.res.writableFinished) return;
     this.clientGone = true;
-    this.abortUpstream?.(new Error('client went away'));
-    if (this.ep === undefined) this.done(499);
+    if (this.ep === undefined) return this.done(499);
+    this.abortUpstream(upstreamError('client went away', 'MESHGATE_CLIENT_GONE'));
   };
 
   redirect(httpsPort: number): void {
@@ -393,6 +388,20 @@ export class Exchange {
       channels.requestEnd.publish({ ctx: this.info, statusCode: status, ...(err ? { error: err } : {}), bytesOut: this.bytesOut });
     }
   }
+}
+
+function upstreamError(message: string, code: string): UpstreamError {
+  const e = new Error(message) as UpstreamError;
+  e.code = code;
+  return e;
+}
+
+/** Request line and header lines (`name: value\r\n`), without the final blank line. */
+function headBlock(method: string, path: string, headers: readonly string[], bodyLength: number): string {
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  if (bodyLength < 0) head += 'transfer-encoding: chunked\r\n';
+  return head;
 }
 
 function flatHeader(flat: readonly string[] | undefined, name: string): string | undefined {
