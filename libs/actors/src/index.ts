@@ -52,4 +52,8 @@ export { NatsTransport, type NatsTransportOptions, type NatsTransportStatus } fr
 export { exposeActor, remoteRef, isErrorReply, type ErrorReply, type ExposeActorOptions } from './remote-actor.ts';
 export { MemoryKvStore, KvConflictError, KvUnavailableError, type KvEntry, type KvStore } from './kv-store.ts';
 export { NatsKvStore, type NatsKvStoreOptions } from './nats-kv-store.ts';
+export {
+  loadNatsSecurity, natsConnectionOptions, readCreds, readNkeySeed, explainConnectError, NatsSecurityError, NatsConnectError,
+  type NatsSecurity, type NatsSecurityFiles, type NatsConnectReason,
+} from './nats-security.ts';
 export { DeferredTransport, DeferredKvStore } from './deferred.ts';

@@ -12,6 +12,7 @@ import {
   type Status,
 } from '@nats-io/transport-node';
 import type { Codec } from './codec.ts';
+import { explainConnectError, natsConnectionOptions, type NatsConnectError, type NatsSecurity } from './nats-security.ts';
 import { AskTimeoutError, NoRespondersError, TransportClosedError } from './errors.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type SubscribeOptions, type Subscription, type Transport, type TransportMessage } from './transport.ts';
 
@@ -23,10 +24,16 @@ export interface NatsTransportOptions {
   user?: string;
   pass?: string;
   token?: string;
+  /** Credentials and TLS from loadNatsSecurity() (nats-security.ts); wins over user/pass/token. */
+  security?: NatsSecurity;
   /** Default true: reconnect forever. */
   reconnect?: boolean;
   /** Pause between connection attempts to one server; nats.js default 2000 ms. */
   reconnectTimeWaitMs?: number;
+  /** Give up the first connection after this long (default: wait forever), rejecting with the last NatsConnectError. */
+  firstConnectTimeoutMs?: number;
+  /** Called when a first connection attempt failed and will be retried (server not up yet). */
+  onConnectRetry?: (err: NatsConnectError, attempt: number) => void;
 }
 
 /**
@@ -47,23 +54,38 @@ export class NatsTransport implements Transport {
   readonly #statusLoop: Promise<void>;
 
   /**
-   * Waits for the first connection however long NATS takes to come up
-   * (waitOnFirstConnect), so a node can start before the server, then
-   * reconnects forever unless `reconnect: false`.
+   * Waits for the first connection however long NATS takes to come up, so a
+   * node can start before the server, then reconnects forever unless
+   * `reconnect: false`. Credentials refused or TLS misconfigured reject at
+   * once with a fatal NatsConnectError (waiting would not fix them; nats.js's
+   * own waitOnFirstConnect would retry them silently).
    */
   static async connect(opts: NatsTransportOptions): Promise<NatsTransport> {
-    const nc = await connect({
-      servers: opts.servers,
-      name: opts.name,
-      user: opts.user,
-      pass: opts.pass,
-      token: opts.token,
-      reconnect: opts.reconnect ?? true,
-      maxReconnectAttempts: -1,
-      waitOnFirstConnect: true,
-      reconnectTimeWait: opts.reconnectTimeWaitMs,
-    });
-    return new NatsTransport(nc, opts.codec);
+    const servers = Array.isArray(opts.servers) ? opts.servers.join(',') : opts.servers;
+    const wait = opts.reconnectTimeWaitMs ?? 2_000;
+    const deadline = opts.firstConnectTimeoutMs === undefined ? Infinity : Date.now() + opts.firstConnectTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const nc = await connect({
+          servers: opts.servers,
+          name: opts.name,
+          user: opts.user,
+          pass: opts.pass,
+          token: opts.token,
+          reconnect: opts.reconnect ?? true,
+          maxReconnectAttempts: -1,
+          waitOnFirstConnect: false,
+          reconnectTimeWait: opts.reconnectTimeWaitMs,
+          ...natsConnectionOptions(opts.security),
+        });
+        return new NatsTransport(nc, opts.codec);
+      } catch (err) {
+        const why = explainConnectError(err, servers, opts.security);
+        if (why.fatal || Date.now() + wait > deadline) throw why;
+        opts.onConnectRetry?.(why, attempt);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 
   /** Wraps an existing connection; prefer NatsTransport.connect(). */

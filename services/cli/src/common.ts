@@ -1,21 +1,92 @@
 import fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { DeferredKvStore, DeferredTransport, NatsKvStore, NatsTransport, type KvStore, type Transport } from '@meshgate/actors';
+import {
+  DeferredKvStore, DeferredTransport, loadNatsSecurity, NatsConnectError, NatsKvStore, NatsSecurityError, NatsTransport,
+  type KvStore, type NatsConnectReason, type NatsSecurity, type Transport,
+} from '@meshgate/actors';
 import { loadSigningKey, loadTrustKey, msgpackCodec, subjects } from '@meshgate/protocol';
-import { UsageError } from './flags.ts';
+import { envName, UsageError } from './flags.ts';
 import { createLogger, type Logger, type LogLevel } from '@meshgate/telemetry';
 import type { FlagSpecs, FlagValue } from './flags.ts';
 
 /** Flags every long-running command shares. */
 export const commonFlags: FlagSpecs = {
   'nats': { type: 'string', help: 'NATS server URL(s), comma separated', default: 'nats://127.0.0.1:4222', env: ['MESHGATE_NATS_URL', 'MESHGATE_NATS'] },
-  'nats-user': { type: 'string', help: 'NATS user name' },
-  'nats-pass': { type: 'string', help: 'NATS password' },
-  'nats-token': { type: 'string', help: 'NATS token' },
+  ...natsSecurityFlags(),
   'subject-prefix': { type: 'string', help: 'prefix of every NATS subject (several meshes on one NATS)', default: 'meshgate' },
   'log-level': { type: 'level', help: 'debug|info|warn|error|silent', default: 'info' },
   'help': { type: 'bool', help: 'show this help', short: 'h' },
 };
+
+/**
+ * How to log in to NATS (one of user/password, token, nkey seed file, creds
+ * file) and TLS to NATS. Shared by every command that connects, including
+ * apply/delete/get. Prefer the environment for secrets (MESHGATE_NATS_PASS,
+ * MESHGATE_NATS_TOKEN): a command line is visible in `ps`.
+ */
+export function natsSecurityFlags(): FlagSpecs {
+  return {
+    'nats-user': { type: 'string', help: 'NATS user name (with --nats-pass)' },
+    'nats-pass': { type: 'string', help: 'NATS password (prefer the environment variable: command lines show in ps)' },
+    'nats-token': { type: 'string', help: 'NATS token (prefer the environment variable)' },
+    'nats-nkey': { type: 'string', help: 'FILE holding an nkey user seed (SU...) to log in to NATS with' },
+    'nats-creds': { type: 'string', help: 'FILE: NATS user credentials (JWT and seed, as nsc generate creds writes)' },
+    'nats-tls-ca': { type: 'string', help: 'FILE: PEM CA that signed the NATS servers\' certificates (TLS to NATS)' },
+    'nats-tls-cert': { type: 'string', help: 'FILE: PEM client certificate for NATS (mutual TLS, with --nats-tls-key)' },
+    'nats-tls-key': { type: 'string', help: 'FILE: PEM private key of --nats-tls-cert' },
+  };
+}
+
+/** Reads and checks the NATS credential and TLS files; a bad one is a UsageError (exit 2) naming its flag. */
+export function natsSecurityFrom(flags: Record<string, FlagValue | undefined>): NatsSecurity {
+  const str = (n: string) => flags[n] as string | undefined;
+  try {
+    return loadNatsSecurity({
+      user: str('nats-user'), pass: str('nats-pass'), token: str('nats-token'),
+      nkeyFile: str('nats-nkey'), credsFile: str('nats-creds'),
+      tlsCaFile: str('nats-tls-ca'), tlsCertFile: str('nats-tls-cert'), tlsKeyFile: str('nats-tls-key'),
+    });
+  } catch (err) {
+    if (err instanceof NatsSecurityError) throw new UsageError(`--nats-${err.option}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A failure the user fixes outside meshgate (NATS refused us): main() prints the message alone and exits 1. */
+export class FatalError extends Error {
+  readonly code = 'MESHGATE_FATAL';
+}
+
+const NATS_FLAG_HINTS: Record<NatsConnectReason, string> = {
+  'auth': 'check --nats-user/--nats-pass, --nats-token, --nats-nkey or --nats-creds (or their MESHGATE_NATS_* variables)',
+  'tls-untrusted-server': 'give the CA that signed the server certificate with --nats-tls-ca',
+  'tls-client-refused': 'the server wants a client certificate it trusts: --nats-tls-cert and --nats-tls-key',
+  'tls-unsupported': 'the server does not speak TLS: drop the --nats-tls-* flags or enable TLS on the server',
+  'tls': 'check --nats-tls-ca, --nats-tls-cert and --nats-tls-key',
+  'unreachable': 'is it running? (--nats URL or MESHGATE_NATS_URL)',
+};
+
+/** One line: what NATS said and which flag to fix. */
+export function natsConnectMessage(err: NatsConnectError): string {
+  return `${err.message}: ${NATS_FLAG_HINTS[err.reason]}`;
+}
+
+/**
+ * The security flags as given, to pass on to child processes (`meshgate up`):
+ * file paths as flags, the password and token in the environment (a command
+ * line is visible to every user in `ps`).
+ */
+export function natsSecurityArgs(flags: Record<string, FlagValue | undefined>): { args: string[]; env: Record<string, string> } {
+  const args: string[] = [];
+  const env: Record<string, string> = {};
+  for (const n of Object.keys(natsSecurityFlags())) {
+    const v = flags[n];
+    if (v === undefined) continue;
+    if (n === 'nats-pass' || n === 'nats-token') env[envName(n)] = String(v);
+    else args.push(`--${n}`, String(v));
+  }
+  return { args, env };
+}
 
 export function loggerFor(service: string, flags: Record<string, FlagValue | undefined>): Logger {
   return createLogger(service, { level: flags['log-level'] as LogLevel });
@@ -23,16 +94,25 @@ export function loggerFor(service: string, flags: Record<string, FlagValue | und
 
 export async function connectNats(flags: Record<string, FlagValue | undefined>, name: string, log: Logger): Promise<NatsTransport> {
   const servers = String(flags.nats).split(',').map((s) => s.trim()).filter(Boolean);
-  const t = await NatsTransport.connect({
-    servers, name, codec: msgpackCodec,
-    // nats.js reads an explicit undefined as NaN; half a second keeps catch-up after an outage quick.
-    reconnectTimeWaitMs: 500,
-    user: flags['nats-user'] as string | undefined,
-    pass: flags['nats-pass'] as string | undefined,
-    token: flags['nats-token'] as string | undefined,
-  });
+  const security = natsSecurityFrom(flags);
+  let t: NatsTransport;
+  try {
+    t = await NatsTransport.connect({
+      servers, name, codec: msgpackCodec, security,
+      // nats.js reads an explicit undefined as NaN; half a second keeps catch-up after an outage quick.
+      reconnectTimeWaitMs: 500,
+      onConnectRetry: (err, attempt) => { if (attempt === 1 || attempt % 20 === 0) log.warn('waiting for NATS', { error: natsConnectMessage(err), attempt }); },
+    });
+  } catch (err) {
+    if (err instanceof NatsConnectError) throw new FatalError(natsConnectMessage(err), { cause: err });
+    throw err;
+  }
+  log.info('connected to NATS', { servers, security: security.describe });
   t.onStatus((s) => {
     if (s.type === 'disconnect' || s.type === 'reconnect') log.warn(`nats ${s.type}`, { servers });
+    // Permission violations (a publish this NATS user may not make) and auth
+    // errors: say so, they mean the NATS users and meshgate disagree.
+    if (s.type === 'error') log.error('nats error', { error: String((s.data as { error?: unknown })?.error ?? s.data) });
   });
   return t;
 }
@@ -61,11 +141,21 @@ export async function openStore(t: NatsTransport, prefix: string, log: Logger, m
 export function connectNatsDeferred(flags: Record<string, FlagValue | undefined>, name: string, log: Logger): { transport: DeferredTransport; store: DeferredKvStore } {
   const transport = new DeferredTransport();
   const store = new DeferredKvStore();
-  connectNats(flags, name, log).then(async (t) => {
-    const kv = await openStore(t, String(flags['subject-prefix'] ?? 'meshgate'), log, 'reader');
-    if (kv) store.attach(kv);
-    transport.attach(t);
-  }, (err) => log.error('cannot connect to NATS', { error: String(err) }));
+  // Checked now: a bad credential or TLS file is a usage error (exit 2), not a log line.
+  natsSecurityFrom(flags);
+  const attempt = (): void => {
+    connectNats(flags, name, log).then(async (t) => {
+      const kv = await openStore(t, String(flags['subject-prefix'] ?? 'meshgate'), log, 'reader');
+      if (kv) store.attach(kv);
+      transport.attach(t);
+    }, (err) => {
+      // NATS refused us (credentials, TLS): keep serving what we have, say why, and try again later
+      // (the NATS side may be what gets fixed).
+      log.error('cannot connect to NATS; serving the last-known-good snapshot meanwhile, retrying in 5 s', { error: (err as Error).message });
+      setTimeout(attempt, 5_000).unref();
+    });
+  };
+  attempt();
   return { transport, store };
 }
 

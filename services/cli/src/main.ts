@@ -41,6 +41,10 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(err.message + '\n');
       process.exit(2);
     }
+    if ((err as { code?: string })?.code === 'MESHGATE_FATAL') {
+      process.stderr.write(`meshgate ${cmd}: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     process.stderr.write(`meshgate ${cmd}: ${(err as Error)?.stack ?? err}\n`);
     process.exit(1);
   }

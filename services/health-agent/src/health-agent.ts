@@ -1,8 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import os from 'node:os';
 import { ActorSystem, type Behavior, type Transport } from '@meshgate/actors';
 import {
-  MessageType, HealthMessageType, subjects as makeSubjects, unpackSnapshotBody, decodeSnapshotContent,
-  type SnapshotMessage, type SnapshotContent, type EndpointLiveness, type HeartbeatMessage, type Subjects,
+  MessageType, HealthMessageType, subjects as makeSubjects,
+  type SnapshotMessage, type SnapshotRefMessage, type SnapshotContent, type KvLike, type EndpointLiveness, type HeartbeatMessage, type Subjects,
   type LivenessViewPart, type HealthStatusReply, type EndpointStatus, type NodeStatus, type NodeLivenessMessage,
 } from '@meshgate/protocol';
 import type { Logger } from '@meshgate/telemetry';
@@ -11,6 +12,7 @@ import { checkSpecOf, describeCheck, type CheckSpec } from './check-spec.ts';
 import { initialHealth, observe, type HealthState } from './endpoint-health.ts';
 import { ProbeScheduler } from './probe-scheduler.ts';
 import { NodeMembership } from './node-membership.ts';
+import { SnapshotSource } from './snapshot-source.ts';
 
 /**
  * Defaults tuned for "a dead backend is out within 1 s, back within 2 s":
@@ -43,6 +45,10 @@ export interface HealthAgentOptions {
   /** At most this many probes at once. */
   maxInFlight?: number;
   subjectPrefix?: string;
+  /** Ed25519 public key of the config service (--trust-key): snapshots it did not sign are refused. */
+  trustKey?: KeyObject;
+  /** The durable latest snapshot (JetStream KV): read for snapshots announced by reference (over max_payload) and when the config service is down. */
+  store?: KvLike;
 }
 
 /** Kept for callers of the first version; same shape as NodeStatus. */
@@ -77,9 +83,12 @@ interface Shared {
   targets: Map<string, Target>;
   membership: NodeMembership;
   scheduler: ProbeScheduler;
+  source: SnapshotSource;
+  /** The version the agent probes for (read by the fetches outside the actor). */
+  applied: { version: number };
 }
 
-type Settings = Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agentId' | 'transport' | 'log'>>;
+type Settings = Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agentId' | 'transport' | 'log' | 'trustKey' | 'store'>>;
 
 const livenessOf = (t: Target): EndpointLiveness => ({ endpoint: t.id, healthy: t.health.healthy ?? true, reason: t.health.reason, since: t.health.since });
 
@@ -91,8 +100,7 @@ const livenessOf = (t: Target): EndpointLiveness => ({ endpoint: t.id, healthy: 
  * heartbeats and publishes its changes.
  */
 function agentActor(o: Settings & Shared & { transport: Transport; log: Logger }): Behavior<AgentMsg> {
-  const { transport, subjects, targets, log, scheduler, membership } = o;
-  let version = 0;
+  const { transport, subjects, targets, log, scheduler, membership, source, applied } = o;
   let seq = 0;
   let epoch = 0;
   // The first full view waits a period: first probe results go out as
@@ -162,24 +170,25 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger }
   return {
     async start(ctx) {
       try {
-        const snap = await transport.request<SnapshotMessage | { type: 'none' }>(subjects.snapshotGet, { type: MessageType.SnapshotGet, have: 0 }, 2_000);
-        if (snap.type === MessageType.Snapshot) ctx.self.tell({ type: 'agent.v1.snapshot', snapshot: snap });
+        const snap = await source.latest(0);
+        if (snap) ctx.self.tell({ type: 'agent.v1.snapshot', snapshot: snap });
       } catch { /* the config service will push one */ }
     },
     receive(msg) {
       switch (msg.type) {
         case 'agent.v1.snapshot': {
-          if (msg.snapshot.version <= version) return;
+          if (msg.snapshot.version <= applied.version) return;
           let content: SnapshotContent;
           try {
-            content = decodeSnapshotContent<SnapshotContent>(unpackSnapshotBody(msg.snapshot));
+            // Signature first (a forged snapshot must not steer the probes), then format and hash.
+            content = source.open(msg.snapshot);
           } catch (err) {
-            log.error('snapshot refused', { version: msg.snapshot.version, error: (err as Error).message });
+            log.error('snapshot refused; keeping the current targets', { version: msg.snapshot.version, kept: applied.version, error: (err as Error).message });
             return;
           }
-          version = msg.snapshot.version;
+          applied.version = msg.snapshot.version;
           applySnapshot(content);
-          log.info('probing endpoints', { version, endpoints: targets.size });
+          log.info('probing endpoints', { version: applied.version, endpoints: targets.size });
           return;
         }
         case 'agent.v1.result': {
@@ -228,6 +237,11 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
   const targets = new Map<string, Target>();
   const membership = new NodeMembership({ timeoutMs: settings.nodeTimeoutMs });
   const log = opts.log.child({ agent: agentId });
+  const source = new SnapshotSource({
+    transport: opts.transport, subjects, ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}),
+  });
+  if (!source.verifying) log.warn('no trust key: snapshots are not verified (give --trust-key, the config service\'s public key)');
+  const applied = { version: 0 };
   const system = new ActorSystem({
     name: 'health-agent',
     onEvent: (e) => { if (e.type === 'actor.crashed') log.error('actor crashed', { actor: e.name, error: String(e.error) }); },
@@ -243,7 +257,7 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
     },
   });
   const ref = await system.spawnAndStart<AgentMsg>('agent', () => agentActor({
-    ...settings, transport: opts.transport, log, agentId, subjects, targets, membership, scheduler,
+    ...settings, transport: opts.transport, log, agentId, subjects, targets, membership, scheduler, source, applied,
   }));
   self.tell = (m) => ref.tell(m);
 
@@ -258,11 +272,18 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
   });
 
   const subs = [
-    opts.transport.subscribe(subjects.snapshot, (m) => ref.tell({ type: 'agent.v1.snapshot', snapshot: m.data as SnapshotMessage })),
+    // A snapshot, or a reference to one too large for a message (read from the KV store, off the mailbox).
+    opts.transport.subscribe(subjects.snapshot, async (m) => {
+      const data = m.data as SnapshotMessage | SnapshotRefMessage;
+      if (data?.type === MessageType.Snapshot) { ref.tell({ type: 'agent.v1.snapshot', snapshot: data }); return; }
+      if (data?.type !== MessageType.SnapshotRef || data.version <= applied.version) return;
+      const snap = await source.resolve(data).catch((err) => { log.error('cannot read the announced snapshot from the KV store', { version: data.version, error: (err as Error).message }); return undefined; });
+      if (snap) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap });
+    }),
     // Endpoint-only changes go out as deltas (config.v1.endpoints): fetch the full snapshot they lead to.
     opts.transport.subscribe(subjects.endpoints, async () => {
-      const snap = await opts.transport.request<SnapshotMessage | { type: string }>(subjects.snapshotGet, { type: MessageType.SnapshotGet, have: 0 }, 2_000).catch(() => undefined);
-      if (snap?.type === MessageType.Snapshot) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap as SnapshotMessage });
+      const snap = await source.latest(applied.version).catch(() => undefined);
+      if (snap) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap });
     }),
     opts.transport.subscribe(subjects.heartbeat, (m) => {
       const hb = m.data as HeartbeatMessage;

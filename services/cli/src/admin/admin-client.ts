@@ -1,6 +1,7 @@
-import { NatsTransport } from '@meshgate/actors';
+import { NatsConnectError, NatsTransport } from '@meshgate/actors';
 import { AdminMessageType, msgpackCodec, subjects, type AdminError, type AdminRequest } from '@meshgate/protocol';
 import type { FlagValue } from '../flags.ts';
+import { natsConnectMessage, natsSecurityFrom } from '../common.ts';
 
 /** Thrown for conditions the user fixes (no NATS, no config service): printed as one line, exit 1. */
 export class AdminUnavailableError extends Error {
@@ -10,21 +11,16 @@ export class AdminUnavailableError extends Error {
 /** A short-lived NATS connection for one CLI command, failing fast when NATS is not there. */
 export async function connectAdmin(flags: Record<string, FlagValue | undefined>, cmd: string, timeoutMs = 5_000): Promise<NatsTransport> {
   const servers = String(flags.nats).split(',').map((s) => s.trim()).filter(Boolean);
-  let timer: NodeJS.Timeout | undefined;
-  const connecting = NatsTransport.connect({
-    servers, name: `meshgate ${cmd}`, codec: msgpackCodec, reconnect: false, reconnectTimeWaitMs: 250,
-    user: flags['nats-user'] as string | undefined, pass: flags['nats-pass'] as string | undefined, token: flags['nats-token'] as string | undefined,
-  });
+  const security = natsSecurityFrom(flags);
   try {
-    return await Promise.race([
-      connecting,
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new AdminUnavailableError(`meshgate ${cmd}: cannot reach NATS at ${servers.join(',')} within ${timeoutMs / 1000} s: is it running? (--nats URL or MESHGATE_NATS_URL)`)), timeoutMs); }),
-    ]);
+    return await NatsTransport.connect({
+      servers, name: `meshgate ${cmd}`, codec: msgpackCodec, reconnect: false, reconnectTimeWaitMs: 250, security,
+      firstConnectTimeoutMs: timeoutMs,
+    });
   } catch (err) {
-    connecting.then((t) => t.close(), () => {});
-    throw err;
-  } finally {
-    clearTimeout(timer);
+    if (!(err instanceof NatsConnectError)) throw err;
+    const within = err.fatal ? '' : ` (for ${timeoutMs / 1000} s)`;
+    throw new AdminUnavailableError(`meshgate ${cmd}: ${natsConnectMessage(err)}${within}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { startHealthAgent } from '@meshgate/health-agent';
 import { parseFlags, usage, type FlagSpecs } from '../flags.ts';
-import { commonFlags, connectNats, loggerFor, stopOnSignal } from '../common.ts';
+import { commonFlags, connectNats, loggerFor, openStore, stopOnSignal, trustKeyFrom } from '../common.ts';
 
 export const healthAgentFlags: FlagSpecs = {
   ...commonFlags,
@@ -10,15 +10,20 @@ export const healthAgentFlags: FlagSpecs = {
   'fall': { type: 'int', help: 'consecutive failures to mark an endpoint down', default: '2', min: 1 },
   'agent-id': { type: 'string', help: 'agent name in liveness messages' },
   'node-timeout': { type: 'int', help: 'mark a proxy node down after this long without a heartbeat, ms', default: '1500', min: 100 },
+  'trust-key': { type: 'string', help: 'Ed25519 public key (PEM) of the config service: refuse snapshots it did not sign' },
 };
 
 export async function healthAgentCommand(argv: string[]): Promise<void> {
   const { flags } = parseFlags('health-agent', healthAgentFlags, argv);
   if (flags.help) { process.stdout.write(usage('health-agent', '--nats URL [flags]', healthAgentFlags)); return; }
   const log = loggerFor('meshgate-health-agent', flags);
+  const trustKey = trustKeyFrom(flags);
   const transport = await connectNats(flags, 'meshgate-health-agent', log);
+  // Snapshots over max_payload are announced as a reference into the KV store.
+  const store = await openStore(transport, flags['subject-prefix'] as string, log, 'reader');
   const agent = await startHealthAgent({
     transport, log, agentId: flags['agent-id'] as string | undefined,
+    ...(trustKey ? { trustKey } : {}), ...(store ? { store } : {}),
     intervalMs: flags.interval as number, timeoutMs: flags.timeout as number,
     rise: flags.rise as number, fall: flags.fall as number, nodeTimeoutMs: flags['node-timeout'] as number, subjectPrefix: flags['subject-prefix'] as string,
   });

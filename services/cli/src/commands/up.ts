@@ -13,7 +13,7 @@ import { startHealthAgent } from '@meshgate/health-agent';
 import { startNatsServer, findNatsServer, type NatsServer } from '@meshgate/testing';
 import { createLogger, type LogLevel } from '@meshgate/telemetry';
 import { parseFlags, usage, UsageError, type FlagSpecs, type HostPort } from '../flags.ts';
-import { commonFlags } from '../common.ts';
+import { commonFlags, natsSecurityArgs, natsSecurityFrom } from '../common.ts';
 import { startDemoBackend } from '../demo-backend.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -86,6 +86,9 @@ export async function upCommand(argv: string[]): Promise<void> {
   }
 
   let natsUrl = flags.nats as string | undefined;
+  // With --nats, the components log in as told (credentials and TLS flags pass on to each); checked once here.
+  natsSecurityFrom(flags);
+  const natsAuth = natsUrl ? natsSecurityArgs(flags) : { args: [], env: {} };
   let nats: NatsServer | undefined;
   const admins: string[] = [];
   let mode: string;
@@ -100,12 +103,12 @@ export async function upCommand(argv: string[]): Promise<void> {
     const children = new Set<ChildProcess>();
     let stopping = false;
     const run = (name: string, args: string[]) => {
-      const child = spawn(process.execPath, [BIN, ...args, '--nats', natsUrl!, '--log-level', level, '--subject-prefix', prefix], {
+      const child = spawn(process.execPath, [BIN, ...args, '--nats', natsUrl!, ...natsAuth.args, '--log-level', level, '--subject-prefix', prefix], {
         stdio: ['ignore', 'inherit', 'inherit'],
         // Own process group: Ctrl-C reaches `up` alone, which stops the
         // components in order (nodes drain before NATS goes away).
         detached: true,
-        env: { ...process.env, MESHGATE_EXIT_WITH_PARENT: '1' },
+        env: { ...process.env, ...natsAuth.env, MESHGATE_EXIT_WITH_PARENT: '1' },
       });
       children.add(child);
       child.on('exit', (code, signal) => {
@@ -121,7 +124,7 @@ export async function upCommand(argv: string[]): Promise<void> {
       admins.push(`http://${admin}`);
       run(`proxy-${i + 1}`, ['proxy', '--node-id', `proxy-${i + 1}`, '--http', `${httpAddr.host}:${httpAddr.port}`, '--https', `${httpsAddr.host}:${httpsAddr.port}`, '--admin', admin, '--workers', String(flags.workers), '--trust-key', keys.trust, '--state-dir', path.join(stateDir, `proxy-${i + 1}`)]);
     }
-    run('health-agent', ['health-agent', '--agent-id', 'agent-1']);
+    run('health-agent', ['health-agent', '--agent-id', 'agent-1', '--trust-key', keys.trust]);
     cleanups.push(async () => {
       stopping = true;
       const exits = [...children].map((c) => new Promise<void>((r) => { if (c.exitCode !== null || c.signalCode !== null) r(); else c.once('exit', () => r()); }));
@@ -145,7 +148,7 @@ export async function upCommand(argv: string[]): Promise<void> {
       admins.push(`http://${admin.host}:${admin.port}`);
       nodes.push(await startProxyNode({ transport, log: clog.child({ service: 'meshgate-proxy' }), nodeId: `proxy-${i + 1}`, http: httpAddr, https: httpsAddr, admin, workers: flags.workers as number, subjectPrefix: prefix, store, trustKey, stateDir: path.join(stateDir, `proxy-${i + 1}`) }));
     }
-    const agent = await startHealthAgent({ transport, log: clog.child({ service: 'meshgate-health-agent' }), agentId: 'agent-1', subjectPrefix: prefix });
+    const agent = await startHealthAgent({ transport, log: clog.child({ service: 'meshgate-health-agent' }), agentId: 'agent-1', subjectPrefix: prefix, store, trustKey });
     cleanups.push(() => svc.stop(), ...nodes.map((n) => () => n.stop()), () => agent.stop(), () => transport.close());
   }
 
