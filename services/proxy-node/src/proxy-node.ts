@@ -71,6 +71,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     get draining() { return state.draining; },
     metrics: () => renderMetrics(state, () => natsUp),
     status: () => ({ ...state, liveness: [...state.liveness.values()] }),
+    killWorker: (index) => pool.terminateWorker(index),
   });
   const a = admin.address();
   const adminUrl = typeof a === 'object' && a ? `http://${opts.admin.host}:${a.port}` : '';
