@@ -57,6 +57,8 @@ function ensureKeys(stateDir: string): { signing: string; trust: string } {
 export async function upCommand(argv: string[]): Promise<void> {
   const { flags } = parseFlags('up', upFlags, argv);
   if (flags.help) { process.stdout.write(usage('up', '[flags]', upFlags)); return; }
+  // With --nats, the components log in as told (credentials and TLS flags pass on to each): checked before anything starts.
+  natsSecurityFrom(flags);
   const log = createLogger('meshgate-up', { level: 'info' });
   const level = flags['log-level'] as LogLevel;
   const httpAddr = flags.http as HostPort;
@@ -86,8 +88,6 @@ export async function upCommand(argv: string[]): Promise<void> {
   }
 
   let natsUrl = flags.nats as string | undefined;
-  // With --nats, the components log in as told (credentials and TLS flags pass on to each); checked once here.
-  natsSecurityFrom(flags);
   const natsAuth = natsUrl ? natsSecurityArgs(flags) : { args: [], env: {} };
   let nats: NatsServer | undefined;
   const admins: string[] = [];
