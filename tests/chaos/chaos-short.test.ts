@@ -1,0 +1,28 @@
+/**
+ * The short chaos run of CI (`npm run chaos` is the long one): the whole
+ * mesh on a three-server NATS cluster under steady load; a proxy worker, a
+ * proxy node, the config service, a NATS server, a health agent and a
+ * backend are killed and restarted one at a time. No request may fail but
+ * those on the connections of a killed proxy node or worker, no component
+ * may crash, and the control plane must apply a config change after each
+ * fault.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatReport, runChaos } from './chaos.ts';
+
+test('chaos (short): every fault under load, no unexpected failed request', async (t) => {
+  const report = await runChaos({
+    rps: 100, proxies: 2, workers: 1, agents: 2, backends: 3,
+    holdMs: 1_000, settleMs: 500, baselineMs: 1_000,
+    log: (l) => t.diagnostic(l),
+  });
+  const text = formatReport(report);
+  t.diagnostic(text);
+  assert.ok(report.ok, text);
+  for (const p of report.phases) {
+    if (p.fault !== 'proxy-worker' && p.fault !== 'proxy-node') assert.equal(p.onKilledConnections, 0, `${p.fault}: ${text}`);
+    if (p.fault !== 'none') assert.equal(typeof p.configAfter, 'number', `${p.fault}: the control plane applies a config change once the component is back\n${text}`);
+    assert.ok(p.requests > 0, `${p.fault}: load ran`);
+  }
+});
