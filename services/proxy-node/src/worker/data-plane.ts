@@ -4,11 +4,12 @@
  * upstream pools), like an Envoy worker; the kernel spreads connections over
  * the workers. The task ends when the node asks it to drain.
  *
- * Listeners: plain HTTP/1.1 on node:http; HTTPS on node:http2's secure
- * server with allowHTTP1, so ALPN picks h2 or http/1.1 on the same port and
- * both go through the same handler.
+ * Listeners: plain HTTP/1.1 on `H1Server` (h1-server.ts: node's native llhttp
+ * without node:http's objects); HTTPS on node:http2's secure server with
+ * allowHTTP1, so ALPN picks h2 or http/1.1 on the same port and both go
+ * through the same handler.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
@@ -19,6 +20,7 @@ import { compileSnapshot, type CompiledConfig } from './compiled-config.ts';
 import { TlsStore } from './tls-store.ts';
 import { createProxyHandler } from './proxy-handler.ts';
 import { createUpgradeHandler } from './upgrade-handler.ts';
+import { H1Server, type H1Request, type H1Response } from './h1-server.ts';
 import { AccessLog } from './access-log.ts';
 import { channels } from './request-events.ts';
 import type { AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './messages.ts';
@@ -60,9 +62,15 @@ export default async function serve(task: ServeTask): Promise<string> {
 
   // While draining, h1 responses ask the client to close, so keep-alive connections end after their in-flight request.
   let draining = false;
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const handler = (req: http.IncomingMessage | H1Request, res: http.ServerResponse | H1Response) => {
     if (draining && req.httpVersionMajor === 1) res.shouldKeepAlive = false;
     handle(req, res);
+  };
+  // Upgraded (WebSocket) sockets leave the servers' bookkeeping; the drain deadline still has to reach them.
+  const upgraded = new Set<net.Socket>();
+  const track = (socket: net.Socket) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
   };
 
   const serverOpts = {
@@ -73,9 +81,17 @@ export default async function serve(task: ServeTask): Promise<string> {
     // Node checks header timeouts on this interval: keep it well under the timeout so 408 comes on time.
     connectionsCheckingInterval: Math.max(100, Math.min(1_000, limits.headersTimeoutMs / 4)),
   };
-  const httpServer = http.createServer(serverOpts, handler);
-  httpServer.on('upgrade', upgrade);
-  const servers: net.Server[] = [httpServer];
+  const httpServer = new H1Server({
+    maxHeaderSize: limits.maxHeaderSize,
+    headersTimeoutMs: limits.headersTimeoutMs,
+    keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+    onRequest: handler,
+    onUpgrade: (req, socket, head) => {
+      track(socket);
+      upgrade(req as unknown as http.IncomingMessage, socket, head);
+    },
+  });
+  const servers: net.Server[] = [httpServer.server];
 
   const tlsSockets = new Set<tls.TLSSocket>();
   const h2Sessions = new Set<http2.ServerHttp2Session>();
@@ -93,7 +109,10 @@ export default async function serve(task: ServeTask): Promise<string> {
       },
       settings: { maxConcurrentStreams: 256 },
     }, handler as never);
-    httpsServer.on('upgrade', upgrade);
+    httpsServer.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      track(socket);
+      upgrade(req, socket, head);
+    });
     httpsServer.on('secureConnection', (s: tls.TLSSocket) => {
       tlsSockets.add(s);
       s.once('close', () => tlsSockets.delete(s));
@@ -109,18 +128,10 @@ export default async function serve(task: ServeTask): Promise<string> {
     });
     servers.push(httpsServer as unknown as net.Server);
   }
-  // Upgraded (WebSocket) sockets leave node:http's bookkeeping; the drain deadline still has to reach them.
-  const upgraded = new Set<net.Socket>();
-  for (const s of servers) {
-    s.on('upgrade', (_req: unknown, socket: net.Socket) => {
-      upgraded.add(socket);
-      socket.once('close', () => upgraded.delete(socket));
-    });
-  }
 
   let listening = false;
   const listenAll = async () => {
-    await listen(httpServer, task.http);
+    await listen(httpServer.server, task.http);
     if (httpsServer && task.https) await listen(httpsServer as unknown as net.Server, task.https);
     listening = true;
     post({ type: 'worker.v1.listening', index, threadId });
@@ -201,7 +212,7 @@ async function listen(server: net.Server, addr: ListenAddress): Promise<void> {
 }
 
 interface Listeners {
-  httpServer: http.Server;
+  httpServer: H1Server;
   httpsServer: http2.Http2SecureServer | undefined;
   h2Sessions: Set<http2.ServerHttp2Session>;
   tlsSockets: Set<tls.TLSSocket>;
@@ -215,8 +226,10 @@ interface Listeners {
  * responses carry Connection: close), then close whatever is left.
  */
 async function drain(l: Listeners, graceMs: number): Promise<void> {
-  const all: net.Server[] = [l.httpServer, ...(l.httpsServer ? [l.httpsServer as unknown as net.Server] : [])];
-  const closed = all.map((s) => new Promise<void>((r) => { if (!s.listening) r(); else s.close(() => r()); }));
+  const closed = [
+    new Promise<void>((r) => { if (!l.httpServer.server.listening) r(); else l.httpServer.close(() => r()); }),
+    ...(l.httpsServer ? [l.httpsServer as unknown as net.Server] : []).map((s) => new Promise<void>((r) => { if (!s.listening) r(); else s.close(() => r()); })),
+  ];
   for (const s of l.h2Sessions) s.close();
   const idle = () => {
     l.httpServer.closeIdleConnections();

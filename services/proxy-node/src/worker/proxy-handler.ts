@@ -5,6 +5,8 @@ import type { EndpointSet, H1Connection, H1Pool, ResponseHandler, UpstreamEndpoi
 import type { CompiledConfig } from './compiled-config.ts';
 import type { AccessLog } from './access-log.ts';
 import type { RoutePolicy } from './route-policy.ts';
+import { H1Request, type H1Response } from './h1-server.ts';
+import type { Readable } from 'node:stream';
 import { newRequestId, newTraceparent } from './ids.ts';
 import { channels, requestEventsWanted, type EventError, type RequestInfo, type UpstreamEndpointInfo } from './request-events.ts';
 
@@ -57,8 +59,13 @@ export interface ProxyContext {
   onEjected?(endpoint: string, backend: string, reason: string, ms: number): void;
 }
 
-type Req = http.IncomingMessage | Http2ServerRequest;
-type Res = http.ServerResponse | Http2ServerResponse;
+type Req = http.IncomingMessage | Http2ServerRequest | H1Request;
+type Res = http.ServerResponse | Http2ServerResponse | H1Response;
+
+/** The request body as a stream: the request itself for node:http / http2, its `body` for H1Request. */
+function bodyOf(req: Req): Readable {
+  return req instanceof H1Request ? req.body! : req as Readable;
+}
 
 export function createProxyHandler(ctx: ProxyContext) {
   return function handle(req: Req, res: Res): void {
@@ -170,7 +177,7 @@ export class Exchange implements ResponseHandler {
     }
     if (!Number.isNaN(declared)) return true;
     let seen = 0;
-    this.req.on('data', (chunk: Buffer) => {
+    bodyOf(this.req).on('data', (chunk: Buffer) => {
       seen += chunk.length;
       if (seen > max && !this.finished) {
         this.abortUpstream(upstreamError('request body too large', 'MESHGATE_BODY_TOO_LARGE'));
@@ -194,10 +201,13 @@ export class Exchange implements ResponseHandler {
     const method = this.req.method!;
     const bodyLength = !this.hasBody ? 0 : this.req.headers['content-length'] !== undefined ? Number(this.req.headers['content-length']) : -1;
     let head = this.head;
-    if (this.info !== undefined && channels.upstreamStart.hasSubscribers) head = headBlock(method, this.path, this.publishUpstreamStart(ep), bodyLength);
-    else if (head === '') head = this.head = headBlock(method, this.path, this.headers, bodyLength);
+    if (this.info !== undefined && channels.upstreamStart.hasSubscribers) head = headBlock(method, this.path, this.publishUpstreamStart(ep), bodyLength, ep);
+    else if (head === '') {
+      head = headBlock(method, this.path, this.headers, bodyLength, ep);
+      if (this.req.headers.host !== undefined) this.head = head; // else it names this endpoint
+    }
     const pool = this.pool = this.ctx.pools.h1(ep, policy!.connectTimeoutMs, policy!.idleTimeoutMs);
-    pool.dispatch({ method, head, body: this.hasBody ? this.req : null, bodyLength, headersTimeoutMs: policy!.responseTimeoutMs }, this);
+    pool.dispatch({ method, head, body: this.hasBody ? bodyOf(this.req) : null, bodyLength, headersTimeoutMs: policy!.responseTimeoutMs }, this);
   }
 
   /** Ends the upstream side of the current attempt (queued or on a connection). */
@@ -396,10 +406,19 @@ function upstreamError(message: string, code: string): UpstreamError {
   return e;
 }
 
-/** Request line and header lines (`name: value\r\n`), without the final blank line. */
-function headBlock(method: string, path: string, headers: readonly string[], bodyLength: number): string {
+/**
+ * Request line and header lines (`name: value\r\n`), without the final blank
+ * line. A request without Host (HTTP/1.0) gets the endpoint's, as HTTP/1.1 requires.
+ */
+function headBlock(method: string, path: string, headers: readonly string[], bodyLength: number, ep: UpstreamEndpoint): string {
   let head = `${method} ${path} HTTP/1.1\r\n`;
-  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  let host = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const k = headers[i]!;
+    if (k === 'host') host = true;
+    head += `${k}: ${headers[i + 1]}\r\n`;
+  }
+  if (!host) head += `host: ${ep.address.includes(':') ? `[${ep.address}]` : ep.address}:${ep.port}\r\n`;
   if (bodyLength < 0) head += 'transfer-encoding: chunked\r\n';
   return head;
 }
