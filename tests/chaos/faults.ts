@@ -8,7 +8,7 @@ import { eventually } from '@meshgate/testing';
 import type { ChaosMesh } from './mesh.ts';
 import type { NatsCluster } from './nats-cluster.ts';
 
-export const FAULT_NAMES = ['proxy-worker', 'proxy-node', 'config-service', 'nats-server', 'health-agent', 'backend'] as const;
+export const FAULT_NAMES = ['proxy-worker', 'proxy-node', 'proxy-node-sigterm', 'config-service', 'nats-server', 'health-agent', 'backend'] as const;
 export type FaultName = typeof FAULT_NAMES[number];
 
 export interface Killed { at: number; exitedAt: number }
@@ -49,6 +49,16 @@ export function makeFault(name: FaultName, m: ChaosMesh, nats: NatsCluster): Fau
       return {
         name, target: `${m.proxies[i]!.name} (SIGKILL; ${m.proxies.length - 1} other node(s) share its port)`, ownsClientConnections: true, held: true,
         kill: () => m.proxies[i]!.kill(),
+        restore: () => m.proxies[i]!.start(),
+      };
+    }
+    case 'proxy-node-sigterm': {
+      // A rolling restart: the node drains (readyz 503, listeners closed,
+      // in-flight requests finished) before it exits; nothing may fail.
+      const i = m.proxies.length - 1;
+      return {
+        name, target: `${m.proxies[i]!.name} (SIGTERM: drain, then exit)`, ownsClientConnections: false, held: true,
+        kill: () => m.proxies[i]!.terminate(),
         restore: () => m.proxies[i]!.start(),
       };
     }

@@ -36,6 +36,8 @@ export interface Component {
   pid(): number | undefined;
   start(): Promise<void>;
   kill(): Promise<{ at: number; exitedAt: number }>;
+  /** SIGTERM (a graceful stop: a proxy drains); resolves once it exited. */
+  terminate(): Promise<{ at: number; exitedAt: number }>;
   running(): boolean;
   tail(): string;
 }
@@ -139,6 +141,12 @@ export async function startChaosMesh(o: ChaosMeshOptions): Promise<ChaosMesh> {
       async kill() {
         if (!proc) throw new Error(`${name} was never started`);
         return proc.kill();
+      },
+      async terminate() {
+        if (!proc) throw new Error(`${name} was never started`);
+        const at = Date.now();
+        await proc.stop(15_000);
+        return { at, exitedAt: Date.now() };
       },
     };
   };

@@ -41,7 +41,7 @@ export interface SoakReport {
   windowMs: number;
   requests: { sent: number; ok: number; failed: number; kinds: Record<string, number>; p99Ms: number };
   config: { written: number; versionsSeen: Record<string, number>; finalChangeMs: number | string; nodeErrors: string[] };
-  websockets: { opened: number; openAtEnd: number; closed: string[]; sent: number; echoed: number; missed: number; garbled: number };
+  websockets: { opened: number; openAtEnd: number; closed: string[]; sent: number; echoed: number; missed: number; late: number; garbled: number };
   memory: Growth[];
   /** Processes that died or were replaced during the run. */
   crashed: string[];
@@ -142,7 +142,7 @@ export async function runSoak(opts: Partial<SoakOptions> = {}): Promise<SoakRepo
         opened: ws.filter((s) => s.opened).length, openAtEnd,
         closed: ws.filter((s) => s.closedAt !== undefined).map((s) => `#${s.id} after ${Math.round((s.closedAt! - t0) / 1000)} s: ${s.closeReason}`),
         sent: ws.reduce((a, s) => a + s.sent, 0), echoed: ws.reduce((a, s) => a + s.echoed, 0),
-        missed: ws.reduce((a, s) => a + s.missed, 0), garbled: ws.reduce((a, s) => a + s.garbled, 0),
+        missed: ws.reduce((a, s) => a + s.missed, 0), late: ws.reduce((a, s) => a + s.late, 0), garbled: ws.reduce((a, s) => a + s.garbled, 0),
       },
       memory, crashed, ok: false,
     };
@@ -166,7 +166,7 @@ export function formatSoak(r: SoakReport): string {
     `requests:   ${r.requests.sent} sent, ${r.requests.ok} ok, ${r.requests.failed} failed${r.requests.failed ? ` (${Object.entries(r.requests.kinds).map(([k, v]) => `${k} x${v}`).join(', ')})` : ''}; p99 ${r.requests.p99Ms} ms`,
     `config:     ${r.config.written} changes written; versions seen applied per node: ${Object.entries(r.config.versionsSeen).map(([k, v]) => `${k} ${v}`).join(', ')} (sampled every 500 ms); one more change at the end applied in ${typeof r.config.finalChangeMs === 'number' ? `${r.config.finalChangeMs} ms` : `NO (${r.config.finalChangeMs})`}`,
     ...r.config.nodeErrors.map((e) => `  node error: ${e}`),
-    `websockets: ${r.websockets.opened} opened at the start, ${r.websockets.openAtEnd} still open at the end; ${r.websockets.echoed}/${r.websockets.sent} messages echoed, ${r.websockets.missed} missed, ${r.websockets.garbled} garbled`,
+    `websockets: ${r.websockets.opened} opened at the start, ${r.websockets.openAtEnd} still open at the end; ${r.websockets.echoed}/${r.websockets.sent} messages echoed, ${r.websockets.missed} missed (${r.websockets.late} of them late), ${r.websockets.garbled} garbled`,
     ...r.websockets.closed.map((c) => `  closed: ${c}`),
     `memory (RSS, MB): warm-up ${Math.round(r.warmupMs / 1000)} s; median of the next ${Math.round(r.windowMs / 1000)} s vs median of the last ${Math.round(r.windowMs / 1000)} s`,
     `  ${'process'.padEnd(16)} ${'after'.padStart(7)} ${'end'.padStart(7)} ${'peak'.padStart(7)}  growth`,

@@ -15,14 +15,16 @@ export interface HeldSocket {
   echoed: number;
   /** Messages whose echo did not come back within the ping interval. */
   missed: number;
-  /** Wrong or out-of-order echoes. */
+  /** Echoes that came back after the next message was due (also counted in missed). */
+  late: number;
+  /** Echoes that match nothing this socket sent. */
   garbled: number;
   lastEchoAt: number;
 }
 
 export interface HeldSockets {
   readonly sockets: readonly HeldSocket[];
-  /** Sends one more round and waits for its echoes (up to timeoutMs), then stops the clock. */
+  /** Stops the clock, lets the last round's echoes arrive, sends one more round and waits for its echoes (each wait up to timeoutMs). */
   finalRound(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -32,7 +34,7 @@ export async function openHeldSockets(url: string, count: number, everyMs: numbe
   const conns: WebSocket[] = [];
   const waiting = new Map<number, { seq: number; sentAt: number }>();
   await Promise.all(Array.from({ length: count }, (_, id) => new Promise<void>((resolve, reject) => {
-    const s: HeldSocket = { id, opened: false, sent: 0, echoed: 0, missed: 0, garbled: 0, lastEchoAt: 0 };
+    const s: HeldSocket = { id, opened: false, sent: 0, echoed: 0, missed: 0, late: 0, garbled: 0, lastEchoAt: 0 };
     sockets.push(s);
     const ws = new WebSocket(url);
     conns[id] = ws;
@@ -40,11 +42,16 @@ export async function openHeldSockets(url: string, count: number, everyMs: numbe
     ws.on('open', () => { s.opened = true; clearTimeout(timer); resolve(); });
     ws.on('message', (data) => {
       const w = waiting.get(id);
-      const text = String(data);
-      if (!w || text !== `ping ${id} ${w.seq}`) { s.garbled++; return; }
-      waiting.delete(id);
-      s.echoed++;
-      s.lastEchoAt = Date.now();
+      const m = /^ping (\d+) (\d+)$/.exec(String(data));
+      if (w && m && Number(m[1]) === id && Number(m[2]) === w.seq) {
+        waiting.delete(id);
+        s.echoed++;
+        s.lastEchoAt = Date.now();
+      } else if (m && Number(m[1]) === id && Number(m[2]) < s.sent) {
+        s.late++; // an echo already counted as missed
+      } else {
+        s.garbled++;
+      }
     });
     ws.on('close', (code, reason) => {
       s.closedAt ??= Date.now();
@@ -73,9 +80,13 @@ export async function openHeldSockets(url: string, count: number, everyMs: numbe
     sockets,
     async finalRound(timeoutMs) {
       clearInterval(clock);
+      const settle = async () => {
+        const deadline = Date.now() + timeoutMs;
+        while (waiting.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      };
+      await settle(); // the echoes of the last regular round
       round();
-      const deadline = Date.now() + timeoutMs;
-      while (waiting.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await settle();
       for (const id of waiting.keys()) sockets[id]!.missed++;
       waiting.clear();
     },
