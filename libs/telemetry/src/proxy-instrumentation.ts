@@ -46,8 +46,15 @@ const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   get: (c, k) => c[k.toLowerCase()],
 };
 
-interface RouteState { route: string; ingress: string; service: string; labels?: string }
-interface ReqState { span?: Span; ctx?: Context; route?: RouteState; attempts?: Map<number, { span?: Span; start: number }> }
+/** Per matched rule, built once: label sets pre-rendered so a request's metrics allocate nothing. */
+interface RouteState { route: string; ingress: string; service: string; timing: string; byClass: string[]; serviceLabel: string }
+interface ReqState {
+  span?: Span; ctx?: Context; route?: RouteState;
+  /** Spans per attempt (tracing only). */
+  attempts?: Map<number, { span?: Span; start: number }>;
+  /** Start of the current attempt (metrics only: no map per request). */
+  upStart?: number;
+}
 
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
 
@@ -77,6 +84,16 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
     return l;
   };
   const st = (ctx: RequestInfo): ReqState => (ctx.store.telemetry ??= {}) as ReqState;
+  // Keyed by the event's `rule` (one object per rule and snapshot): dropped with the snapshot.
+  const routeStates = new WeakMap<object, RouteState>();
+  const routeState = (path: string, ingress: string, backend: string): RouteState => {
+    const service = serviceOf(backend);
+    return {
+      route: path, ingress, service, timing: labels(ingress, service, ''),
+      byClass: ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'].map((c) => labels(ingress, service, c)),
+      serviceLabel: `{service="${labelValue(service)}"}`,
+    };
+  };
 
   const handlers: [string, (m: unknown) => void][] = [
     [CHANNELS.requestStart, (m) => {
@@ -102,9 +119,14 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       s.ctx = trace.setSpan(parent, span);
     }],
     [CHANNELS.requestRouted, (m) => {
-      const r = m as { ctx: RequestInfo; path: string; ingress: string; backend: string };
+      const r = m as { ctx: RequestInfo; path: string; ingress: string; backend: string; rule?: object };
       const s = st(r.ctx);
-      s.route = { route: r.path, ingress: r.ingress, service: serviceOf(r.backend) };
+      let rs = r.rule !== undefined ? routeStates.get(r.rule) : undefined;
+      if (rs === undefined) {
+        rs = routeState(r.path, r.ingress, r.backend);
+        if (r.rule !== undefined) routeStates.set(r.rule, rs);
+      }
+      s.route = rs;
       if (s.span) {
         s.span.setAttributes({ 'http.route': r.path, 'meshgate.ingress': r.ingress, 'meshgate.service': s.route.service, 'meshgate.backend': r.backend });
         s.span.updateName(`${r.ctx.method} ${r.path}`);
@@ -113,9 +135,12 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
     [CHANNELS.upstreamStart, (m) => {
       const u = m as { ctx: RequestInfo; attempt: number; endpoint: Endpoint; headers: Record<string, string | string[]> };
       const s = st(u.ctx);
+      if (!tracing || !s.ctx) {
+        s.upStart = performance.now();
+        return;
+      }
       const a = { start: performance.now(), span: undefined as Span | undefined };
       (s.attempts ??= new Map()).set(u.attempt, a);
-      if (!tracing || !s.ctx) return;
       a.span = tracing.tracer.startSpan(u.ctx.method, {
         kind: SpanKind.CLIENT,
         attributes: {
@@ -138,9 +163,10 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       const u = m as { ctx: RequestInfo; attempt: number; statusCode?: number; error?: ErrorLike; retried: boolean };
       const s = st(u.ctx);
       const a = s.attempts?.get(u.attempt);
-      if (a) registry.observe('meshgate_upstream_duration_seconds', s.route ? labels(s.route.ingress, s.route.service, '') : '', (performance.now() - a.start) / 1000);
-      if (u.error && CONNECT_ERRORS.has(u.error.code ?? '')) registry.inc('meshgate_upstream_connect_errors_total', s.route ? `{service="${labelValue(s.route.service)}"}` : '');
-      if (u.retried) registry.inc('meshgate_upstream_retries_total', s.route ? `{service="${labelValue(s.route.service)}"}` : '');
+      const start = a ? a.start : s.upStart;
+      if (start !== undefined) registry.observe('meshgate_upstream_duration_seconds', s.route ? s.route.timing : '', (performance.now() - start) / 1000);
+      if (u.error && CONNECT_ERRORS.has(u.error.code ?? '')) registry.inc('meshgate_upstream_connect_errors_total', s.route ? s.route.serviceLabel : '');
+      if (u.retried) registry.inc('meshgate_upstream_retries_total', s.route ? s.route.serviceLabel : '');
       const span = a?.span;
       if (!span) return;
       if (u.statusCode !== undefined) span.setAttribute('http.response.status_code', u.statusCode);
@@ -157,10 +183,10 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
     [CHANNELS.requestEnd, (m) => {
       const e = m as { ctx: RequestInfo; statusCode: number; error?: ErrorLike };
       const s = st(e.ctx);
-      const cls = `${Math.floor(e.statusCode / 100)}xx`;
-      const l = labels(s.route?.ingress ?? '', s.route?.service ?? '', cls);
+      const c = Math.floor(e.statusCode / 100);
+      const l = s.route !== undefined && c >= 0 && c <= 5 ? s.route.byClass[c]! : labels(s.route?.ingress ?? '', s.route?.service ?? '', `${c}xx`);
       registry.inc('meshgate_requests_total', l);
-      registry.observe('meshgate_request_duration_seconds', s.route ? labels(s.route.ingress, s.route.service, '') : '', (performance.now() - e.ctx.startTime) / 1000);
+      registry.observe('meshgate_request_duration_seconds', s.route ? s.route.timing : '', (performance.now() - e.ctx.startTime) / 1000);
       const span = s.span;
       if (!span) return;
       span.setAttribute('http.response.status_code', e.statusCode);

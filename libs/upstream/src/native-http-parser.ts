@@ -56,8 +56,14 @@ export type OnHeadersComplete = (
   statusCode: number, statusMessage: string, upgrade: boolean, shouldKeepAlive: boolean,
 ) => number;
 
-/** The handle a socket exposes when the native parser can read from it directly (plain TCP, not TLS). */
+/**
+ * The socket's handle when the native parser can read from it directly (a
+ * StreamBase: TCP, and TLS too, as node:http checks), marked as taken;
+ * undefined when it cannot (or another parser has it).
+ */
 export function consumableHandle(socket: { _handle?: unknown }): unknown {
-  const h = socket._handle as { _externalStream?: unknown } | null | undefined;
-  return h && h._externalStream ? h : undefined;
+  const h = socket._handle as { isStreamBase?: boolean; _consumed?: boolean } | null | undefined;
+  if (!h || !h.isStreamBase || h._consumed) return undefined;
+  h._consumed = true;
+  return h;
 }

@@ -5,9 +5,9 @@
  * the workers. The task ends when the node asks it to drain.
  *
  * Listeners: plain HTTP/1.1 on `H1Server` (h1-server.ts: node's native llhttp
- * without node:http's objects); HTTPS on node:http2's secure server with
- * allowHTTP1, so ALPN picks h2 or http/1.1 on the same port and both go
- * through the same handler.
+ * without node:http's objects); HTTPS on node:http2's secure server, whose
+ * TLS connections go to node:http2 when ALPN picked h2 and to the same
+ * H1Server otherwise, so both protocols share the port and the handler.
  */
 import type http from 'node:http';
 import http2 from 'node:http2';
@@ -109,9 +109,14 @@ export default async function serve(task: ServeTask): Promise<string> {
       },
       settings: { maxConcurrentStreams: 256 },
     }, handler as never);
-    httpsServer.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-      track(socket);
-      upgrade(req, socket, head);
+    // ALPN h2 -> node:http2's own listener; http/1.1 or no ALPN -> H1Server. allowHTTP1
+    // stays on so the server still offers http/1.1 in ALPN.
+    const h2Listener = httpsServer.listeners('secureConnection')[0] as (s: tls.TLSSocket) => void;
+    httpsServer.removeListener('secureConnection', h2Listener);
+    const h2Server = httpsServer;
+    httpsServer.prependListener('secureConnection', (s: tls.TLSSocket) => {
+      if (s.alpnProtocol === 'h2') h2Listener.call(h2Server, s);
+      else httpServer.adopt(s);
     });
     httpsServer.on('secureConnection', (s: tls.TLSSocket) => {
       tlsSockets.add(s);

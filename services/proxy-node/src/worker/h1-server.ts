@@ -234,6 +234,12 @@ export class H1Server {
     this.#sweep.unref();
   }
 
+  /** Serves HTTP/1.x on a connection accepted elsewhere (TLS with ALPN http/1.1 or none). */
+  adopt(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    this.conns.add(new H1Conn(this, socket));
+  }
+
   /** Connections with no request in progress. */
   closeIdleConnections(): void {
     for (const c of this.conns) if (c.idle()) c.socket.destroy();

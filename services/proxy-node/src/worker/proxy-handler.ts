@@ -8,7 +8,7 @@ import type { RoutePolicy } from './route-policy.ts';
 import { H1Request, type H1Response } from './h1-server.ts';
 import type { Readable } from 'node:stream';
 import { newRequestId, newTraceparent } from './ids.ts';
-import { channels, requestEventsWanted, type EventError, type RequestInfo, type UpstreamEndpointInfo } from './request-events.ts';
+import { channels, requestEventsWanted, type EventError, type RequestInfo } from './request-events.ts';
 
 /**
  * The request path, as named phases (Pingora style):
@@ -144,7 +144,7 @@ export class Exchange implements ResponseHandler {
     if (match === undefined) return this.fail(404, 'meshgate: no ingress rule matches this host and path\n');
     this.match = match;
     if (this.info !== undefined && channels.requestRouted.hasSubscribers) {
-      channels.requestRouted.publish({ ctx: this.info, host: match.host, path: match.path, pathType: match.pathType, ingress: match.ingress, backend: match.backend });
+      channels.requestRouted.publish({ ctx: this.info, host: match.host, path: match.path, pathType: match.pathType, ingress: match.ingress, backend: match.backend, rule: match });
     }
     const policy = cfg.policies.get(match.ingress) ?? cfg.defaultPolicy;
     this.policy = policy;
@@ -159,7 +159,7 @@ export class Exchange implements ResponseHandler {
     if (this.hasBody && policy.maxBodyBytes !== Infinity && !this.limitBody(policy.maxBodyBytes)) return;
     this.retryable = !this.hasBody && IDEMPOTENT.has(req.method ?? '');
     this.path = target!.query ? `${target!.path}?${target!.query}` : target!.path;
-    this.headers = forwardHeaders(this);
+    this.headers = forwardHeaders(this, false);
     this.attempt();
   }
 
@@ -201,11 +201,11 @@ export class Exchange implements ResponseHandler {
     const method = this.req.method!;
     const bodyLength = !this.hasBody ? 0 : this.req.headers['content-length'] !== undefined ? Number(this.req.headers['content-length']) : -1;
     let head = this.head;
-    if (this.info !== undefined && channels.upstreamStart.hasSubscribers) head = headBlock(method, this.path, this.publishUpstreamStart(ep), bodyLength, ep);
-    else if (head === '') {
+    if (head === '') {
       head = headBlock(method, this.path, this.headers, bodyLength, ep);
       if (this.req.headers.host !== undefined) this.head = head; // else it names this endpoint
     }
+    head += this.traceHeaders(ep);
     const pool = this.pool = this.ctx.pools.h1(ep, policy!.connectTimeoutMs, policy!.idleTimeoutMs);
     pool.dispatch({ method, head, body: this.hasBody ? bodyOf(this.req) : null, bodyLength, headersTimeoutMs: policy!.responseTimeoutMs }, this);
   }
@@ -223,25 +223,26 @@ export class Exchange implements ResponseHandler {
     return this.req.socket?.remoteAddress;
   }
 
-  publishUpstreamStart(ep: UpstreamEndpoint): string[] {
-    const rec: Record<string, string | string[]> = {};
-    const flat = this.headers;
-    for (let i = 0; i < flat.length; i += 2) {
-      const k = flat[i]!;
-      if (k === 'traceparent' && this.req.headers.traceparent === undefined) continue; // ours: a subscriber may set its own
-      const prev = rec[k];
-      rec[k] = prev === undefined ? flat[i + 1]! : Array.isArray(prev) ? [...prev, flat[i + 1]!] : [prev, flat[i + 1]!];
+  /**
+   * `traceparent` (and `tracestate`) lines of this attempt: the client's, or
+   * what an upstream:start subscriber (a tracer) set, or a fresh traceparent
+   * (one per request) so the backend's logs can be joined to ours.
+   */
+  traceHeaders(ep: UpstreamEndpoint): string {
+    const h = this.req.headers;
+    let tp = headerOne(h.traceparent);
+    let ts = headerOne(h.tracestate);
+    if (this.info !== undefined && channels.upstreamStart.hasSubscribers) {
+      const rec: Record<string, string | string[]> = {};
+      if (tp !== undefined) rec.traceparent = tp;
+      if (ts !== undefined) rec.tracestate = ts;
+      channels.upstreamStart.publish({ ctx: this.info, attempt: this.attempts, endpoint: ep, headers: rec });
+      tp = headerOne(rec.traceparent);
+      ts = headerOne(rec.tracestate);
     }
-    channels.upstreamStart.publish({ ctx: this.info!, attempt: this.attempts, endpoint: endpointInfo(ep), headers: rec });
-    rec.traceparent ??= newTraceparent();
-    this.sentTraceparent = headerOne(rec.traceparent);
-    const out: string[] = [];
-    for (const k of Object.keys(rec)) {
-      const v = rec[k]!;
-      if (Array.isArray(v)) for (const x of v) out.push(k, x);
-      else out.push(k, v);
-    }
-    return out;
+    tp ??= this.sentTraceparent ?? newTraceparent();
+    this.sentTraceparent = tp;
+    return ts === undefined ? `traceparent: ${tp}\r\n` : `traceparent: ${tp}\r\ntracestate: ${ts}\r\n`;
   }
 
   // ---- H1Pool response handler
@@ -252,7 +253,7 @@ export class Exchange implements ResponseHandler {
     if (statusCode >= 500) this.passiveFailure(ep, '5xx', `HTTP ${statusCode}`);
     else this.set!.reportSuccess(ep);
     if (this.info !== undefined && channels.upstreamEnd.hasSubscribers) {
-      channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: endpointInfo(ep), statusCode, retried: false });
+      channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: ep, statusCode, retried: false });
     }
     if (this.clientGone) return;
     const out: string[] = [];
@@ -315,7 +316,7 @@ export class Exchange implements ResponseHandler {
     if (connectFailed) this.passiveFailure(ep, 'connect', code);
     const retry = beforeResponse && this.retryable && (connectFailed || RESET_ERRORS.has(code)) && this.attempts < this.policy!.attempts;
     if (this.info !== undefined && channels.upstreamEnd.hasSubscribers) {
-      channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: endpointInfo(ep), error: err, retried: retry });
+      channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: ep, error: err, retried: retry });
     }
     if (retry) {
       (this.tried ??= new Set()).add(ep.id);
@@ -386,7 +387,7 @@ export class Exchange implements ResponseHandler {
     if (this.ctx.accessLog.enabled) {
       const m = this.match;
       // The trace the backend saw (ours, or the client's when we made no span).
-      const tp = this.sentTraceparent ?? flatHeader(this.headers, 'traceparent') ?? headerOne(this.req.headers.traceparent);
+      const tp = this.sentTraceparent ?? headerOne(this.req.headers.traceparent);
       this.ctx.accessLog.write({
         time: new Date().toISOString(), traceId: tp ? tp.slice(3, 35) : '', node: this.ctx.nodeId, worker: this.ctx.worker, requestId: this.requestId,
         method: this.req.method, host: this.host, path: this.req.url, status, proto: this.req.httpVersion,
@@ -423,16 +424,6 @@ function headBlock(method: string, path: string, headers: readonly string[], bod
   return head;
 }
 
-function flatHeader(flat: readonly string[] | undefined, name: string): string | undefined {
-  if (!flat) return undefined;
-  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return flat[i + 1];
-  return undefined;
-}
-
-function endpointInfo(ep: UpstreamEndpoint): UpstreamEndpointInfo {
-  return { id: ep.id, address: ep.address, port: ep.port };
-}
-
 export function headerOne(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -456,7 +447,7 @@ function stripConnectionTokens(out: string[], tokens: string): void {
  * hop-by-hop ones, plus X-Forwarded-*, X-Request-Id and a traceparent when
  * the client sent none.
  */
-export function forwardHeaders(x: { req: Req; h2: boolean; host: string; requestId: string; scheme(): string }): string[] {
+export function forwardHeaders(x: { req: Req; h2: boolean; host: string; requestId: string; scheme(): string }, trace = true): string[] {
   const h = x.req.headers;
   const out: string[] = [];
   const conn = x.h2 ? undefined : h.connection;
@@ -468,6 +459,7 @@ export function forwardHeaders(x: { req: Req; h2: boolean; host: string; request
     if (k.charCodeAt(0) === 58 /* ':' pseudo-header */) continue;
     const v = h[k];
     if (v === undefined || HOP_BY_HOP.has(k)) continue;
+    if (!trace && (k === 'traceparent' || k === 'tracestate')) continue; // added per attempt (traceHeaders)
     if (REPLACED.has(k)) {
       if (k === 'x-forwarded-for') priorXff = headerOne(v);
       continue;
@@ -484,6 +476,6 @@ export function forwardHeaders(x: { req: Req; h2: boolean; host: string; request
     'x-request-id', x.requestId,
   );
   if (x.host !== '') out.push('x-forwarded-host', x.host);
-  if (h.traceparent === undefined) out.push('traceparent', newTraceparent());
+  if (trace && h.traceparent === undefined) out.push('traceparent', newTraceparent());
   return out;
 }

@@ -42,12 +42,19 @@ export interface RequestRoutedEvent {
   ingress: string;
   /** Backend id, e.g. 'default/users-node-svc:80'. */
   backend: string;
+  /** The matched rule: the same object for every request it matches in one snapshot (a cache key for per-route state). */
+  rule: object;
 }
 export interface UpstreamStartEvent {
   ctx: RequestInfo;
   attempt: number;
   endpoint: UpstreamEndpointInfo;
-  /** Outgoing headers: subscribers MAY add traceparent/tracestate before the request is sent. */
+  /**
+   * The trace-context headers going upstream (`traceparent`, `tracestate`: the
+   * client's when it sent them): subscribers MAY set or replace them before the
+   * request is sent. The other outgoing headers are not in here: rendering them
+   * per attempt cost more than everything else of the event.
+   */
   headers: Record<string, string | string[]>;
 }
 export interface UpstreamEndEvent {
