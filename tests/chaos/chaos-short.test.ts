@@ -14,7 +14,7 @@ import { formatReport, runChaos } from './chaos.ts';
 test('chaos (short): every fault under load, no unexpected failed request', async (t) => {
   const report = await runChaos({
     rps: 100, proxies: 2, workers: 1, agents: 2, backends: 3,
-    holdMs: 1_000, settleMs: 500, baselineMs: 1_000,
+    holdMs: 500, settleMs: 300, baselineMs: 500,
     // The issue's six faults. The graceful restart (proxy-node-sigterm) runs
     // in `npm run chaos` only: its keep-alive race (docs/benchmarks/chaos.md)
     // would make this test flaky until the data plane's drain is fixed.

@@ -11,6 +11,11 @@ import { MESHGATE_BIN } from '@meshgate/testing';
 
 const TAIL_CHARS = 64 * 1024;
 
+// A run that dies half-way (an exception, a test timeout) must not leave a
+// mesh running behind it: whatever is still alive when this process exits is killed.
+const alive = new Set<ChildProcess>();
+process.once('exit', () => { for (const c of alive) c.kill('SIGKILL'); });
+
 export interface LongProc {
   readonly name: string;
   readonly child: ChildProcess;
@@ -30,6 +35,7 @@ export interface LongProc {
 
 export function spawnLong(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): LongProc {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  alive.add(child);
   let out = '';
   let exited = false;
   const waiters = new Set<() => void>();
@@ -41,8 +47,10 @@ export function spawnLong(name: string, cmd: string, args: string[], env: NodeJS
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
+  child.on('error', (err) => onData(Buffer.from(`cannot run ${cmd}: ${err.message}\n`)));
   const exitedP = new Promise<number | string>((resolve) => child.once('exit', (code, sig) => {
     exited = true;
+    alive.delete(child);
     resolve(code ?? sig ?? -1);
     for (const w of waiters) w();
   }));
