@@ -38,6 +38,19 @@ export const DEFAULTS: ChaosOptions = {
 
 const CONNECTION_ERRORS = new Set(['ECONNRESET', 'socket hang up', 'EPIPE', 'response aborted']);
 
+/** One fault as it happened (or the baseline), before its requests are accounted. */
+interface Phase {
+  fault: FaultName | 'none';
+  target: string;
+  start: number;
+  end: number;
+  killed?: Killed;
+  downMs?: number;
+  configDuring?: number | string;
+  configAfter?: number | string;
+  ownsClientConnections: boolean;
+}
+
 export interface PhaseReport {
   fault: FaultName | 'none';
   target: string;
@@ -94,7 +107,7 @@ export async function runChaos(opts: Partial<ChaosOptions> = {}): Promise<ChaosR
 
     const results: RequestResult[] = [];
     load = startLoad({ url: m.url('/chaos'), rps: o.rps, onResult: (r) => results.push(r) });
-    const phases: { fault: FaultName | 'none'; target: string; start: number; end: number; killed?: Killed; downMs?: number; configDuring?: number | string; configAfter?: number | string; ownsClientConnections: boolean }[] = [];
+    const phases: Phase[] = [];
     let change = 1;
     const tryChange = async (timeoutMs: number): Promise<number | string> => {
       try { return await m.configChangeApplied(change++, timeoutMs); } catch (err) { return `not applied: ${(err as Error).message.split('\n')[0]}`; }
@@ -136,7 +149,7 @@ export async function runChaos(opts: Partial<ChaosOptions> = {}): Promise<ChaosR
   }
 }
 
-function account(p: { fault: FaultName | 'none'; target: string; start: number; end: number; killed?: Killed; downMs?: number; configDuring?: number | string; configAfter?: number | string; ownsClientConnections: boolean }, rs: RequestResult[]): PhaseReport {
+function account(p: Phase, rs: RequestResult[]): PhaseReport {
   const failed = rs.filter((r) => r.status !== 200);
   let onKilled = 0;
   let sentAfterKill = 0;
