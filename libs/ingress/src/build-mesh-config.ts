@@ -5,24 +5,26 @@ import { formatManifestError } from './manifest-error.ts';
 import type { ObjectHeader } from './object-meta.ts';
 import { parseSourceFiles } from './parse-documents.ts';
 import type { FieldPath } from './parse-documents.ts';
-import { ingressClassOf, parseIngress } from './parse-ingress.ts';
+import { parseIngressRoutes } from './ingress-routes.ts';
+import type { RouteCandidate } from './ingress-routes.ts';
+import { ingressClassOf } from './parse-ingress.ts';
 import type { BackendRef } from './parse-ingress.ts';
 import { backendId, resolveBackend } from './resolve-backend.ts';
 import type { Catalog } from './resolve-backend.ts';
 import type { ParsedService } from './parse-service.ts';
-import { DEFAULT_INGRESS_CLASS, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER } from './types.ts';
+import { DEFAULT_INGRESS_CLASS, MESHGATE_CONTROLLER } from './types.ts';
 import type { BackendConfig, BuildOptions, IngressStatus, ManifestError, MeshConfig, RouteRule, SourceFile, TlsCertificate } from './types.ts';
 
 export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): MeshConfig {
   const configured = opts.ingressClass ?? DEFAULT_INGRESS_CLASS;
   const errors: ManifestError[] = [];
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const { catalog, ingresses, duplicateIngresses } = collectObjects(parseSourceFiles(sorted, errors), errors, opts.now ?? Date.now());
+  const { catalog, ingresses, memos, duplicateIngresses } = collectObjects(parseSourceFiles(sorted, errors, opts.cache), errors, opts.now ?? Date.now(), opts.cache);
   catalog.nodes.sort((a, b) => cmp(a.h.name, b.h.name));
 
   const rules: RouteRule[] = [];
   const statuses: IngressStatus[] = [];
-  const claimed = new Map<string, { ingress: string; field: FieldPath; backend: string }>();
+  const claimed = new Map<string, RouteCandidate>();
   let defaultBackend: MeshConfig['defaultBackend'];
   let defaultOwner = '';
   const backends = new Map<string, { cfg: BackendConfig; refErrors: string[] }>();
@@ -35,8 +37,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     reportedService.add(k);
     svc.h.report.error(path, msg);
   };
-  const backendFor = (ns: string, ref: BackendRef) => {
-    const id = backendId(ns, ref.service, ref.port);
+  const backendFor = (ns: string, ref: BackendRef, id = backendId(ns, ref.service, ref.port)) => {
     let b = backends.get(id);
     if (!b) {
       const refErrors: string[] = [];
@@ -62,7 +63,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       status.reason = ignoreReason;
       continue;
     }
-    const ing = parseIngress(h);
+    const { parsed: ing, routes, annotations } = parseIngressRoutes(h, memos.get(h));
     if (h.report.count > 0) {
       status.state = 'rejected';
       const first = h.report.first;
@@ -76,40 +77,39 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     };
     const refReported = new Set<string>();
     const shared = new Set<string>();
-    const useBackend = (ref: BackendRef) => {
-      const b = backendFor(h.namespace as string, ref);
+    const useBackend = (ref: BackendRef, id?: string) => {
+      const b = backendFor(h.namespace as string, ref, id);
       if (!refReported.has(b.cfg.id)) {
         refReported.add(b.cfg.id);
         for (const m of b.refErrors) note(ref.field, m);
       }
       return b.cfg.id;
     };
-    for (const p of ing.paths) {
-      const key = `${p.host}\0${p.pathType}\0${canonicalPath(p.path, p.pathType)}`;
-      const owner = claimed.get(key);
-      const backend = backendId(h.namespace as string, p.backend.service, p.backend.port);
-      if (owner && owner.backend === backend) {
+    for (const c of routes) {
+      const owner = claimed.get(c.key);
+      if (owner && owner.backend === c.backend) {
         // Same route to the same backend (the seed's hello-ingress and
         // hello-ingress-tls do this): nothing conflicts, so no error.
-        useBackend(p.backend);
+        useBackend(c.ref, c.backend);
         shared.add(owner.ingress);
         if (owner.ingress !== id) status.rules++;
         continue;
       }
       if (owner) {
         const by = owner.ingress === id ? `an earlier path of this Ingress (${fieldString(owner.field)})` : `Ingress ${owner.ingress} (older, or same age and first by namespace/name)`;
-        note(p.field, `host "${p.host || '*'}" path "${p.path}" (${p.pathType}) is already served by ${by}; this path is ignored`);
+        note(c.field, `host "${c.rule.host || '*'}" path "${c.rule.path}" (${c.rule.pathType}) is already served by ${by}; this path is ignored`);
         continue;
       }
-      claimed.set(key, { ingress: id, field: p.field, backend });
-      rules.push({ host: p.host, path: p.path, pathType: p.pathType, backend: useBackend(p.backend), ingress: id, ...meshAnnotations(h.annotations) });
+      claimed.set(c.key, c);
+      useBackend(c.ref, c.backend);
+      rules.push(c.rule);
       status.rules++;
     }
     if (ing.defaultBackend) {
       if (defaultBackend) {
         note(ing.defaultBackend.field, `the default backend is already set by Ingress ${defaultOwner} (older, or same age and first by namespace/name); this one is ignored`);
       } else {
-        defaultBackend = { backend: useBackend(ing.defaultBackend), ingress: id, ...meshAnnotations(h.annotations) };
+        defaultBackend = { backend: useBackend(ing.defaultBackend), ingress: id, ...annotations };
         defaultOwner = id;
       }
     }
@@ -161,12 +161,6 @@ function classIgnoreReason(name: string | undefined, cat: Catalog, configured: s
   return `IngressClass "${name}" belongs to controller "${controller}", not ${MESHGATE_CONTROLLER}`;
 }
 
-/** Paths that match the same requests share a key: Prefix ignores a trailing slash. */
-export function canonicalPath(path: string, pathType: string): string {
-  if (pathType === 'Exact' || path.endsWith('/*')) return path;
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-}
-
 function byPriority(a: ObjectHeader, b: ObjectHeader): number {
   const ta = a.created ?? Number.POSITIVE_INFINITY;
   const tb = b.created ?? Number.POSITIVE_INFINITY;
@@ -184,11 +178,4 @@ function fieldString(p: FieldPath): string {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** `{ annotations }` with the Ingress's meshgate.dev/* annotations, or `{}` when it has none (keeps rules small). */
-function meshAnnotations(all: Record<string, string>): { annotations?: Record<string, string> } {
-  let out: Record<string, string> | undefined;
-  for (const k of Object.keys(all)) if (k.startsWith(MESHGATE_ANNOTATION_PREFIX)) (out ??= {})[k] = all[k]!;
-  return out ? { annotations: out } : {};
 }

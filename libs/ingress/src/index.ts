@@ -4,6 +4,8 @@ export type {
   MeshConfig, PathType, RouteRule, SourceFile, TlsCertificate,
 } from './types.ts';
 export { DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER } from './types.ts';
-export { loadManifestDir } from './load-manifest-dir.ts';
+export { loadManifestDir, type ManifestReadCache } from './load-manifest-dir.ts';
 export { formatManifestError } from './manifest-error.ts';
 export { buildMeshConfig } from './build-mesh-config.ts';
+export { BuildCache, type BuildCacheStats } from './build-cache.ts';
+export { splitDocuments, type TextChunk } from './split-documents.ts';

@@ -34,6 +34,8 @@ const IGNORED_KINDS = new Set([
 
 export interface Reporter {
   error(path: FieldPath, message: string): void;
+  /** Reports errors found earlier for this same object (a cached validation), as if reported now. */
+  replay(errors: readonly ManifestError[]): void;
   /** Errors reported so far for this object; > 0 means reject it. */
   readonly count: number;
   /** The first error reported for this object (for status lines, without searching every error). */
@@ -67,6 +69,11 @@ export function makeReporter(raw: RawObject, errors: ManifestError[], kind?: str
       if (path.length > 0) e.field = fieldPathString(path);
       errors.push(e);
       first ??= e;
+    },
+    replay(list) {
+      for (const e of list) errors.push(e);
+      count += list.length;
+      first ??= list[0];
     },
     get count() {
       return count;

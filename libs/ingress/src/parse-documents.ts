@@ -1,6 +1,8 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
+import { BuildCache } from './build-cache.ts';
 import { parseJsonFast } from './parse-json-fast.ts';
+import { splitDocuments } from './split-documents.ts';
 import type { ManifestError, SourceFile } from './types.ts';
 
 export type FieldPath = readonly (string | number)[];
@@ -15,93 +17,161 @@ export interface RawObject {
   lineOf(path: FieldPath): number | undefined;
 }
 
+/** One object of a chunk, with lines counted from the chunk's first line (1). */
+interface ChunkItem {
+  data: Record<string, unknown>;
+  line: number | undefined;
+  /** Which document of the chunk, and the path to the object in it (a List item). */
+  doc: number;
+  prefix: FieldPath;
+}
+
+type ChunkProblem = Omit<ManifestError, 'file'>;
+
 /**
- * Splits every file into objects. YAML and JSON both go through the YAML
- * parser (JSON is YAML 1.2 flow syntax) so both keep line numbers.
+ * What one chunk of YAML (usually one document) says, wherever it sits in
+ * its file: objects as plain data and problems, lines relative to the
+ * chunk. The YAML node tree is not kept: field lines, wanted only for errors,
+ * come from parsing the chunk again on the first one.
+ */
+export class ParsedChunk {
+  readonly text: string;
+  readonly items: ChunkItem[] = [];
+  readonly problems: ChunkProblem[] = [];
+  #tree: { docs: Document.Parsed[]; lineAt: (offset: number) => number } | undefined;
+  /** The objects as last handed out: same file and line, same RawObjects (validation is cached by their identity). */
+  #raws: { file: string; line: number; objects: RawObject[] } | undefined;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** Line of `path` in item `i`, relative to the chunk. */
+  locate(i: number, path: FieldPath): number | undefined {
+    const item = this.items[i]!;
+    this.#tree ??= parseTree(this.text);
+    const root = (this.#tree.docs[item.doc]?.contents ?? null) as YamlNode | null;
+    return locate(root, [...item.prefix, ...path], this.#tree.lineAt) ?? item.line;
+  }
+
+  /** The chunk's objects as they sit in `file` at 1-based `line`; problems go to `errors`. */
+  objects(file: string, line: number, errors: ManifestError[]): RawObject[] {
+    const shift = line - 1;
+    for (const p of this.problems) errors.push({ file, ...p, ...(p.line !== undefined ? { line: p.line + shift } : {}) });
+    if (this.#raws?.file === file && this.#raws.line === line) return this.#raws.objects;
+    const objects = this.items.map((item, i): RawObject => ({
+      file,
+      data: item.data,
+      line: item.line !== undefined ? item.line + shift : undefined,
+      lineOf: (path) => {
+        const l = this.locate(i, path);
+        return l !== undefined ? l + shift : undefined;
+      },
+    }));
+    this.#raws = { file, line, objects };
+    return objects;
+  }
+}
+
+/**
+ * Splits every file into objects. YAML goes through the YAML parser one
+ * document at a time (documents whose text is in `cache` are not parsed
+ * again); strict JSON through JSON.parse; both keep line numbers.
  * Syntax errors are reported per document; the other documents still load.
  */
-export function parseSourceFiles(files: readonly SourceFile[], errors: ManifestError[]): RawObject[] {
+export function parseSourceFiles(files: readonly SourceFile[], errors: ManifestError[], cache: BuildCache = new BuildCache()): RawObject[] {
   const out: RawObject[] = [];
-  for (const f of files) parseOne(f, out, errors);
+  cache.beginBuild();
+  for (const f of files) parseOne(f, out, errors, cache);
+  cache.endBuild();
   return out;
 }
 
 /** YAML errors reported per document: after a few, the rest are consequences of the first. */
 const MAX_SYNTAX_ERRORS = 3;
 
-function parseOne(f: SourceFile, out: RawObject[], errors: ManifestError[]): void {
+function parseOne(f: SourceFile, out: RawObject[], errors: ManifestError[], cache: BuildCache): void {
   if (f.text.includes('\u0000')) {
     errors.push({ file: f.path, message: 'is a binary file (it contains NUL bytes), not YAML or JSON text: move it out of the manifests directory' });
     return;
   }
   if (/\.json$/i.test(f.path)) {
-    const objects = parseJsonFast(f.path, f.text);
+    const objects = cache.json(f.path, f.text, () => parseJsonFast(f.path, f.text));
     if (objects) {
       for (const o of objects) out.push(o);
       return;
     }
   }
-  const lc = new LineCounter();
-  let docs: Document.Parsed[];
-  try {
-    const parsed = parseAllDocuments(f.text, { lineCounter: lc, merge: true, prettyErrors: true });
-    docs = Array.isArray(parsed) ? parsed : [];
-  } catch (err) {
-    errors.push({ file: f.path, message: `cannot parse file: ${syntaxMessage((err as Error).message)}` });
-    return;
+  const chunks = cache.split(f.path, f.text, splitDocuments);
+  for (const c of chunks) {
+    const parsed = cache.chunk(f.path, c.text, () => parseChunk(c.text, chunks.length === 1));
+    for (const o of parsed.objects(f.path, c.line, errors)) out.push(o);
   }
-  const lineAt = (offset: number) => lc.linePos(offset).line;
-  for (const doc of docs) {
+}
+
+function parseTree(text: string): { docs: Document.Parsed[]; lineAt: (offset: number) => number } {
+  const lc = new LineCounter();
+  // Pretty errors would quote the source (a Secret's, perhaps) and count lines from the chunk: messages are built here.
+  const parsed = parseAllDocuments(text, { lineCounter: lc, merge: true, prettyErrors: false });
+  return { docs: Array.isArray(parsed) ? parsed : [], lineAt: (offset) => lc.linePos(offset).line };
+}
+
+function parseChunk(text: string, wholeFile: boolean): ParsedChunk {
+  const chunk = new ParsedChunk(text);
+  const { items, problems } = chunk;
+  let tree: ReturnType<typeof parseTree>;
+  try {
+    tree = parseTree(text);
+  } catch (err) {
+    problems.push({ ...(wholeFile ? {} : { line: 1 }), message: `cannot parse ${wholeFile ? 'file' : 'document'}: ${syntaxMessage((err as Error).message)}` });
+    return chunk;
+  }
+  const { docs, lineAt } = tree;
+  const lineOfError = (e: { pos: [number, number] }) => (e.pos[0] >= 0 ? lineAt(e.pos[0]) : 1);
+  docs.forEach((doc, d) => {
     if (doc.errors.length > 0) {
       for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
-        const line = e.linePos?.[0]?.line ?? lineAt(e.pos[0]);
-        errors.push({ file: f.path, line, message: `invalid YAML/JSON, document skipped: ${syntaxMessage(e.message)}` });
+        // The line is the error's own; the column goes in the message (a chunk's columns are the file's).
+        const column = e.pos[0] >= 0 ? ` (column ${e.pos[0] - text.lastIndexOf('\n', e.pos[0] - 1)})` : '';
+        problems.push({ line: lineOfError(e), message: `invalid YAML/JSON, document skipped: ${syntaxMessage(e.message)}${column}` });
       }
       if (doc.errors.length > MAX_SYNTAX_ERRORS) {
-        errors.push({ file: f.path, line: lineAt(doc.errors[MAX_SYNTAX_ERRORS]!.pos[0]), message: `invalid YAML/JSON: ${doc.errors.length - MAX_SYNTAX_ERRORS} more error(s) in this document, not listed` });
+        problems.push({ line: lineOfError(doc.errors[MAX_SYNTAX_ERRORS]!), message: `invalid YAML/JSON: ${doc.errors.length - MAX_SYNTAX_ERRORS} more error(s) in this document, not listed` });
       }
-      continue;
+      return;
     }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
-      errors.push({ file: f.path, line: docLine(doc, lineAt), message: `cannot read document: ${syntaxMessage((err as Error).message)}` });
-      continue;
+      problems.push({ line: docLine(doc, lineAt), message: `cannot read document: ${syntaxMessage((err as Error).message)}` });
+      return;
     }
-    if (value === null || value === undefined) continue; // empty document, e.g. a trailing '---'
+    if (value === null || value === undefined) return; // empty document, e.g. a trailing '---'
     const root = doc.contents as YamlNode | null;
     if (!isPlainObject(value)) {
-      errors.push({ file: f.path, line: docLine(doc, lineAt), message: 'document is not a Kubernetes object (expected a mapping with apiVersion and kind)' });
-      continue;
+      problems.push({ line: docLine(doc, lineAt), message: 'document is not a Kubernetes object (expected a mapping with apiVersion and kind)' });
+      return;
     }
     if (value.kind === 'List' || (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items))) {
-      const items = value.items;
-      if (!Array.isArray(items)) {
-        errors.push({ file: f.path, line: locate(root, ['items'], lineAt), kind: 'List', field: 'items', message: 'a List must have an "items" list of objects' });
-        continue;
+      const list = value.items;
+      if (!Array.isArray(list)) {
+        problems.push({ line: locate(root, ['items'], lineAt), kind: 'List', field: 'items', message: 'a List must have an "items" list of objects' });
+        return;
       }
-      items.forEach((item, i) => {
+      list.forEach((item, i) => {
         const prefix = ['items', i] as const;
         if (!isPlainObject(item)) {
-          errors.push({ file: f.path, line: locate(root, prefix, lineAt), kind: 'List', field: `items[${i}]`, message: 'list item is not a Kubernetes object' });
+          problems.push({ line: locate(root, prefix, lineAt), kind: 'List', field: `items[${i}]`, message: 'list item is not a Kubernetes object' });
           return;
         }
-        out.push(makeRaw(f.path, item, root, prefix, lineAt));
+        items.push({ data: item, line: locate(root, prefix, lineAt), doc: d, prefix });
       });
-      continue;
+      return;
     }
-    out.push(makeRaw(f.path, value, root, [], lineAt));
-  }
-}
-
-function makeRaw(file: string, data: Record<string, unknown>, root: YamlNode | null, prefix: FieldPath, lineAt: (o: number) => number): RawObject {
-  return {
-    file,
-    data,
-    line: locate(root, prefix, lineAt),
-    lineOf: (path) => locate(root, [...prefix, ...path], lineAt),
-  };
+    items.push({ data: value, line: locate(root, [], lineAt), doc: d, prefix: [] });
+  });
+  return chunk;
 }
 
 /** Walks the YAML node tree; returns the line of the deepest key/item found. */

@@ -2,6 +2,8 @@
 // (no classes, Maps or functions) because a MeshConfig is msgpack-encoded
 // and shipped to other processes.
 
+import type { BuildCache } from './build-cache.ts';
+
 export interface SourceFile {
   path: string;
   text: string;
@@ -99,6 +101,11 @@ export interface BuildOptions {
   ingressClass?: string;
   /** The time (ms since epoch) certificates in TLS Secrets must be valid at; default now. */
   now?: number;
+  /**
+   * What the previous build parsed and validated (a `BuildCache`): a config
+   * service keeps one, so a change re-parses only the documents it touched.
+   */
+  cache?: BuildCache;
 }
 
 /** IngressClass controller value that marks a class as meshgate's. */

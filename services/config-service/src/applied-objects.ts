@@ -1,4 +1,4 @@
-import { buildMeshConfig, formatManifestError, type ManifestError, type MeshConfig, type SourceFile } from '@meshgate/ingress';
+import { BuildCache, buildMeshConfig, formatManifestError, type ManifestError, type MeshConfig, type SourceFile } from '@meshgate/ingress';
 import { msgpackCodec, type ApplyRequest, type ObjectResult } from '@meshgate/protocol';
 import { mergeSources, splitObjects, type ObjectDoc } from './manifest-objects.ts';
 
@@ -22,6 +22,11 @@ export interface AppliedState {
 export const emptyApplied = (): AppliedState => ({ objects: [], deleted: [], rejected: [] });
 export const encodeApplied = (s: AppliedState): Uint8Array => msgpackCodec.encode(s);
 export const decodeApplied = (b: Uint8Array): AppliedState => ({ ...emptyApplied(), ...(msgpackCodec.decode(b) as AppliedState) });
+
+/** Parses (or finds cached) every object of the directory: what an apply looks up to tell created from configured. */
+export function indexObjects(dir: readonly SourceFile[]): void {
+  for (const f of dir) splitObjects(f);
+}
 
 export function sourcesOf(dir: readonly SourceFile[], s: AppliedState): SourceFile[] {
   return mergeSources(dir, s.objects, new Set(s.deleted));
@@ -101,6 +106,7 @@ export function applyObjects(req: ApplyRequest, dir: readonly SourceFile[], stat
   return { state: s, results, changed, ...(built ? { built } : {}) };
 }
 
-export function defaultBuild(ingressClass: string): (files: SourceFile[]) => MeshConfig {
-  return (files) => buildMeshConfig(files, { ingressClass });
+/** The config service's build: one cache across builds, so a change re-parses and re-validates only what it touched. */
+export function defaultBuild(ingressClass: string, cache: BuildCache = new BuildCache()): (files: SourceFile[]) => MeshConfig {
+  return (files) => buildMeshConfig(files, { ingressClass, cache });
 }

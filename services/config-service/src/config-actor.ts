@@ -1,16 +1,18 @@
 import type { KeyObject } from 'node:crypto';
 import type { Behavior, Transport } from '@meshgate/actors';
-import { formatManifestError, loadManifestDir, type MeshConfig, type SourceFile } from '@meshgate/ingress';
+import { formatManifestError, loadManifestDir, type ManifestReadCache, type MeshConfig, type SourceFile } from '@meshgate/ingress';
 import {
   AdminMessageType, ChunkedValue, MessageType, applyEndpointChanges, decodeSnapshotContent, encodeEndpointsDelta,
-  encodeSnapshot, endpointChanges, keyIdOf, msgpackCodec, signMessage, snapshotContentOf, snapshotValue,
+  encodeSnapshot, keyIdOf, msgpackCodec, signMessage, snapshotContentOf, snapshotValue,
   unpackSnapshotBody, writeStoredSnapshot,
   type AckMessage, type ApplyReply, type ApplyRequest, type GetReply, type GetWhat, type HeartbeatMessage, type KvLike,
   type SnapshotContent, type SnapshotMessage, type SnapshotRefMessage, type SnapshotHead, type Subjects,
 } from '@meshgate/protocol';
 import { endSpan, startChildSpan, traceparentOf, type Logger, type Tracing } from '@meshgate/telemetry';
-import { applyObjects, decodeApplied, defaultBuild, emptyApplied, encodeApplied, sourcesOf, type AppliedState } from './applied-objects.ts';
+import { applyObjects, decodeApplied, defaultBuild, emptyApplied, encodeApplied, indexObjects, sourcesOf, type AppliedState } from './applied-objects.ts';
+import { endpointOnlyChanges } from './endpoint-only-changes.ts';
 import { NodeRegistry } from './node-registry.ts';
+import { StageTimer } from './stage-timer.ts';
 
 export type ConfigMsg =
   | { type: 'config.v1.reload'; reason: string }
@@ -79,6 +81,10 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   /** A version that could not be stored (NATS or JetStream down): store it when back. */
   let unpersisted = false;
   let storeWarned = false;
+  /** Steps of the change being made (one message at a time: one change at a time). */
+  let timer = new StageTimer();
+  /** Manifest files' texts by path and stat: an apply re-reads the directory, rarely anything in it changed. */
+  const readCache: ManifestReadCache = new Map();
 
   const contentOf = (snap: SnapshotMessage) => decodeSnapshotContent<SnapshotContent>(unpackSnapshotBody(snap));
   const sign = <T extends SnapshotMessage | ReturnType<typeof encodeEndpointsDelta>>(m: T): T => (deps.signingKey ? signMessage(m, deps.signingKey, keyId) : m);
@@ -158,11 +164,13 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     if (latest && !prev) {
       try { prev = latestContent = contentOf(latest); } catch { prev = undefined; }
     }
-    const changes = prev && latest ? endpointChanges(prev, content) : undefined;
+    const changes = prev && latest ? endpointOnlyChanges(prev, content) : undefined;
     const next = changes && prev ? applyEndpointChanges(prev, changes) : content;
+    timer.lap('diff');
     // Versions keep increasing across restarts (stored head) and never go below the wall clock in ms.
     const version = Math.max((latest?.version ?? 0) + 1, Date.now());
     let snap = encodeSnapshot(next, version);
+    timer.lap('encode');
     span?.setAttributes({ 'meshgate.snapshot.version': version, 'meshgate.snapshot.hash': snap.hash.slice(0, 12), 'meshgate.snapshot.bytes': snap.body.length });
     if (latest && snap.hash === latest.hash) {
       span?.setAttribute('meshgate.snapshot.unchanged', true);
@@ -171,7 +179,9 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     }
     snap = sign(snap);
     const base = latest?.version ?? 0;
+    timer.lap('sign');
     const stored = await persist(snap);
+    timer.lap('store');
     if (stored === 'conflict') {
       if (attempt >= 5) { log.error('the KV store keeps changing under us: another config service is publishing; giving up this change', { version }); return; }
       await syncFromStore();
@@ -181,20 +191,24 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     latestContent = next;
     const delta = changes && changes.length > 0 && base > 0 ? sign(encodeEndpointsDelta(changes, version, base, snap.hash)) : undefined;
     announce(snap, delta, traceparentOf(span));
+    timer.lap('announce');
     log.info(delta ? 'endpoint delta published' : 'snapshot published', {
       version, hash: snap.hash.slice(0, 12), bytes: delta ? delta.body.length : snap.body.length, reason,
       ...(delta ? { base, backends: changes!.length } : {}),
       rules: next.rules.length, backends: next.backends.length, certificates: next.tls.length, rejected: mesh?.errors.length ?? 0,
-      signed: keyId ?? 'no', stored: stored === 'stored' ? (snapValue ? 'kv' : 'memory') : 'pending',
+      signed: keyId ?? 'no', stored: stored === 'stored' ? (snapValue ? 'kv' : 'memory') : 'pending', ms: timer.ms,
     });
   };
 
   /** `fresh`: the caller just synced with the store and read the directory (an apply): skip both. */
   const rebuild = async (reason: string, fresh = false, built?: MeshConfig) => {
     if (!fresh) {
+      timer = new StageTimer();
       await syncFromStore();
+      timer.lap('sync');
       try {
-        dirFiles = loadManifestDir(deps.manifestsDir);
+        dirFiles = loadManifestDir(deps.manifestsDir, readCache);
+        timer.lap('read');
       } catch (err) {
         log.error('cannot read manifests; the last good snapshot stays live', { dir: deps.manifestsDir, error: (err as Error).message, version: latest?.version ?? 0 });
         return;
@@ -202,6 +216,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     }
     const buildSpan = built ? undefined : startChildSpan(deps.tracing, 'snapshot build', undefined, { 'meshgate.reason': reason, 'meshgate.files': dirFiles.length });
     const cfg = built ?? build(sourcesOf(dirFiles, applied));
+    if (!built) timer.lap('build');
     buildSpan?.setAttributes({ 'meshgate.rules': cfg.rules.length, 'meshgate.backends': cfg.backends.length, 'meshgate.rejected': cfg.errors.length });
     endSpan(buildSpan);
     mesh = cfg;
@@ -212,6 +227,9 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       lastErrors = errorsKey;
     }
     await publish(snapshotContentOf(cfg), reason, 0, buildSpan);
+    // The nodes are applying by now: index the directory's objects for the next
+    // apply here, rather than on its path (parsing is most of a first apply).
+    indexObjects(dirFiles);
   };
 
   const saveApplied = async (next: AppliedState): Promise<boolean> => {
@@ -228,13 +246,18 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
 
   const applyRequest = async (req: ApplyRequest): Promise<ApplyReply> => {
     for (let attempt = 0; ; attempt++) {
+      timer = new StageTimer();
       await syncFromStore();
-      try { dirFiles = loadManifestDir(deps.manifestsDir); } catch { /* keep the last good read */ }
+      timer.lap('sync');
+      try { dirFiles = loadManifestDir(deps.manifestsDir, readCache); } catch { /* keep the last good read */ }
+      timer.lap('read');
       const r = applyObjects(req, dirFiles, applied, build);
+      timer.lap('build');
       if (r.changed && !(await saveApplied(r.state))) {
         if (attempt < 5) continue; // another config service applied meanwhile: redo on top of it
         throw new Error('the applied objects keep changing in the KV store: try again');
       }
+      timer.lap('store-applied');
       if (r.changed) await rebuild(`${req.action} ${r.results.map((x) => x.resource).filter(Boolean).join(' ')}`, true, r.built);
       return { type: AdminMessageType.Result, results: r.results, version: latest?.version ?? 0, hash: latest?.hash ?? '' };
     }

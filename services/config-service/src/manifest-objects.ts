@@ -1,5 +1,5 @@
 import { isMap, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import type { SourceFile } from '@meshgate/ingress';
+import { splitDocuments, type SourceFile } from '@meshgate/ingress';
 
 /**
  * Kubernetes objects as documents of a file: their identity (kind,
@@ -46,21 +46,39 @@ function canonical(v: unknown): string {
   });
 }
 
+type Problem = { file: string; line: number; message: string };
+
 /** Parsed documents of unchanged files: YAML parsing dominates a rebuild at thousands of routes. */
-const parsed = new Map<string, { text: string; docs: ObjectDoc[]; problems: { file: string; line: number; message: string }[] }>();
+const parsed = new Map<string, { text: string; docs: ObjectDoc[]; problems: Problem[] }>();
+/** And of unchanged documents of changed files (by path, then document text; lines and offsets counted from the document). */
+const parsedChunks = new Map<string, Map<string, { docs: ObjectDoc[]; problems: Problem[] }>>();
 
 /**
- * Splits a file into objects (cached while the file's text is unchanged). Documents that do not parse, or name no kind
- * or metadata.name, go to `problems` as `file:line: message`.
+ * Splits a file into objects (cached while the file's text is unchanged; when
+ * it changed, only its changed documents are parsed again). Documents that do
+ * not parse, or name no kind or metadata.name, go to `problems` as `file:line: message`.
  */
-export function splitObjects(f: SourceFile, problems: { file: string; line: number; message: string }[] = []): ObjectDoc[] {
+export function splitObjects(f: SourceFile, problems: Problem[] = []): ObjectDoc[] {
   const hit = parsed.get(f.path);
   if (hit && hit.text === f.text) { problems.push(...hit.problems); return hit.docs; }
-  const mine: { file: string; line: number; message: string }[] = [];
-  const docs = parseObjects(f, mine);
+  const before = parsedChunks.get(f.path);
+  const now = new Map<string, { docs: ObjectDoc[]; problems: Problem[] }>();
+  const docs: ObjectDoc[] = [];
+  const mine: Problem[] = [];
+  for (const c of splitDocuments(f.text)) {
+    const chunk = before?.get(c.text) ?? now.get(c.text) ?? (() => {
+      const p: Problem[] = [];
+      return { docs: parseObjects({ path: f.path, text: c.text }, p), problems: p };
+    })();
+    now.set(c.text, chunk);
+    const shift = c.line - 1;
+    for (const d of chunk.docs) docs.push({ ...d, line: d.line + shift, endLine: d.endLine + shift, start: d.start + c.offset, end: d.end + c.offset });
+    for (const p of chunk.problems) mine.push({ ...p, line: p.line + shift });
+  }
   problems.push(...mine);
-  if (parsed.size > 10_000) parsed.clear();
+  if (parsed.size > 10_000) { parsed.clear(); parsedChunks.clear(); }
   parsed.set(f.path, { text: f.text, docs, problems: mine });
+  parsedChunks.set(f.path, now);
   return docs;
 }
 
@@ -69,7 +87,8 @@ function parseObjects(f: SourceFile, problems: { file: string; line: number; mes
   const out: ObjectDoc[] = [];
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(f.text, { lineCounter: lc }) as Document.Parsed[];
+    // No pretty errors: their "at line N" would count from the document, not the file.
+    docs = parseAllDocuments(f.text, { lineCounter: lc, prettyErrors: false }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [];
   } catch (err) {
     problems.push({ file: f.path, line: 1, message: `cannot parse: ${(err as Error).message}` });
@@ -81,7 +100,7 @@ function parseObjects(f: SourceFile, problems: { file: string; line: number; mes
     const start = range[0];
     const end = range[2] ?? range[1];
     if (doc.errors.length > 0) {
-      problems.push({ file: f.path, line: doc.errors[0]!.linePos?.[0]?.line ?? lineAt(doc.errors[0]!.pos[0]), message: `invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}` });
+      problems.push({ file: f.path, line: lineAt(Math.max(0, doc.errors[0]!.pos[0])), message: `invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}` });
       continue;
     }
     if (!doc.contents) continue;

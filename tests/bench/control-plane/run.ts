@@ -12,7 +12,9 @@
  * then reports p50/p99 over the changes, plus the size of an endpoint-only
  * change on the wire (a delta) at that route count.
  *
- * Flags: --nodes 1,10,50  --routes 100,1000,10000  --changes N  --out FILE
+ * Flags: --nodes 1,10,50  --routes 100,1000,10000  --changes N  --out FILE  --cpu-prof DIR
+ * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
+ * config service's log (each published version with the ms of each step).
  * Defaults are the small development run (1,10 nodes; 100,1000 routes; 15
  * changes): the full matrix wants a quiet machine.
  */
@@ -28,6 +30,9 @@ const NODES = arg('nodes', '1,10').split(',').map(Number);
 const ROUTES = arg('routes', '100,1000').split(',').map(Number);
 const CHANGES = Number(arg('changes', '15'));
 const OUT = arg('out', path.resolve(import.meta.dirname, '../../../docs/benchmarks/control-plane.md'));
+/** `--cpu-prof DIR`: CPU profiles of the config service and of the first node (main thread and worker) under DIR. */
+const PROF = arg('cpu-prof', '');
+const profEnv = (name: string): NodeJS.ProcessEnv => (PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(PROF, name)}` } : {});
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN; };
 
@@ -69,7 +74,22 @@ metadata: { name: s1 }
 subsets: [{ addresses: [{ ip: 127.0.0.1 }, { ip: 127.0.0.${2 + (i % 200)} }], ports: [{ name: http, port: ${backendPort} }] }]
 `;
 
-interface Row { nodes: number; routes: number; ackP50: number; ackP99: number; serveP50: number; serveP99: number; deltaBytes: number; snapshotBytes: number }
+/** Where one change's time went (ms from the apply request; wall clock, all processes on this machine). */
+interface Stages {
+  /** The config service built, stored (KV) and announced it: the announcement reached the bench's own subscriber. */
+  announced: number;
+  /** The slowest node had verified and unpacked it and handed it to its worker (ACK time minus its applyMs). */
+  received: number;
+  /** The slowest node's hand-off to its workers until every worker swapped (applyMs in its ACK). */
+  apply: number;
+  /** Last ACK seen by the bench. */
+  acked: number;
+}
+
+interface Row {
+  nodes: number; routes: number; ackP50: number; ackP99: number; serveP50: number; serveP99: number; deltaBytes: number; snapshotBytes: number;
+  stagesP50: Stages; stagesP99: Stages; load: number[];
+}
 
 async function run(nodes: number, routes: number): Promise<Row> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-bench-cp-'));
@@ -81,19 +101,25 @@ async function run(nodes: number, routes: number): Promise<Row> {
     procs.push(spawnMeshgate(['demo-backend', '--kind', 'User', '--listen', `127.0.0.1:${backendPort}`]));
     manifests(dir, routes, backendPort);
     const S = subjects();
-    const acks = new Map<number, Map<string, number>>();
+    const acks = new Map<number, Map<string, { seen: number; at: number; applyMs: number }>>();
     t.subscribe(S.ack, (m) => {
       const a = m.data as AckMessage;
       if (a.type !== MessageType.Ack || !a.ok) return;
       let byNode = acks.get(a.version);
       if (!byNode) acks.set(a.version, byNode = new Map());
-      if (!byNode.has(a.nodeId)) byNode.set(a.nodeId, performance.now());
+      if (!byNode.has(a.nodeId)) byNode.set(a.nodeId, { seen: performance.now(), at: a.at, applyMs: a.applyMs ?? 0 });
     });
+    /** When the bench saw each version announced (performance.now()). */
+    const announced = new Map<number, number>();
     let deltaBytes = 0;
     t.subscribe(S.endpoints, (m) => { deltaBytes = msgpackCodec.encode(m.data).length; });
     let snapshotBytes = 0;
-    t.subscribe(S.snapshot, (m) => { snapshotBytes = msgpackCodec.encode(m.data).length; });
-    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', 'warn']);
+    t.subscribe(S.snapshot, (m) => {
+      const v = (m.data as { version?: number }).version;
+      if (typeof v === 'number' && !announced.has(v)) announced.set(v, performance.now());
+      snapshotBytes = msgpackCodec.encode(m.data).length;
+    });
+    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: profEnv(`config-${nodes}x${routes}`), echo: Boolean(process.env.BENCH_CONFIG_LOG) });
     procs.push(config);
     void config.exited.then((code) => { if (code !== 0 && code !== 'SIGTERM') console.error(`config service exited ${code}:\n${config.output().slice(-2000)}`); });
     const httpPort = await freePort();
@@ -101,7 +127,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     for (let i = 0; i < nodes; i++) {
       const admin = await freePort();
       admins.push(admin);
-      procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off' } }));
+      procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) } }));
     }
     const nodeProcs = procs.slice(-nodes);
     for (const [i, a] of admins.entries()) {
@@ -114,7 +140,12 @@ async function run(nodes: number, routes: number): Promise<Row> {
     }, 30_000, 200);
     const ack: number[] = [];
     const serve: number[] = [];
+    const stages: Stages[] = [];
+    const load: number[] = [];
+    /** performance.now() of a Date.now() reading from another process on this machine. */
+    const fromWall = (ms: number) => ms - performance.timeOrigin;
     for (let i = 0; i < CHANGES; i++) {
+      load.push(os.loadavg()[0]!);
       const t0 = performance.now();
       const reply = await t.request<ApplyReply>(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'bench-change.yaml', text: change(i) }] }, 60_000);
       if (process.env.BENCH_LOG) console.log(`apply reply after ${(performance.now() - t0).toFixed(1)} ms; version created ${(reply.version - (Date.now() - (performance.now() - t0))).toFixed(0)} ms after t0`);
@@ -128,13 +159,23 @@ async function run(nodes: number, routes: number): Promise<Row> {
       })();
       await eventually(`every node ACKed v${reply.version}`, async () => (acks.get(reply.version)?.size ?? 0) >= nodes, 30_000, 2);
       await servedP;
-      ack.push(Math.max(...acks.get(reply.version)!.values()) - t0);
+      const byNode = [...acks.get(reply.version)!.values()];
+      ack.push(Math.max(...byNode.map((a) => a.seen)) - t0);
       serve.push(served - t0);
+      const st: Stages = {
+        announced: (announced.get(reply.version) ?? NaN) - t0,
+        received: Math.max(...byNode.map((a) => fromWall(a.at - a.applyMs))) - t0,
+        apply: Math.max(...byNode.map((a) => a.applyMs)),
+        acked: ack.at(-1)!,
+      };
+      stages.push(st);
+      if (process.env.BENCH_VERBOSE) console.log(`change ${i}: announced ${st.announced.toFixed(1)} ms, slowest node received ${st.received.toFixed(1)} ms, slowest apply ${st.apply.toFixed(1)} ms, all ACKed ${st.acked.toFixed(1)} ms, served ${serve.at(-1)!.toFixed(1)} ms`);
     }
     // An endpoint-only change: a delta on the wire, whatever the route count.
     await t.request(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'endpoints.yaml', text: endpointChange(1, backendPort) }] }, 60_000);
     await eventually('endpoint delta seen', async () => deltaBytes > 0, 10_000, 5);
-    return { nodes, routes, ackP50: pct(ack, 50), ackP99: pct(ack, 99), serveP50: pct(serve, 50), serveP99: pct(serve, 99), deltaBytes, snapshotBytes };
+    const stagePct = (p: number): Stages => ({ announced: pct(stages.map((x) => x.announced), p), received: pct(stages.map((x) => x.received), p), apply: pct(stages.map((x) => x.apply), p), acked: pct(stages.map((x) => x.acked), p) });
+    return { nodes, routes, ackP50: pct(ack, 50), ackP99: pct(ack, 99), serveP50: pct(serve, 50), serveP99: pct(serve, 99), deltaBytes, snapshotBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await t.close();
@@ -148,19 +189,42 @@ for (const routes of ROUTES) {
   for (const nodes of NODES) {
     const r = await run(nodes, routes);
     rows.push(r);
-    console.log(`nodes ${nodes} routes ${routes}: ACK all p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; serving p50 ${r.serveP50.toFixed(1)} ms p99 ${r.serveP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, endpoint delta ${r.deltaBytes} B`);
+    console.log(`nodes ${nodes} routes ${routes}: ACK all p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; serving p50 ${r.serveP50.toFixed(1)} ms p99 ${r.serveP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
   }
 }
 
+function loadRange(xs: number[]): string {
+  const lo = Math.min(...xs).toFixed(1);
+  const hi = Math.max(...xs).toFixed(1);
+  return lo === hi ? lo : `${lo}–${hi}`;
+}
+
+const f = (x: number) => x.toFixed(1);
 const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}`;
 const table = [
-  '| nodes | routes | apply → every node ACKed p50 / p99 (ms) | apply → route serves p50 / p99 (ms) | full snapshot on the wire | endpoint delta on the wire |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${r.ackP50.toFixed(1)} / ${r.ackP99.toFixed(1)} | ${r.serveP50.toFixed(1)} / ${r.serveP99.toFixed(1)} | ${r.snapshotBytes} B | ${r.deltaBytes} B |`),
+  '| nodes | routes | apply → every node ACKed p50 / p99 (ms) | apply → route serves p50 / p99 (ms) | full snapshot on the wire | endpoint delta on the wire | load average (1 min) during the row |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.ackP50)} / ${f(r.ackP99)} | ${f(r.serveP50)} / ${f(r.serveP99)} | ${r.snapshotBytes} B | ${r.deltaBytes} B | ${loadRange(r.load)} |`),
 ].join('\n');
-const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, ${CHANGES} changes per row)\n\n\`\`\`sh\n${cmd}\n\`\`\`\n\n${table}\n`;
+const stages = [
+  '| nodes | routes | announced (config service: build, store, publish) | slowest node received (NATS, verify, unpack) | slowest node applied (workers decode, compile, swap) | every ACK seen |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} |`),
+].join('\n');
+const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, ${CHANGES} changes per row)
+
+\`\`\`sh
+${cmd}
+\`\`\`
+
+${table}
+
+Where each change's time went, p50 / p99 in ms from the apply request (the node columns are the slowest node's; "applied" is a duration, the others are points in time):
+
+${stages}
+`;
 const head = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
 const marker = '<!-- runs -->';
 if (head.includes(marker)) fs.writeFileSync(OUT, head.replace(marker, `${marker}\n\n${run1}`));
 else fs.writeFileSync(OUT, `${run1}`);
-console.log(`\nwritten to ${path.relative(process.cwd(), OUT)}`);
+console.log(`\n${table}\n\n${stages}\n\nwritten to ${path.relative(process.cwd(), OUT)}`);
