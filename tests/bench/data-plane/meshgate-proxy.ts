@@ -4,7 +4,10 @@
  * WORKERS): one proxy node in this process, its snapshot built from the
  * seed's routes (/users/ and /products/, Prefix) exactly as the config
  * service builds it, over an in-process transport. TLS_PORT serves both h2
- * and http/1.1 (ALPN). Access logs off, as nginx's in the benchmark.
+ * and http/1.1 (ALPN). Access logs off, as nginx's in the benchmark
+ * (MESHGATE_ACCESS_LOG=on to measure them). ROUTES=N adds N more Prefix
+ * rules (/r<i>/ on 100 hosts r<i%100>.example, half to each service) for the
+ * memory measurement.
  */
 import fs from 'node:fs';
 import { LocalTransport } from '@meshgate/actors';
@@ -46,7 +49,25 @@ spec:
       - { path: /users/, pathType: Prefix, backend: { service: { name: users, port: { number: 80 } } } }
       - { path: /products/, pathType: Prefix, backend: { service: { name: products, port: { number: 80 } } } }
 `;
-const cfg = buildMeshConfig([{ path: 'bench.yaml', text: manifests }]);
+const extra = Number(process.env.ROUTES ?? 0);
+const files = [{ path: 'bench.yaml', text: manifests }];
+for (let ing = 0; ing * 1000 < extra; ing++) {
+  const rules = new Map<string, string[]>();
+  for (let i = ing * 1000; i < Math.min(extra, (ing + 1) * 1000); i++) {
+    const host = `r${i % 100}.example`;
+    const paths = rules.get(host) ?? [];
+    paths.push(`      - { path: /r${i}/, pathType: Prefix, backend: { service: { name: ${i % 2 ? 'users' : 'products'}, port: { number: 80 } } } }`);
+    rules.set(host, paths);
+  }
+  files.push({ path: `routes-${ing}.yaml`, text: `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: routes-${ing} }
+spec:
+  rules:
+${[...rules].map(([host, paths]) => `  - host: ${host}\n    http:\n      paths:\n${paths.join('\n')}`).join('\n')}
+` });
+}
+const cfg = buildMeshConfig(files);
 if (cfg.errors.length) throw new Error(JSON.stringify(cfg.errors));
 const snap = encodeSnapshot(snapshotContentOf(cfg), 1);
 const transport = new LocalTransport();

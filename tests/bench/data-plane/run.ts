@@ -15,7 +15,10 @@
  * DURATION=10 WARMUP=2 ROUNDS=2 CONNS=50 SCENARIOS="http tls tls-close h2"
  * PROXIES="nginx haproxy undici meshgate" WHOLE="nginx haproxy meshgate" (empty: skip)
  * LOAD_CPUS=0 PROXY_CPUS=1 PORT_BASE=19000 QUIET_WAIT=30 QUIET_MAX=10
- * Development smoke run: DURATION=3 WARMUP=1 ROUNDS=1 WHOLE= npm run bench data-plane
+ * MEMORY=1 (default): RSS per meshgate worker with MEM_ROUTES=10000 routes
+ * (one process with 1 worker, then with 3: the difference / 2), idle and after load.
+ * QUICK=1: the development run: DURATION=3 WARMUP=1 ROUNDS=1 WHOLE= SCENARIOS="http tls"
+ * PROXIES="nginx undici meshgate" QUIET_WAIT=10 (each still overridable), about 1.5 min.
  * Results: tests/bench/data-plane/results/<time>/{report.md,results.json,logs/}.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -26,7 +29,9 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const SHARED = path.resolve(ROOT, '../shared/bench');
-const e = (k: string, d: string) => process.env[k] ?? d;
+const QUICK = process.env.QUICK === '1';
+const quick: Record<string, string> = { DURATION: '3', WARMUP: '1', ROUNDS: '1', WHOLE: '', SCENARIOS: 'http tls', PROXIES: 'nginx undici meshgate', QUIET_WAIT: '10' };
+const e = (k: string, d: string) => process.env[k] ?? (QUICK && k in quick ? quick[k]! : d);
 const DURATION = Number(e('DURATION', '10'));
 const WARMUP = Number(e('WARMUP', '2'));
 const ROUNDS = Number(e('ROUNDS', '2'));
@@ -45,7 +50,9 @@ const HZ = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 const OUT = path.join(import.meta.dirname, 'results', new Date().toISOString().replace(/[:.]/g, '-'));
 const NODE = process.execPath;
 const UP = { users: BASE + 81, products: BASE + 82 };
-const PORTS: Record<string, number> = { nginx: BASE + 100, haproxy: BASE + 110, undici: BASE + 140, meshgate: BASE + 150 };
+const PORTS: Record<string, number> = { nginx: BASE + 100, haproxy: BASE + 110, undici: BASE + 140, meshgate: BASE + 150, 'meshgate-log': BASE + 160 };
+const MEMORY = e('MEMORY', '1') === '1';
+const MEM_ROUTES = Number(e('MEM_ROUTES', '10000'));
 
 for (const tool of ['nginx', 'haproxy', 'wrk', 'h2load', 'taskset', 'openssl', 'curl']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) { console.error(`data-plane bench: missing ${tool} (apt-get install nginx haproxy wrk nghttp2-client)`); process.exit(2); }
@@ -155,8 +162,9 @@ async function startProxy(name: string, workers: number, cpus: string): Promise<
       r = { name, proc, http: port, tls: port + 1, h2: port + 2 };
       break;
     case 'meshgate':
-      // One TLS port for h1 and h2 (ALPN).
-      proc = spawnPinned(name, cpus, [NODE, path.join(import.meta.dirname, 'meshgate-proxy.ts')], { ...env, H2_PORT: '' });
+    case 'meshgate-log':
+      // One TLS port for h1 and h2 (ALPN). meshgate-log: the same with its access log on (to a file, as in production to a pipe).
+      proc = spawnPinned(name, cpus, [NODE, path.join(import.meta.dirname, 'meshgate-proxy.ts')], { ...env, H2_PORT: '', MESHGATE_ACCESS_LOG: name === 'meshgate-log' ? 'on' : 'off' });
       r = { name, proc, http: port, tls: port + 1, h2: port + 1 };
       break;
     default: throw new Error(`unknown proxy ${name}: use nginx, haproxy, undici, meshgate`);
@@ -171,7 +179,7 @@ function checkRoutes(base: string, extra: string[] = []): boolean {
 }
 
 // ---------------------------------------------------------------- load
-interface Result { round: number; group: string; proxy: string; workers: number; scenario: string; rps: number; p50: number; p99: number; errors: number; proxyCpu: number; otherCpu: number; steal: number }
+interface Result { round: number; group: string; proxy: string; workers: number; scenario: string; rps: number; p50: number; p99: number; errors: number; proxyCpu: number; otherCpu: number; steal: number; load: number }
 const results: Result[] = [];
 
 async function measure(round: number, group: string, r: Running, workers: number, scenario: string, upstream: ChildProcess, loadCpus: string, threads: number): Promise<void> {
@@ -216,9 +224,9 @@ async function measure(round: number, group: string, r: Running, workers: number
     }
   }
   // The load generator's own CPU is not sampled here; "other" = busy minus proxy and upstream.
-  const res: Result = { round, group, proxy: r.name, workers, scenario, rps: Math.round(rps), p50, p99, errors, proxyCpu: Math.round(px), otherCpu: Math.round(all - px - up), steal };
+  const res: Result = { round, group, proxy: r.name, workers, scenario, rps: Math.round(rps), p50, p99, errors, proxyCpu: Math.round(px), otherCpu: Math.round(all - px - up), steal, load: os.loadavg()[0]! };
   results.push(res);
-  log(`  ${r.name.padEnd(9)} ${scenario.padEnd(9)} ${String(res.rps).padStart(7)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${Number.isNaN(p99) ? '-' : p99.toFixed(2)} ms  err ${errors}  proxy cpu ${res.proxyCpu}%  steal ${steal.toFixed(1)}%`);
+  log(`  ${r.name.padEnd(9)} ${scenario.padEnd(9)} ${String(res.rps).padStart(7)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${Number.isNaN(p99) ? '-' : p99.toFixed(2)} ms  err ${errors}  proxy cpu ${res.proxyCpu}%  other ${res.otherCpu}%  steal ${steal.toFixed(1)}%  load ${res.load.toFixed(1)}`);
 }
 
 async function group(round: number, name: string, proxies: string[], workers: number, proxyCpus: string, loadCpus: string): Promise<void> {
@@ -246,32 +254,78 @@ async function group(round: number, name: string, proxies: string[], workers: nu
   }
 }
 
+// ---------------------------------------------------------------- memory
+/** RSS of one process (all its threads), kB. */
+function rssKb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+interface Mem { workers: number; idleKb: number; loadedKb: number }
+async function memory(): Promise<Mem[]> {
+  log(`===== memory: ${MEM_ROUTES} routes, 1 worker then 3 workers`);
+  const conf = render('upstream-nginx.conf.tmpl', 'upstream-mem.conf', { WORKERS: 1, RUN: path.join(OUT, 'run'), UP_USERS: UP.users, UP_PRODUCTS: UP.products, UP_STATUS: BASE + 89 });
+  const upstream = spawnPinned('upstream-mem', LOAD_CPUS, ['nginx', '-p', path.join(OUT, 'run'), '-e', path.join(OUT, 'run/upstream.err'), '-c', conf]);
+  await waitPort(UP.users, upstream, 'upstream');
+  const out: Mem[] = [];
+  try {
+    for (const workers of [1, 3]) {
+      const port = PORTS.meshgate!;
+      const proc = spawnPinned(`meshgate-mem-w${workers}`, ALL_CPUS, [NODE, path.join(import.meta.dirname, 'meshgate-proxy.ts')],
+        { HTTP_PORT: String(port), UP_USERS: String(UP.users), UP_PRODUCTS: String(UP.products), CERT, KEY, WORKERS: String(workers), ROUTES: String(MEM_ROUTES) });
+      try {
+        await waitPort(port, proc, 'meshgate');
+        await sleep(3_000);
+        const idleKb = rssKb(proc.pid!);
+        // Traffic over the generated routes (host r<i%100>.example, path /r<i>/), to count what the request path adds.
+        spawnSync('wrk', ['-t', '1', '-c', String(CONNS), '-d', `${Math.max(DURATION, 3)}s`, '-H', 'Host: r7.example', `http://127.0.0.1:${port}/r7/x`], { timeout: 60_000 });
+        const loadedKb = rssKb(proc.pid!);
+        out.push({ workers, idleKb, loadedKb });
+        log(`  ${workers} worker(s): RSS ${(idleKb / 1024).toFixed(1)} MB idle, ${(loadedKb / 1024).toFixed(1)} MB after load`);
+      } finally {
+        await stopGroup(proc);
+        await sleep(500);
+      }
+    }
+  } finally {
+    await stopGroup(upstream);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- main
 const t0 = Date.now();
 for (let round = 1; round <= ROUNDS; round++) {
   await group(round, '1core', PROXIES, 1, PROXY_CPUS, LOAD_CPUS);
   if (WHOLE.length) await group(round, 'whole', WHOLE, NCPU, ALL_CPUS, ALL_CPUS);
 }
+const mem = MEMORY ? await memory() : [];
 log(`done in ${Math.round((Date.now() - t0) / 1000)} s`);
 
 const lines = [
   `data-plane benchmark, ${new Date().toISOString()} on ${os.cpus()[0]?.model ?? '?'} x${NCPU}, node ${process.version}`,
   `DURATION=${DURATION} WARMUP=${WARMUP} ROUNDS=${ROUNDS} CONNS=${CONNS} PROXY_CPUS=${PROXY_CPUS} LOAD_CPUS=${LOAD_CPUS}`,
+  'meshgate access log: off (meshgate-log: on, written to a file); load = 1-minute load average at the end of each case',
   '',
-  '| round | group | proxy | scenario | req/s | vs nginx | p50 ms | p99 ms | p99 vs nginx | errors | proxy cpu % | req/s/core | other cpu % | steal % |',
-  '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| round | group | proxy | scenario | req/s | vs nginx | p50 ms | p99 ms | p99 vs nginx | errors | proxy cpu % | req/s/core | per core vs nginx | other cpu % | steal % | load |',
+  '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
+const perCore = (r: Result) => (r.proxyCpu ? r.rps / r.proxyCpu * 100 : 0);
 for (const r of results) {
   const ng = results.find((x) => x.round === r.round && x.group === r.group && x.scenario === r.scenario && x.proxy === 'nginx');
   const ratio = ng && ng.rps ? (r.rps / ng.rps).toFixed(2) : '-';
   const p99r = ng && ng.p99 && !Number.isNaN(r.p99) ? (r.p99 / ng.p99).toFixed(2) : '-';
-  lines.push(`| ${r.round} | ${r.group} | ${r.proxy} | ${r.scenario} | ${r.rps} | ${ratio} | ${r.p50.toFixed(2)} | ${Number.isNaN(r.p99) ? '-' : r.p99.toFixed(2)} | ${p99r} | ${r.errors} | ${r.proxyCpu} | ${r.proxyCpu ? Math.round(r.rps / r.proxyCpu * 100) : '-'} | ${r.otherCpu} | ${r.steal.toFixed(1)} |`);
+  const coreRatio = ng && perCore(ng) ? (perCore(r) / perCore(ng)).toFixed(2) : '-';
+  lines.push(`| ${r.round} | ${r.group} | ${r.proxy} | ${r.scenario} | ${r.rps} | ${ratio} | ${r.p50.toFixed(2)} | ${Number.isNaN(r.p99) ? '-' : r.p99.toFixed(2)} | ${p99r} | ${r.errors} | ${r.proxyCpu} | ${r.proxyCpu ? Math.round(perCore(r)) : '-'} | ${coreRatio} | ${r.otherCpu} | ${r.steal.toFixed(1)} | ${r.load.toFixed(1)} |`);
 }
 const und = (s: string) => results.filter((r) => r.group === '1core' && r.scenario === s);
 for (const s of SCENARIOS) {
   const m = und(s).find((r) => r.proxy === 'meshgate');
   const u = und(s).find((r) => r.proxy === 'undici');
-  if (m && u && u.rps) lines.push(`\n${s}: meshgate / undici proxy = ${(m.rps / u.rps).toFixed(2)} (1 core, last round)`);
+  if (m && u && u.rps) lines.push(`\n${s}: meshgate / undici proxy = ${(m.rps / u.rps).toFixed(2)} req/s, ${(perCore(m) / Math.max(1, perCore(u))).toFixed(2)} per core (1 core, last round)`);
+}
+if (mem.length === 2) {
+  const [one, three] = mem as [Mem, Mem];
+  lines.push('', `memory, ${MEM_ROUTES} routes: 1 worker ${(one.idleKb / 1024).toFixed(1)} MB idle / ${(one.loadedKb / 1024).toFixed(1)} MB loaded (process RSS: main thread + 1 worker); 3 workers ${(three.idleKb / 1024).toFixed(1)} / ${(three.loadedKb / 1024).toFixed(1)} MB;`,
+    `per worker (3 workers - 1 worker) / 2: ${((three.idleKb - one.idleKb) / 2048).toFixed(1)} MB idle, ${((three.loadedKb - one.loadedKb) / 2048).toFixed(1)} MB loaded (target < 80 MB)`);
 }
 const report = lines.join('\n') + '\n';
 fs.writeFileSync(path.join(OUT, 'report.md'), report);

@@ -3,7 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { normalizePath, type RouteMatch } from '@meshgate/routing';
 import type { EndpointSet, H1Connection, H1Pool, ResponseHandler, UpstreamEndpoint, UpstreamError, UpstreamPools } from '@meshgate/upstream';
 import type { CompiledConfig } from './compiled-config.ts';
-import type { AccessLog } from './access-log.ts';
+import { AccessLog } from './access-log.ts';
 import type { RoutePolicy } from './route-policy.ts';
 import { H1Request, type H1Response } from './h1-server.ts';
 import type { Readable } from 'node:stream';
@@ -55,6 +55,8 @@ export interface ProxyContext {
   /** Port of the HTTPS listener, for ssl-redirect (undefined: no HTTPS). */
   readonly httpsPort?: number;
   readonly counters: Record<string, number>;
+  /** AccessLog.prefix of this worker, made on first use. */
+  logPrefix?: string;
   /** A passive ejection happened (for logs; the event is published here already). */
   onEjected?(endpoint: string, backend: string, reason: string, ms: number): void;
 }
@@ -388,12 +390,9 @@ export class Exchange implements ResponseHandler {
       const m = this.match;
       // The trace the backend saw (ours, or the client's when we made no span).
       const tp = this.sentTraceparent ?? headerOne(this.req.headers.traceparent);
-      this.ctx.accessLog.write({
-        time: new Date().toISOString(), traceId: tp ? tp.slice(3, 35) : '', node: this.ctx.nodeId, worker: this.ctx.worker, requestId: this.requestId,
-        method: this.req.method, host: this.host, path: this.req.url, status, proto: this.req.httpVersion,
-        ingress: m?.ingress ?? '', backend: m?.backend ?? '', upstream: this.ep?.id ?? '', attempts: this.attempts,
-        bytesOut: this.bytesOut, durationMs: Math.round((performance.now() - this.started) * 1000) / 1000,
-      });
+      this.ctx.accessLog.request(this.ctx.logPrefix ??= AccessLog.prefix(this.ctx.nodeId, this.ctx.worker),
+        tp ? tp.slice(3, 35) : '', this.requestId, this.req.method ?? '', this.host, this.req.url ?? '', status, this.req.httpVersion,
+        m?.ingress ?? '', m?.backend ?? '', this.ep?.id ?? '', this.attempts, this.bytesOut, Math.round((performance.now() - this.started) * 1000) / 1000);
     }
     if (this.info !== undefined && channels.requestEnd.hasSubscribers) {
       channels.requestEnd.publish({ ctx: this.info, statusCode: status, ...(err ? { error: err } : {}), bytesOut: this.bytesOut });
