@@ -19,6 +19,9 @@
  * (one process with 1 worker, then with 3: the difference / 2), idle and after load.
  * QUICK=1: the development run: DURATION=3 WARMUP=1 ROUNDS=1 WHOLE= SCENARIOS="http tls"
  * PROXIES="nginx undici meshgate" QUIET_WAIT=10 (each still overridable), about 1.5 min.
+ * MESHGATE_BEFORE=<dir> + PROXIES="... meshgate-before": an earlier commit in the same run, e.g.
+ *   git archive <commit> | tar -x -C /tmp/mg-old, node_modules linked to this repo's with
+ *   @meshgate/* pointing into /tmp/mg-old (see docs/benchmarks/data-plane.md).
  * Results: tests/bench/data-plane/results/<time>/{report.md,results.json,logs/}.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -50,7 +53,9 @@ const HZ = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 const OUT = path.join(import.meta.dirname, 'results', new Date().toISOString().replace(/[:.]/g, '-'));
 const NODE = process.execPath;
 const UP = { users: BASE + 81, products: BASE + 82 };
-const PORTS: Record<string, number> = { nginx: BASE + 100, haproxy: BASE + 110, undici: BASE + 140, meshgate: BASE + 150, 'meshgate-log': BASE + 160 };
+const PORTS: Record<string, number> = { nginx: BASE + 100, haproxy: BASE + 110, undici: BASE + 140, meshgate: BASE + 150, 'meshgate-log': BASE + 160, 'meshgate-before': BASE + 170 };
+/** A checkout of an earlier commit (with node_modules linked) to measure as `meshgate-before` in the same run: before/after ratios. */
+const BEFORE = e('MESHGATE_BEFORE', '');
 const MEMORY = e('MEMORY', '1') === '1';
 const MEM_ROUTES = Number(e('MEM_ROUTES', '10000'));
 
@@ -160,6 +165,11 @@ async function startProxy(name: string, workers: number, cpus: string): Promise<
     case 'undici':
       proc = spawnPinned(name, cpus, [NODE, path.join(SHARED, 'node/proxy-undici.js')], { ...env, NODE_PATH: path.join(ROOT, 'node_modules') });
       r = { name, proc, http: port, tls: port + 1, h2: port + 2 };
+      break;
+    case 'meshgate-before':
+      if (!BEFORE) throw new Error('meshgate-before needs MESHGATE_BEFORE=<checkout of the earlier commit>');
+      proc = spawnPinned(name, cpus, [NODE, path.join(BEFORE, 'tests/bench/data-plane/meshgate-proxy.ts')], { ...env, H2_PORT: '', MESHGATE_ACCESS_LOG: 'off' });
+      r = { name, proc, http: port, tls: port + 1, h2: port + 1 };
       break;
     case 'meshgate':
     case 'meshgate-log':
