@@ -159,7 +159,7 @@ export async function startChaosMesh(o: ChaosMeshOptions): Promise<ChaosMesh> {
   };
 
   const config = component('config-service',
-    () => spawnMeshgateLong('config-service', ['config-service', ...nats, '--manifests', manifests, '--signing-key', signingKey]),
+    () => spawnMeshgateLong('config-service', ['config-service', ...nats, '--manifests', manifests, '--signing-key', signingKey, '--kv-replicas', '3']),
     (p) => p.waitFor(/config service started/, 30_000));
   const proxies = adminPorts.map((admin, i) => component(`proxy-${i}`,
     () => spawnMeshgateLong(`proxy-${i}`, [

@@ -98,7 +98,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     async streamPlacement(stream) {
       for (let i = 0; i < size; i++) {
         if (!procs[i] || procs[i]!.isExited()) continue;
-        const r = await request(`http://127.0.0.1:${ports[i]!.http}/jsz?accounts=true&streams=true`, { timeoutMs: 2_000 });
+        const r = await request(`http://127.0.0.1:${ports[i]!.http}/jsz?accounts=true&streams=true&config=true`, { timeoutMs: 2_000 });
         if (r.status !== 200) continue;
         type Jsz = { account_details?: { stream_detail?: { name: string; config?: { num_replicas?: number }; cluster?: { leader?: string } }[] }[] };
         for (const a of (JSON.parse(r.body) as Jsz).account_details ?? []) {

@@ -26,6 +26,12 @@ export interface NatsKvStoreOptions {
    * missing; 'reader' binds without any API call and never creates it.
    */
   mode?: 'writer' | 'reader';
+  /**
+   * Copies of the bucket in a JetStream cluster when the writer creates it
+   * (default 1). Set it to the cluster size (3): with one copy, a change
+   * waits out a timeout whenever the server holding it is down.
+   */
+  replicas?: number;
 }
 
 export class NatsKvStore implements KvStore {
@@ -49,7 +55,7 @@ export class NatsKvStore implements KvStore {
         const allowDirect = await streamAllowsDirect(nc, bucket, opts.timeoutMs ?? 2_000);
         return new NatsKvStore(await kvm.open(bucket, { allow_direct: allowDirect }), bucket);
       }
-      return new NatsKvStore(await kvm.create(bucket, { history: 1 }), bucket);
+      return new NatsKvStore(await kvm.create(bucket, { history: 1, replicas: opts.replicas ?? 1 }), bucket);
     } catch (err) {
       throw new KvUnavailableError(`cannot open KV bucket ${bucket}: ${(err as Error).message} (is nats-server running with -js, and may this NATS user use the JetStream API?)`, { cause: err });
     }

@@ -124,10 +124,10 @@ export async function connectNats(flags: Record<string, FlagValue | undefined>, 
  * it); proxies and agents as readers (bind only: their NATS users may not
  * create streams, and the bucket may not exist yet).
  */
-export async function openStore(t: NatsTransport, prefix: string, log: Logger, mode: 'writer' | 'reader' = 'writer'): Promise<KvStore | undefined> {
+export async function openStore(t: NatsTransport, prefix: string, log: Logger, mode: 'writer' | 'reader' = 'writer', replicas = 1): Promise<KvStore | undefined> {
   const bucket = subjects(prefix).kvBucket;
   try {
-    return await NatsKvStore.open(t.connection, bucket, { mode });
+    return await NatsKvStore.open(t.connection, bucket, { mode, replicas });
   } catch (err) {
     log.warn('no JetStream KV: snapshots are not kept durably (start nats-server with -js)', { bucket, error: (err as Error).message });
     return undefined;

@@ -7,6 +7,7 @@ export const configServiceFlags: FlagSpecs = {
   'manifests': { type: 'string', help: 'directory of Kubernetes manifests (*.yaml, *.yml, *.json), watched' },
   'ingress-class': { type: 'string', help: 'IngressClass name this mesh serves', default: 'meshgate' },
   'signing-key': { type: 'string', help: 'Ed25519 private key (PEM) to sign snapshots with (openssl genpkey -algorithm ed25519)' },
+  'kv-replicas': { type: 'int', help: 'copies of the snapshot KV bucket when it is created (the JetStream cluster size, e.g. 3)', default: '1', min: 1, max: 5 },
 };
 
 export async function configServiceCommand(argv: string[]): Promise<void> {
@@ -16,7 +17,7 @@ export async function configServiceCommand(argv: string[]): Promise<void> {
   const log = loggerFor('meshgate-config-service', flags);
   const signingKey = signingKeyFrom(flags);
   const transport = await connectNats(flags, 'meshgate-config-service', log);
-  const store = await openStore(transport, flags['subject-prefix'] as string, log);
+  const store = await openStore(transport, flags['subject-prefix'] as string, log, 'writer', flags['kv-replicas'] as number);
   const svc = await startConfigService({
     transport, log, manifestsDir: flags.manifests as string,
     ...(store ? { store } : {}), ...(signingKey ? { signingKey } : {}),
