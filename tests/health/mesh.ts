@@ -119,7 +119,7 @@ export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
         } catch { /* not an access-log line */ }
       }
     });
-    await eventually(`proxy-${i} ready`, async () => (await request(`http://127.0.0.1:${adminPorts[i]}/readyz`, { timeoutMs: 500 })).status === 200, 20_000);
+    await eventually(`proxy-${i} ready`, async () => (await request(`http://127.0.0.1:${adminPorts[i]}/readyz`, { timeoutMs: 500 })).status === 200, 45_000);
   };
   const startAgent = async (i: number) => {
     const p = track(spawnMeshgate(['health-agent', ...n, '--agent-id', `agent-${i}`, ...(o.agentArgs ?? [])]));
