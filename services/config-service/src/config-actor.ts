@@ -98,7 +98,8 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   const syncFromStore = async () => {
     if (!snapValue || !appliedValue) return;
     try {
-      const head = await snapValue.readHead<SnapshotHead>();
+      // Both heads at once: one round trip to JetStream instead of two, on every apply.
+      const [head, ah] = await Promise.all([snapValue.readHead<SnapshotHead>(), appliedValue.readHead()]);
       if (head && head.revision !== snapRevision) {
         const r = await snapValue.read<SnapshotHead>();
         if (r) {
@@ -110,7 +111,6 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
         snapRevision = 0;
         if (latest) unpersisted = true; // a new, empty store (nats-server replaced): store ours again
       }
-      const ah = await appliedValue.readHead();
       if (ah && ah.revision !== appliedRevision) {
         const r = await appliedValue.read();
         if (r) { applied = decodeApplied(r.bytes); appliedRevision = r.revision; }

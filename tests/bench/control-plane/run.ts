@@ -32,6 +32,8 @@ const CHANGES = Number(arg('changes', '15'));
 const OUT = arg('out', path.resolve(import.meta.dirname, '../../../docs/benchmarks/control-plane.md'));
 /** `--cpu-prof DIR`: CPU profiles of the config service and of the first node (main thread and worker) under DIR. */
 const PROF = arg('cpu-prof', '');
+/** Nodes started at once (then waited for): see run(). */
+const START_BATCH = 5;
 const profEnv = (name: string): NodeJS.ProcessEnv => (PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(PROF, name)}` } : {});
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN; };
@@ -89,6 +91,26 @@ interface Stages {
 interface Row {
   nodes: number; routes: number; ackP50: number; ackP99: number; serveP50: number; serveP99: number; deltaBytes: number; snapshotBytes: number;
   stagesP50: Stages; stagesP99: Stages; load: number[];
+  /** CPU ms per change (idle use subtracted): the config service, and all nodes (main threads and workers) together. */
+  cpu: { config: number; nodes: number };
+}
+
+/** How long the processes are watched doing nothing, for their idle CPU use. */
+const IDLE_MS = 3_000;
+const TICK_MS = 1000 / 100; // USER_HZ, 100 on Linux
+
+/** User + system CPU time (ms) of the processes so far, from /proc (0 where there is none). */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* not Linux, or gone */ }
+  }
+  return ticks * TICK_MS;
 }
 
 async function run(nodes: number, routes: number): Promise<Row> {
@@ -122,22 +144,35 @@ async function run(nodes: number, routes: number): Promise<Row> {
     const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: profEnv(`config-${nodes}x${routes}`), echo: Boolean(process.env.BENCH_CONFIG_LOG) });
     procs.push(config);
     void config.exited.then((code) => { if (code !== 0 && code !== 'SIGTERM') console.error(`config service exited ${code}:\n${config.output().slice(-2000)}`); });
-    const httpPort = await freePort();
-    const admins: number[] = [];
-    for (let i = 0; i < nodes; i++) {
-      const admin = await freePort();
-      admins.push(admin);
-      procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) } }));
-    }
-    const nodeProcs = procs.slice(-nodes);
-    for (const [i, a] of admins.entries()) {
-      await eventually(`node on ${a} ready`, async () => (await request(`http://127.0.0.1:${a}/readyz`)).status === 200, 120_000, 200)
-        .catch((err) => { console.error(nodeProcs[i]!.output().slice(-3000)); throw err; });
-    }
-    await new Promise((r) => setTimeout(r, 1500)); // heartbeats reach the config service
+    // The config service first, then the nodes a few at a time: 50 processes starting at once on 2 cores
+    // (each type-stripping its TypeScript) take minutes and time each other out.
     await eventually('config service answers admin requests', async () => {
       try { await t.request(S.admin, { type: AdminMessageType.Get, what: 'snapshot' }, 2_000); return true; } catch { return false; }
-    }, 30_000, 200);
+    }, 120_000, 200);
+    const httpPort = await freePort();
+    const nodeProcs: Proc[] = [];
+    for (let first = 0; first < nodes; first += START_BATCH) {
+      const batch: { proc: Proc; admin: number }[] = [];
+      for (let i = first; i < Math.min(nodes, first + START_BATCH); i++) {
+        const admin = await freePort();
+        const proc = spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) } });
+        procs.push(proc);
+        nodeProcs.push(proc);
+        batch.push({ proc, admin });
+      }
+      for (const { proc, admin } of batch) {
+        await eventually(`node on ${admin} ready`, async () => (await request(`http://127.0.0.1:${admin}/readyz`)).status === 200, 120_000, 200)
+          .catch((err) => { console.error(proc.output().slice(-3000)); throw err; });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1500)); // heartbeats reach the config service
+    // CPU time is what a loaded machine does not distort: what the processes spend idle (heartbeats,
+    // stats), then what the changes cost on top, for the config service and for all nodes together.
+    const pids = { config: [config.pid], nodes: nodeProcs.map((p) => p.pid) };
+    const idle0 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const busy0 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
+    const idleRate = { config: (busy0.config - idle0.config) / (busy0.at - idle0.at), nodes: (busy0.nodes - idle0.nodes) / (busy0.at - idle0.at) };
     const ack: number[] = [];
     const serve: number[] = [];
     const stages: Stages[] = [];
@@ -171,11 +206,14 @@ async function run(nodes: number, routes: number): Promise<Row> {
       stages.push(st);
       if (process.env.BENCH_VERBOSE) console.log(`change ${i}: announced ${st.announced.toFixed(1)} ms, slowest node received ${st.received.toFixed(1)} ms, slowest apply ${st.apply.toFixed(1)} ms, all ACKed ${st.acked.toFixed(1)} ms, served ${serve.at(-1)!.toFixed(1)} ms`);
     }
+    const busy1 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
+    const spent = (k: 'config' | 'nodes') => Math.max(0, busy1[k] - busy0[k] - idleRate[k] * (busy1.at - busy0.at)) / CHANGES;
+    const cpu = { config: spent('config'), nodes: spent('nodes') };
     // An endpoint-only change: a delta on the wire, whatever the route count.
     await t.request(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'endpoints.yaml', text: endpointChange(1, backendPort) }] }, 60_000);
     await eventually('endpoint delta seen', async () => deltaBytes > 0, 10_000, 5);
     const stagePct = (p: number): Stages => ({ announced: pct(stages.map((x) => x.announced), p), received: pct(stages.map((x) => x.received), p), apply: pct(stages.map((x) => x.apply), p), acked: pct(stages.map((x) => x.acked), p) });
-    return { nodes, routes, ackP50: pct(ack, 50), ackP99: pct(ack, 99), serveP50: pct(serve, 50), serveP99: pct(serve, 99), deltaBytes, snapshotBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load };
+    return { cpu, nodes, routes, ackP50: pct(ack, 50), ackP99: pct(ack, 99), serveP50: pct(serve, 50), serveP99: pct(serve, 99), deltaBytes, snapshotBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await t.close();
@@ -189,7 +227,7 @@ for (const routes of ROUTES) {
   for (const nodes of NODES) {
     const r = await run(nodes, routes);
     rows.push(r);
-    console.log(`nodes ${nodes} routes ${routes}: ACK all p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; serving p50 ${r.serveP50.toFixed(1)} ms p99 ${r.serveP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
+    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; ACK all p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; serving p50 ${r.serveP50.toFixed(1)} ms p99 ${r.serveP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
   }
 }
 
@@ -206,10 +244,11 @@ const table = [
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.ackP50)} / ${f(r.ackP99)} | ${f(r.serveP50)} / ${f(r.serveP99)} | ${r.snapshotBytes} B | ${r.deltaBytes} B | ${loadRange(r.load)} |`),
 ].join('\n');
+const cores = os.cpus().length;
 const stages = [
-  '| nodes | routes | announced (config service: build, store, publish) | slowest node received (NATS, verify, unpack) | slowest node applied (workers decode, compile, swap) | every ACK seen |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} |`),
+  '| nodes | routes | announced (config service: build, store, publish) | slowest node received (NATS, verify, unpack) | slowest node applied (workers decode, compile, swap) | every ACK seen | CPU per change: config service / all nodes (per node) | CPU bound on idle cores |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} | ${f(r.cpu.config)} / ${f(r.cpu.nodes)} (${f(r.cpu.nodes / r.nodes)}) | ${f(r.cpu.config + r.cpu.nodes / Math.min(cores, r.nodes))} |`),
 ].join('\n');
 const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, ${CHANGES} changes per row)
 
@@ -219,7 +258,7 @@ ${cmd}
 
 ${table}
 
-Where each change's time went, p50 / p99 in ms from the apply request (the node columns are the slowest node's; "applied" is a duration, the others are points in time):
+Where each change's time went, p50 / p99 in ms from the apply request (the node columns are the slowest node's; "applied" is a duration, the others are points in time). CPU per change is measured from /proc with the processes' idle use subtracted; the bound is what the change would take on ${cores} idle cores (config service, then the nodes in parallel), the floor under the wall-clock figures:
 
 ${stages}
 `;
