@@ -15,6 +15,8 @@
  * DURATION=10 WARMUP=2 ROUNDS=2 CONNS=50 SCENARIOS="http tls tls-close h2"
  * PROXIES="nginx haproxy undici meshgate" WHOLE="nginx haproxy meshgate" (empty: skip)
  * LOAD_CPUS=0 PROXY_CPUS=1 PORT_BASE=19000 QUIET_WAIT=30 QUIET_MAX=10
+ * INTERLEAVE=1 SLICE=2: the 1-core proxies all run at once and take the load in turns of
+ * SLICE seconds (http and tls only): ratios that hold on a busy machine (see interleaved()).
  * MEMORY=1 (default): RSS per meshgate worker with MEM_ROUTES=10000 routes
  * (one process with 1 worker, then with 3: the difference / 2), idle and after load.
  * QUICK=1: the development run: DURATION=3 WARMUP=1 ROUNDS=1 WHOLE= SCENARIOS="http tls"
@@ -57,6 +59,8 @@ const PORTS: Record<string, number> = { nginx: BASE + 100, haproxy: BASE + 110, 
 /** A checkout of an earlier commit (with node_modules linked) to measure as `meshgate-before` in the same run: before/after ratios. */
 const BEFORE = e('MESHGATE_BEFORE', '');
 const MEMORY = e('MEMORY', '1') === '1';
+const INTERLEAVE = e('INTERLEAVE', '0') === '1';
+const SLICE = Number(e('SLICE', '2'));
 const MEM_ROUTES = Number(e('MEM_ROUTES', '10000'));
 
 for (const tool of ['nginx', 'haproxy', 'wrk', 'h2load', 'taskset', 'openssl', 'curl']) {
@@ -264,6 +268,73 @@ async function group(round: number, name: string, proxies: string[], workers: nu
   }
 }
 
+// ---------------------------------------------------------------- interleaved
+/**
+ * INTERLEAVE=1: every 1-core proxy runs at once (idle ones cost nothing) and
+ * the load moves from one to the next in SLICE-second slices, the order
+ * rotating each time, for DURATION/SLICE rounds per scenario. Whatever other
+ * tenants do then hits every proxy alike, so the ratios hold on a busy
+ * machine, where back-to-back runs of several seconds each differ by 2x.
+ * Rows: total requests / total time; p50/p99 are medians over the slices.
+ * wrk reconnects at each slice: for tls that adds CONNS handshakes per slice
+ * to every proxy's CPU (about 1-3% at SLICE=2).
+ */
+async function interleaved(round: number, proxies: string[]): Promise<void> {
+  log(`===== round ${round}/${ROUNDS}, 1core interleaved: proxies on cpus ${PROXY_CPUS}, load + upstream on ${LOAD_CPUS}, ${SLICE} s slices`);
+  const conf = render('upstream-nginx.conf.tmpl', 'upstream-w1.conf', { WORKERS: 1, RUN: path.join(OUT, 'run'), UP_USERS: UP.users, UP_PRODUCTS: UP.products, UP_STATUS: BASE + 89 });
+  const upstream = spawnPinned('upstream', LOAD_CPUS, ['nginx', '-p', path.join(OUT, 'run'), '-e', path.join(OUT, 'run/upstream.err'), '-c', conf]);
+  await waitPort(UP.users, upstream, 'upstream');
+  const running: Running[] = [];
+  try {
+    for (const p of proxies) {
+      try {
+        const r = await startProxy(p, 1, PROXY_CPUS);
+        running.push(r);
+        spawnSync('taskset', ['-c', LOAD_CPUS, 'wrk', '-t', '1', '-c', String(CONNS), '-d', `${Math.max(WARMUP, 1)}s`, '-s', path.join(SHARED, 'wrk-report.lua'), `http://127.0.0.1:${r.http}/`]);
+      } catch (err) {
+        log(`  ${p}: ${(err as Error).message}; skipped`);
+      }
+    }
+    for (const scenario of SCENARIOS.filter((x) => x === 'http' || x === 'tls')) {
+      const acc = new Map<string, { req: number; us: number; ticks: number; other: number; p50: number[]; p99: number[]; errors: number }>();
+      const ok = running.filter((r) => checkRoutes(`${scenario === 'http' ? 'http' : 'https'}://127.0.0.1:${scenario === 'http' ? r.http : r.tls}`, scenario === 'http' ? [] : ['--http1.1']));
+      for (const r of ok) spawnSync('taskset', ['-c', LOAD_CPUS, 'wrk', '-t', '1', '-c', String(CONNS), '-d', `${Math.max(WARMUP, 1)}s`, `${scenario === 'http' ? 'http' : 'https'}://127.0.0.1:${scenario === 'http' ? r.http : r.tls}/users/1`]);
+      const slices = Math.max(1, Math.round(DURATION / SLICE));
+      for (let k = 0; k < slices; k++) {
+        for (let j = 0; j < ok.length; j++) {
+          const r = ok[(j + k) % ok.length]!;
+          const base = `${scenario === 'http' ? 'http' : 'https'}://127.0.0.1:${scenario === 'http' ? r.http : r.tls}`;
+          const t0 = groupTicks(r.proc); const m0 = machineTicks(); const w0 = performance.now();
+          const out = spawnSync('taskset', ['-c', LOAD_CPUS, 'wrk', '-t', '1', '-c', String(CONNS), '--timeout', '5s', '-s', path.join(SHARED, 'wrk-report.lua'), '-d', `${SLICE}s`, `${base}/`], { timeout: (SLICE + 30) * 1000 }).stdout.toString();
+          const wall = (performance.now() - w0) / 1000;
+          const ticks = groupTicks(r.proc) - t0;
+          const busy = (machineTicks().busy - m0.busy) / HZ / wall * 100;
+          const m = /RESULT (.*)/.exec(out);
+          if (!m) continue;
+          const kv = Object.fromEntries(m[1]!.split(' ').map((x) => x.split('=')).map(([a, b]) => [a, Number(b)]));
+          const a = acc.get(r.name) ?? { req: 0, us: 0, ticks: 0, other: 0, p50: [], p99: [], errors: 0 };
+          a.req += kv.requests!; a.us += kv.duration_us!; a.ticks += ticks; a.other += busy * kv.duration_us! / 1e6;
+          a.p50.push(kv.p50_us! / 1000); a.p99.push(kv.p99_us! / 1000);
+          a.errors += kv.connect! + kv.read! + kv.write! + kv.status! + kv.timeout!;
+          acc.set(r.name, a);
+        }
+      }
+      const median = (xs: number[]) => { const v = [...xs].sort((x, y) => x - y); return v[Math.floor(v.length / 2)] ?? 0; };
+      for (const [name, a] of acc) {
+        const secs = a.us / 1e6;
+        const proxyCpu = a.ticks / HZ / secs * 100;
+        const res: Result = { round, group: '1core-interleaved', proxy: name, workers: 1, scenario, rps: Math.round(a.req / secs), p50: median(a.p50), p99: median(a.p99), errors: a.errors,
+          proxyCpu: Math.round(proxyCpu), otherCpu: Math.round(a.other / secs - proxyCpu), steal: 0, load: os.loadavg()[0]! };
+        results.push(res);
+        log(`  ${name.padEnd(15)} ${scenario.padEnd(5)} ${String(res.rps).padStart(7)} req/s  ${Math.round(res.rps / Math.max(1, res.proxyCpu) * 100)} per core  p50 ${res.p50.toFixed(2)} p99 ${res.p99.toFixed(2)} ms  proxy cpu ${res.proxyCpu}%  load ${res.load.toFixed(1)}`);
+      }
+    }
+  } finally {
+    for (const r of running) await stopGroup(r.proc);
+    await stopGroup(upstream);
+  }
+}
+
 // ---------------------------------------------------------------- memory
 /** RSS of one process (all its threads), kB. */
 function rssKb(pid: number): number {
@@ -304,7 +375,8 @@ async function memory(): Promise<Mem[]> {
 // ---------------------------------------------------------------- main
 const t0 = Date.now();
 for (let round = 1; round <= ROUNDS; round++) {
-  await group(round, '1core', PROXIES, 1, PROXY_CPUS, LOAD_CPUS);
+  if (INTERLEAVE) await interleaved(round, PROXIES);
+  else await group(round, '1core', PROXIES, 1, PROXY_CPUS, LOAD_CPUS);
   if (WHOLE.length) await group(round, 'whole', WHOLE, NCPU, ALL_CPUS, ALL_CPUS);
 }
 const mem = MEMORY ? await memory() : [];
@@ -326,7 +398,7 @@ for (const r of results) {
   const coreRatio = ng && perCore(ng) ? (perCore(r) / perCore(ng)).toFixed(2) : '-';
   lines.push(`| ${r.round} | ${r.group} | ${r.proxy} | ${r.scenario} | ${r.rps} | ${ratio} | ${r.p50.toFixed(2)} | ${Number.isNaN(r.p99) ? '-' : r.p99.toFixed(2)} | ${p99r} | ${r.errors} | ${r.proxyCpu} | ${r.proxyCpu ? Math.round(perCore(r)) : '-'} | ${coreRatio} | ${r.otherCpu} | ${r.steal.toFixed(1)} | ${r.load.toFixed(1)} |`);
 }
-const und = (s: string) => results.filter((r) => r.group === '1core' && r.scenario === s);
+const und = (s: string) => results.filter((r) => r.group.startsWith('1core') && r.scenario === s);
 for (const s of SCENARIOS) {
   const m = und(s).find((r) => r.proxy === 'meshgate');
   const u = und(s).find((r) => r.proxy === 'undici');
