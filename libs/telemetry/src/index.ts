@@ -8,3 +8,4 @@ export {
   type MetricsSnapshot, type MetricInfo, type HistogramData,
 } from './metrics-registry.ts';
 export { startLinkedSpan, startChildSpan, traceparentOf, endSpan } from './control-plane-spans.ts';
+export { startAdminListener, type AdminListener, type AdminHandlers } from './admin-listener.ts';

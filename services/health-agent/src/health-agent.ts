@@ -6,7 +6,7 @@ import {
   type SnapshotMessage, type SnapshotRefMessage, type SnapshotContent, type KvLike, type EndpointLiveness, type HeartbeatMessage, type Subjects,
   type LivenessViewPart, type HealthStatusReply, type EndpointStatus, type NodeStatus, type NodeLivenessMessage,
 } from '@meshgate/protocol';
-import type { Logger } from '@meshgate/telemetry';
+import { endSpan, startChildSpan, startTracing, type Logger, type Tracing } from '@meshgate/telemetry';
 import { probe, type ProbeTarget } from './probe.ts';
 import { checkSpecOf, describeCheck, type CheckSpec } from './check-spec.ts';
 import { initialHealth, observe, type HealthState } from './endpoint-health.ts';
@@ -99,7 +99,7 @@ const livenessOf = (t: Target): EndpointLiveness => ({ endpoint: t.id, healthy: 
  * periodic full view in parts. It also keeps proxy node membership from
  * heartbeats and publishes its changes.
  */
-function agentActor(o: Settings & Shared & { transport: Transport; log: Logger }): Behavior<AgentMsg> {
+function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; tracing?: Tracing }): Behavior<AgentMsg> {
   const { transport, subjects, targets, log, scheduler, membership, source, applied } = o;
   let seq = 0;
   let epoch = 0;
@@ -197,6 +197,10 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger }
           t.lastProbe = msg.at;
           if (observe(t.health, msg.ok, msg.reason, o.rise, o.fall)) {
             log.info(t.health.healthy ? 'endpoint up' : 'endpoint down', { endpoint: t.id, reason: t.health.reason, check: t.checkText });
+            // One span per verdict change: when and why an endpoint left or rejoined rotation.
+            endSpan(startChildSpan(o.tracing, t.health.healthy ? 'endpoint up' : 'endpoint down', undefined, {
+              'meshgate.endpoint': t.id, 'meshgate.reason': t.health.reason, 'meshgate.check': t.checkText, 'meshgate.agent': o.agentId,
+            }));
             if (pending.length === 0) setImmediate(flushDeltas);
             pending.push(livenessOf(t));
           }
@@ -256,8 +260,9 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
       self.tell({ type: 'agent.v1.result', id, ok: r.ok, reason: r.reason, at: Date.now() });
     },
   });
+  const tracing = startTracing({ serviceName: 'meshgate-health-agent', instanceId: agentId });
   const ref = await system.spawnAndStart<AgentMsg>('agent', () => agentActor({
-    ...settings, transport: opts.transport, log, agentId, subjects, targets, membership, scheduler, source, applied,
+    ...settings, transport: opts.transport, log, agentId, subjects, targets, membership, scheduler, source, applied, ...(tracing ? { tracing } : {}),
   }));
   self.tell = (m) => ref.tell(m);
 
@@ -305,6 +310,7 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
       scheduler.stop();
       for (const s of subs) s.unsubscribe();
       await system.shutdown();
+      await tracing?.shutdown().catch(() => {});
     },
   };
 }

@@ -3,3 +3,4 @@ export { probe, type ProbeTarget, type ProbeResult } from './probe.ts';
 export { checkSpecOf, parseStatusRanges, describeCheck, HEALTH_CHECK_ANNOTATION, HEALTH_STATUS_ANNOTATION, type CheckSpec } from './check-spec.ts';
 export { ProbeScheduler, type ProbeSchedulerOptions, type SchedulerStats } from './probe-scheduler.ts';
 export { NodeMembership, type NodeMembershipOptions } from './node-membership.ts';
+export { renderAgentMetrics } from './agent-metrics.ts';

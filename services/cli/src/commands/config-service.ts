@@ -1,5 +1,6 @@
-import { startConfigService } from '@meshgate/config-service';
-import { parseFlags, usage, UsageError, type FlagSpecs } from '../flags.ts';
+import { startConfigService, renderConfigMetrics } from '@meshgate/config-service';
+import { startAdminListener } from '@meshgate/telemetry';
+import { parseFlags, usage, UsageError, type FlagSpecs, type HostPort } from '../flags.ts';
 import { commonFlags, connectNats, loggerFor, openStore, signingKeyFrom, stopOnSignal } from '../common.ts';
 
 export const configServiceFlags: FlagSpecs = {
@@ -7,6 +8,7 @@ export const configServiceFlags: FlagSpecs = {
   'manifests': { type: 'string', help: 'directory of Kubernetes manifests (*.yaml, *.yml, *.json), watched' },
   'ingress-class': { type: 'string', help: 'IngressClass name this mesh serves', default: 'meshgate' },
   'signing-key': { type: 'string', help: 'Ed25519 private key (PEM) to sign snapshots with (openssl genpkey -algorithm ed25519)' },
+  'admin': { type: 'hostport', help: 'admin listener: /healthz /metrics /status (off unless given)' },
   'kv-replicas': { type: 'int', help: 'copies of the snapshot KV bucket when it is created (the JetStream cluster size, e.g. 3)', default: '1', min: 1, max: 5 },
 };
 
@@ -24,5 +26,10 @@ export async function configServiceCommand(argv: string[]): Promise<void> {
     maxMessageBytes: transport.connection.info?.max_payload ?? 1024 * 1024,
     ingressClass: flags['ingress-class'] as string, subjectPrefix: flags['subject-prefix'] as string,
   });
-  stopOnSignal(log, async () => { await svc.stop(); await transport.close(); });
+  const admin = flags.admin ? await startAdminListener(flags.admin as HostPort, {
+    metrics: async () => renderConfigMetrics(await svc.status(), transport.connection.info?.client_id?.toString() ?? String(process.pid)),
+    status: () => svc.status(),
+  }) : undefined;
+  if (admin) log.info('admin listener', { url: admin.url });
+  stopOnSignal(log, async () => { await admin?.close(); await svc.stop(); await transport.close(); });
 }

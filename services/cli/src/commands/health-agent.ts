@@ -1,5 +1,6 @@
-import { startHealthAgent } from '@meshgate/health-agent';
-import { parseFlags, usage, type FlagSpecs } from '../flags.ts';
+import { startHealthAgent, renderAgentMetrics } from '@meshgate/health-agent';
+import { startAdminListener } from '@meshgate/telemetry';
+import { parseFlags, usage, type FlagSpecs, type HostPort } from '../flags.ts';
 import { commonFlags, connectNats, loggerFor, openStore, stopOnSignal, trustKeyFrom } from '../common.ts';
 
 export const healthAgentFlags: FlagSpecs = {
@@ -10,6 +11,7 @@ export const healthAgentFlags: FlagSpecs = {
   'fall': { type: 'int', help: 'consecutive failures to mark an endpoint down', default: '2', min: 1 },
   'agent-id': { type: 'string', help: 'agent name in liveness messages' },
   'node-timeout': { type: 'int', help: 'mark a proxy node down after this long without a heartbeat, ms', default: '1500', min: 100 },
+  'admin': { type: 'hostport', help: 'admin listener: /healthz /metrics /status (off unless given)' },
   'trust-key': { type: 'string', help: 'Ed25519 public key (PEM) of the config service: refuse snapshots it did not sign' },
 };
 
@@ -27,5 +29,10 @@ export async function healthAgentCommand(argv: string[]): Promise<void> {
     intervalMs: flags.interval as number, timeoutMs: flags.timeout as number,
     rise: flags.rise as number, fall: flags.fall as number, nodeTimeoutMs: flags['node-timeout'] as number, subjectPrefix: flags['subject-prefix'] as string,
   });
-  stopOnSignal(log, async () => { await agent.stop(); await transport.close(); });
+  const admin = flags.admin ? await startAdminListener(flags.admin as HostPort, {
+    metrics: () => renderAgentMetrics(agent.status()),
+    status: () => agent.status(),
+  }) : undefined;
+  if (admin) log.info('admin listener', { url: admin.url });
+  stopOnSignal(log, async () => { await admin?.close(); await agent.stop(); await transport.close(); });
 }
