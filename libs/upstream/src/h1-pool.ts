@@ -85,7 +85,7 @@ export class H1Pool {
   released(conn: H1Connection): void {
     const next = this.queue.shift();
     if (next !== undefined) return conn.send(next[0], next[1]);
-    if (this.closed) return conn.destroy();
+    if (this.closed || conn.idleLimitMs === 0) return conn.destroy();
     conn.idleSince = performance.now();
     this.idle.push(conn);
   }
@@ -126,6 +126,8 @@ export class H1Connection {
   createdAt = performance.now();
   sentAt = 0;
   idleSince = 0;
+  /** Idle time after which this connection is closed: the pool's, or less when the server announced `Keep-Alive: timeout=N`. */
+  idleLimitMs: number;
   headersTimeoutMs = 0;
   gotHead = false;
   skipBody = false;
@@ -138,6 +140,7 @@ export class H1Connection {
 
   constructor(pool: H1Pool) {
     this.pool = pool;
+    this.idleLimitMs = pool.opts.idleTimeoutMs;
     pool.all.add(this);
     const socket = this.socket = net.connect({ host: pool.host, port: pool.port, noDelay: true });
     const parser = this.parser = new HTTPParser();
@@ -238,6 +241,14 @@ export class H1Connection {
     if (statusCode < 200) return upgrade ? 2 : 0; // 1xx: the final response follows
     this.gotHead = true;
     this.keepAlive = shouldKeepAlive;
+    for (let i = 0; i < headers.length; i += 2) {
+      // The server's own idle timeout (node:http sends 5 s): stop reusing the connection 1 s before it,
+      // so a request never races the server closing it (undici does the same).
+      if (headers[i]!.length === 10 && headers[i]!.toLowerCase() === 'keep-alive') {
+        const m = /timeout=(\d+)/i.exec(headers[i + 1]!);
+        if (m) this.idleLimitMs = Math.min(this.pool.opts.idleTimeoutMs, Math.max(0, Number(m[1]) * 1000 - 1000));
+      }
+    }
     h?.onResponseHead(statusCode, statusMessage, headers, shouldKeepAlive);
     return this.skipBody ? 1 : 0;
   };
@@ -308,7 +319,7 @@ export class H1Connection {
       if (!this.gotHead && this.handler !== undefined && now - this.sentAt > this.headersTimeoutMs) {
         this.#fail(upstreamError(`no response headers within ${this.headersTimeoutMs} ms`, 'UND_ERR_HEADERS_TIMEOUT'), true);
       }
-    } else if (this.state === enum_.idle && now - this.idleSince > o.idleTimeoutMs) {
+    } else if (this.state === enum_.idle && now - this.idleSince > this.idleLimitMs) {
       this.destroy();
     }
   }
