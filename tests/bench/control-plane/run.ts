@@ -192,7 +192,11 @@ async function run(nodes: number, routes: number): Promise<Row> {
           await new Promise((r) => setTimeout(r, 2));
         }
       })();
-      await eventually(`every node ACKed v${reply.version}`, async () => (acks.get(reply.version)?.size ?? 0) >= nodes, 30_000, 2);
+      await eventually(`every node ACKed v${reply.version}`, async () => (acks.get(reply.version)?.size ?? 0) >= nodes, 30_000, 2).catch((err) => {
+        const missing = nodeProcs.map((p, n) => ({ p, id: `bench-${n}` })).filter(({ id }) => !acks.get(reply.version)?.has(id));
+        for (const { p, id } of missing.slice(0, 3)) console.error(`${id} (pid ${p.pid}) did not ACK v${reply.version}; its output:\n${p.output().slice(-2000)}`);
+        throw new Error(`${(err as Error).message} (change ${i}; ${missing.length} node(s) missing: ${missing.map((m) => m.id).join(', ')})`);
+      });
       await servedP;
       const byNode = [...acks.get(reply.version)!.values()];
       ack.push(Math.max(...byNode.map((a) => a.seen)) - t0);
@@ -223,9 +227,18 @@ async function run(nodes: number, routes: number): Promise<Row> {
 }
 
 const rows: Row[] = [];
+const failed: string[] = [];
 for (const routes of ROUTES) {
   for (const nodes of NODES) {
-    const r = await run(nodes, routes);
+    let r: Row;
+    try {
+      r = await run(nodes, routes);
+    } catch (err) {
+      // One row failing (a machine too loaded to start 50 nodes, a lost ACK) still leaves the others' numbers.
+      failed.push(`${nodes} node(s), ${routes} routes: ${(err as Error).message}`);
+      console.error(`nodes ${nodes} routes ${routes}: failed: ${(err as Error).message}`);
+      continue;
+    }
     rows.push(r);
     console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; ACK all p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; serving p50 ${r.serveP50.toFixed(1)} ms p99 ${r.serveP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
   }
@@ -261,7 +274,7 @@ ${table}
 Where each change's time went, p50 / p99 in ms from the apply request (the node columns are the slowest node's; "applied" is a duration, the others are points in time). CPU per change is measured from /proc with the processes' idle use subtracted; the bound is what the change would take on ${cores} idle cores (config service, then the nodes in parallel), the floor under the wall-clock figures:
 
 ${stages}
-`;
+${failed.length ? `\nRows that did not complete: ${failed.map((x) => `\n- ${x}`).join('')}\n` : ''}`;
 const head = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
 const marker = '<!-- runs -->';
 if (head.includes(marker)) fs.writeFileSync(OUT, head.replace(marker, `${marker}\n\n${run1}`));
