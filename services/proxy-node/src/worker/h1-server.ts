@@ -312,15 +312,20 @@ export class H1Conn {
     } else {
       socket.on('data', this.#onData);
     }
-    socket.on('drain', () => this.active?.drainCb?.());
-    socket.on('error', () => socket.destroy());
-    socket.on('end', () => {
-      // The client is done sending; answer what is in flight, then close.
-      this.closing = true;
-      if (this.idle()) socket.destroy();
-    });
-    socket.on('close', () => this.#onClose());
+    socket.on('drain', this.#onDrain);
+    socket.on('error', this.#onError);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onSocketClose);
   }
+
+  #onDrain = (): void => { this.active?.drainCb?.(); };
+  #onError = (): void => { this.socket.destroy(); };
+  #onEnd = (): void => {
+    // The client is done sending; answer what is in flight, then close.
+    this.closing = true;
+    if (this.idle()) this.socket.destroy();
+  };
+  #onSocketClose = (): void => { this.#onClose(); };
 
   partialUrl = '';
 
@@ -458,9 +463,11 @@ export class H1Conn {
     }
     this.owner.conns.delete(this);
     this.#freeParser();
-    this.socket.removeAllListeners('drain');
-    this.socket.removeAllListeners('end');
-    this.socket.removeAllListeners('close');
+    // Only ours: TLS and the data plane keep their own listeners on the socket.
+    this.socket.off('drain', this.#onDrain);
+    this.socket.off('error', this.#onError);
+    this.socket.off('end', this.#onEnd);
+    this.socket.off('close', this.#onSocketClose);
     this.owner.opts.onUpgrade(req, this.socket, head);
   }
 
