@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startNatsServer, startOtlpReceiver, freePorts, type OtlpReceiver, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { startNatsServer, startOtlpReceiver, freePorts, serviceManifest, ingressManifest, manifestFile, type OtlpReceiver, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 
 let nats: NatsServer;
 let rx: OtlpReceiver;
@@ -26,29 +26,8 @@ before(async () => {
   const port = (backend.address() as { port: number }).port;
   [csAdmin, agentAdmin] = await freePorts(2);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-svc-metrics-'));
-  fs.writeFileSync(path.join(dir, 'app.yaml'), `
-apiVersion: v1
-kind: Service
-metadata: { name: app }
-spec: { ports: [{ port: 80 }] }
----
-apiVersion: v1
-kind: Endpoints
-metadata: { name: app }
-subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ port: ${port} }, ] }, { addresses: [{ ip: 127.0.0.1 }], ports: [{ port: 9 }] }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: app }
-spec:
-  defaultBackend: { service: { name: app, port: { number: 80 } } }
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: broken }
-spec:
-  rules: [{ http: { paths: [{ path: nope, pathType: Prefix, backend: { service: { name: app, port: { number: 80 } } } }] } }]
-`);
+  // One live endpoint and one that refuses (port 9), a served and a rejected Ingress.
+  fs.writeFileSync(path.join(dir, 'app.yaml'), manifestFile(serviceManifest('app', [port, 9]), ingressManifest('app', { '': 'app' }), ingressManifest('broken', { 'nope': 'app' })));
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.endpoint };
   procs.push(spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--admin', `127.0.0.1:${csAdmin}`], { env }));
   procs.push(spawnMeshgate(['health-agent', '--nats', nats.url, '--agent-id', 'a1', '--admin', `127.0.0.1:${agentAdmin}`], { env }));

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startNatsServer, startOtlpReceiver, freePort, spawnMeshgate, request, eventually, type NatsServer, type OtlpReceiver, type Proc } from '@meshgate/testing';
+import { startNatsServer, startOtlpReceiver, freePort, spawnMeshgate, serviceManifest, ingressManifest, manifestFile, request, eventually, type NatsServer, type OtlpReceiver, type Proc } from '@meshgate/testing';
 
 let nats: NatsServer;
 let rx: OtlpReceiver;
@@ -30,26 +30,7 @@ before(async () => {
   const backendPort = (backend.address() as { port: number }).port;
   [httpPort, adminPort] = [await freePort(), await freePort()];
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-otel-'));
-  fs.writeFileSync(path.join(dir, 'app.yaml'), `
-apiVersion: v1
-kind: Service
-metadata: { name: users }
-spec: { ports: [{ name: http, port: 80 }] }
----
-apiVersion: v1
-kind: Endpoints
-metadata: { name: users }
-subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ name: http, port: ${backendPort} }] }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: app }
-spec:
-  rules:
-  - http:
-      paths:
-      - { path: /users, pathType: Prefix, backend: { service: { name: users, port: { number: 80 } } } }
-`);
+  fs.writeFileSync(path.join(dir, 'app.yaml'), manifestFile(serviceManifest('users', [backendPort]), ingressManifest('app', { '/users': 'users' })));
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.endpoint, OTEL_TRACES_SAMPLER: 'parentbased_always_on' };
   procs.push(spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir], { env }));
   procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '2', '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${await freePort()}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', 'otel-1'], { env }));
@@ -113,17 +94,7 @@ async function requestsTotal(): Promise<number> {
 }
 
 test('a config change is one trace: publish in the config service, apply in the node, compile in every worker', async () => {
-  fs.writeFileSync(path.join(dir, 'more.yaml'), `
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: more }
-spec:
-  rules:
-  - host: more.example
-    http:
-      paths:
-      - { path: /, pathType: Prefix, backend: { service: { name: users, port: { number: 80 } } } }
-`);
+  fs.writeFileSync(path.join(dir, 'more.yaml'), ingressManifest('more', { '/': 'users' }, 'more.example'));
   const apply = await rx.waitForSpan((s) => s.name === 'snapshot apply' && s.parentSpanId !== '', 15_000);
   const publish = await rx.waitForSpan((s) => s.name === 'snapshot publish' && s.spanId === apply.parentSpanId, 10_000);
   assert.equal(publish.resource['service.name'], 'meshgate-config-service');

@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startNatsServer, freePorts, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { startNatsServer, freePorts, spawnMeshgate, serviceManifest, ingressManifest, manifestFile, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 
 let nats: NatsServer;
 let blackhole: net.Server;
@@ -31,23 +31,7 @@ before(async () => {
   let httpsPort: number;
   [httpPort, adminPort, httpsPort] = await freePorts(3);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-otel-down-'));
-  fs.writeFileSync(path.join(dir, 'app.yaml'), `
-apiVersion: v1
-kind: Service
-metadata: { name: app }
-spec: { ports: [{ port: 80 }] }
----
-apiVersion: v1
-kind: Endpoints
-metadata: { name: app }
-subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ port: ${backendPort} }] }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: app }
-spec:
-  defaultBackend: { service: { name: app, port: { number: 80 } } }
-`);
+  fs.writeFileSync(path.join(dir, 'app.yaml'), manifestFile(serviceManifest('app', [backendPort]), ingressManifest('app', { '': 'app' })));
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(blackhole.address() as net.AddressInfo).port}`, OTEL_TRACES_SAMPLER: 'always_on' };
   procs.push(spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir], { env }));
   procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${httpsPort}`, '--admin', `127.0.0.1:${adminPort}`], { env }));

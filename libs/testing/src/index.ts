@@ -3,3 +3,4 @@ export { startNatsServer, findNatsServer, type NatsServer, type StartNatsOptions
 export { spawnMeshgate, spawnProcess, MESHGATE_BIN, type Proc } from './processes.ts';
 export { request, eventually, type SimpleResponse } from './http-client.ts';
 export { startOtlpReceiver, decodeTraces, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
+export { serviceManifest, ingressManifest, manifestFile } from './manifests.ts';

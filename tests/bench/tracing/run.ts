@@ -13,7 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePorts, startNatsServer, request, eventually, MESHGATE_BIN } from '@meshgate/testing';
+import { freePorts, startNatsServer, serviceManifest, ingressManifest, manifestFile, request, eventually, MESHGATE_BIN } from '@meshgate/testing';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -52,26 +52,7 @@ const [ucmd, uargs] = pin(LOAD_CPU, process.execPath, ['-e', upstreamSrc]);
 children.push(spawn(ucmd, [...uargs], { stdio: 'inherit' }));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-bench-tracing-'));
-fs.writeFileSync(path.join(dir, 'app.yaml'), `
-apiVersion: v1
-kind: Service
-metadata: { name: users }
-spec: { ports: [{ name: http, port: 80 }] }
----
-apiVersion: v1
-kind: Endpoints
-metadata: { name: users }
-subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ name: http, port: ${upPort} }] }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: app }
-spec:
-  rules:
-  - http:
-      paths:
-      - { path: /users, pathType: Prefix, backend: { service: { name: users, port: { number: 80 } } } }
-`);
+fs.writeFileSync(path.join(dir, 'app.yaml'), manifestFile(serviceManifest('users', [upPort]), ingressManifest('app', { '/users': 'users' })));
 const config = spawn(process.execPath, [MESHGATE_BIN, 'config-service', '--nats', nats.url, '--manifests', dir, '--log-level', 'warn'], { stdio: 'inherit' });
 children.push(config);
 
