@@ -77,6 +77,8 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   let appliedRevision = 0;
   let mesh: MeshConfig | undefined;
   let dirFiles: SourceFile[] = [];
+  /** Each manifest file's text as it last parsed: a file that stops parsing is served from it (see buildKeepingLastGood). */
+  const lastGoodText = new Map<string, string>();
   let lastErrors = '';
   /** A version that could not be stored (NATS or JetStream down): store it when back. */
   let unpersisted = false;
@@ -200,6 +202,29 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     });
   };
 
+  /**
+   * Builds from the directory, but a file that no longer parses (a YAML
+   * syntax error mid-edit, a file overwritten with binary) is built from its
+   * last good text, with its parse errors still reported: like a kubectl
+   * apply of a broken file, it changes nothing until it parses again.
+   */
+  const buildKeepingLastGood = (): MeshConfig => {
+    let cfg = build(sourcesOf(dirFiles, applied));
+    const fileLevel = (e: MeshConfig['errors'][number]) => !e.kind && !e.name && e.file !== '';
+    const unparsable = new Set(cfg.errors.filter(fileLevel).map((e) => e.file));
+    const substitute = dirFiles.filter((f) => unparsable.has(f.path) && lastGoodText.has(f.path) && lastGoodText.get(f.path) !== f.text);
+    if (substitute.length > 0) {
+      const kept = new Set(substitute.map((f) => f.path));
+      const parseErrors = cfg.errors.filter((e) => fileLevel(e) && kept.has(e.file))
+        .map((e) => ({ ...e, message: `${e.message}; serving this file's last good version until it parses again` }));
+      const files = dirFiles.map((f) => (kept.has(f.path) ? { ...f, text: lastGoodText.get(f.path)! } : f));
+      const rebuilt = build(sourcesOf(files, applied));
+      cfg = { ...rebuilt, errors: [...parseErrors, ...rebuilt.errors] };
+    }
+    for (const f of dirFiles) if (!unparsable.has(f.path)) lastGoodText.set(f.path, f.text);
+    return cfg;
+  };
+
   /** `fresh`: the caller just synced with the store and read the directory (an apply): skip both. */
   const rebuild = async (reason: string, fresh = false, built?: MeshConfig) => {
     if (!fresh) {
@@ -215,7 +240,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       }
     }
     const buildSpan = built ? undefined : startChildSpan(deps.tracing, 'snapshot build', undefined, { 'meshgate.reason': reason, 'meshgate.files': dirFiles.length });
-    const cfg = built ?? build(sourcesOf(dirFiles, applied));
+    const cfg = built ?? buildKeepingLastGood();
     if (!built) timer.lap('build');
     buildSpan?.setAttributes({ 'meshgate.rules': cfg.rules.length, 'meshgate.backends': cfg.backends.length, 'meshgate.rejected': cfg.errors.length });
     endSpan(buildSpan);
