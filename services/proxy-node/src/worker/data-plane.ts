@@ -226,8 +226,8 @@ interface Listeners {
 
 /**
  * Graceful stop, bounded by graceMs: stop accepting (the other workers and
- * nodes sharing the port take new connections), close idle keep-alive
- * connections, send h2 GOAWAY, let in-flight requests finish (their h1
+ * nodes sharing the port take new connections), after a short window close
+ * idle keep-alive connections, send h2 GOAWAY, let in-flight requests finish (their h1
  * responses carry Connection: close), then close whatever is left.
  */
 async function drain(l: Listeners, graceMs: number): Promise<void> {
@@ -240,11 +240,17 @@ async function drain(l: Listeners, graceMs: number): Promise<void> {
     l.httpServer.closeIdleConnections();
     (l.httpsServer as unknown as { closeIdleConnections?(): void } | undefined)?.closeIdleConnections?.();
   };
-  idle();
-  // A connection whose last in-flight request just finished is idle now: close it.
-  const sweep = setInterval(idle, 50);
+  // Idle keep-alive connections stay open for a short window first: a client
+  // may be sending its next request on one right now, and closing under it
+  // would reset that request. During the window such requests are served
+  // with Connection: close (see `draining` above); then idle connections are
+  // closed, and one whose last in-flight request just finished is idle too.
+  const window = Math.min(1_000, graceMs / 2);
+  let sweep: NodeJS.Timeout | undefined;
+  const startSweep = setTimeout(() => { idle(); sweep = setInterval(idle, 50); }, window);
   const deadline = new Promise<void>((r) => setTimeout(r, graceMs).unref());
   await Promise.race([Promise.all(closed), deadline]);
+  clearTimeout(startSweep);
   clearInterval(sweep);
   l.httpServer.closeAllConnections();
   for (const s of l.h2Sessions) s.destroy();
