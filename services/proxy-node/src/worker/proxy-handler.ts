@@ -142,6 +142,8 @@ export class Exchange implements ResponseHandler {
     const cfg = ctx.config();
     if (cfg === undefined) return this.fail(503, 'meshgate: no configuration applied yet\n');
     if (!target) return this.fail(400, 'meshgate: malformed request target\n');
+    // Host as nginx checks it: one header, a name or IP literal, a port that exists.
+    if (!validHost(this.host) || (!this.h2 && hostHeaderCount(req.rawHeaders) > 1)) return this.fail(400, 'meshgate: invalid Host header\n');
     const match = cfg.routes.find(this.host, target.path);
     if (match === undefined) return this.fail(404, 'meshgate: no ingress rule matches this host and path\n');
     this.match = match;
@@ -421,6 +423,22 @@ function headBlock(method: string, path: string, headers: readonly string[], bod
   if (!host) head += `host: ${ep.address.includes(':') ? `[${ep.address}]` : ep.address}:${ep.port}\r\n`;
   if (bodyLength < 0) head += 'transfer-encoding: chunked\r\n';
   return head;
+}
+
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d{1,5}))?$/;
+
+/** An empty Host (HTTP/1.0) is allowed; otherwise reg-name or IP literal, optional port 0-65535. */
+export function validHost(host: string): boolean {
+  if (host === '') return true;
+  const m = HOST.exec(host);
+  return m !== null && (m[1] === undefined || Number(m[1]) <= 65535);
+}
+
+function hostHeaderCount(raw: readonly string[] | undefined): number {
+  if (!raw) return 0;
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++;
+  return n;
 }
 
 export function headerOne(v: string | string[] | undefined): string | undefined {
