@@ -13,7 +13,7 @@
  */
 import net from 'node:net';
 import type { Readable } from 'node:stream';
-import { HTTPParser, consumableHandle, type NativeParser, type OnHeadersComplete, type ParseError } from './native-http-parser.ts';
+import { HTTPParser, consumableHandle, setReading, type NativeParser, type OnHeadersComplete, type ParseError } from './native-http-parser.ts';
 
 export interface UpstreamError extends Error { code: string }
 
@@ -297,15 +297,13 @@ export class H1Connection {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    const h = (this.socket as unknown as { _handle?: { readStop(): number; reading: boolean } })._handle;
-    if (this.consumed && h) { h.reading = false; h.readStop(); } else this.socket.pause();
+    setReading(this.socket, this.consumed, false);
   }
 
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    const h = (this.socket as unknown as { _handle?: { readStart(): number; reading: boolean } })._handle;
-    if (this.consumed && h) { h.reading = true; h.readStart(); } else this.socket.resume();
+    setReading(this.socket, this.consumed, true);
   }
 
   check(now: number): void {

@@ -67,3 +67,19 @@ export function consumableHandle(socket: { _handle?: unknown }): unknown {
   h._consumed = true;
   return h;
 }
+
+type ReadHandle = { readStart(): number; readStop(): number; reading: boolean };
+
+/**
+ * Stops or restarts reading a socket (backpressure). A socket whose handle
+ * the native parser consumes is paused at the handle: socket.pause() would
+ * not stop libuv from feeding the parser.
+ */
+export function setReading(socket: { pause(): unknown; resume(): unknown }, consumed: boolean, on: boolean): void {
+  const h = (socket as unknown as { _handle?: ReadHandle })._handle;
+  if (consumed && h) {
+    h.reading = on;
+    if (on) h.readStart(); else h.readStop();
+  } else if (on) socket.resume();
+  else socket.pause();
+}

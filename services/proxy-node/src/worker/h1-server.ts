@@ -18,7 +18,7 @@
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
-import { HTTPParser, METHODS, consumableHandle, type NativeParser, type ParseError } from '@meshgate/upstream';
+import { HTTPParser, METHODS, consumableHandle, setReading, type NativeParser, type ParseError } from '@meshgate/upstream';
 
 export interface H1ServerOptions {
   maxHeaderSize: number;
@@ -480,15 +480,13 @@ export class H1Conn {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    const h = (this.socket as unknown as { _handle?: { readStop(): number; reading: boolean } })._handle;
-    if (this.consumed && h) { h.reading = false; h.readStop(); } else this.socket.pause();
+    setReading(this.socket, this.consumed, false);
   }
 
   resume(): void {
     if (!this.paused || this.pendingError !== 0) return;
     this.paused = false;
-    const h = (this.socket as unknown as { _handle?: { readStart(): number; reading: boolean } })._handle;
-    if (this.consumed && h) { h.reading = true; h.readStart(); } else this.socket.resume();
+    setReading(this.socket, this.consumed, true);
   }
 
   check(now: number): void {
