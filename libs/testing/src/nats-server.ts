@@ -9,6 +9,8 @@ export interface NatsServer {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
+  /** What nats-server printed so far (empty with `verbose`, which inherits stdio). */
+  log(): string;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -53,20 +55,32 @@ export async function startNatsServer(opts: StartNatsOptions = {}): Promise<Nats
     opts.config ?? '',
   ];
   fs.writeFileSync(conf, lines.join('\n') + '\n');
-  const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: opts.verbose ? 'inherit' : 'ignore', detached: opts.detached ?? false });
+  const logFile = path.join(dir, 'nats.log');
+  const logFd = fs.openSync(logFile, 'a');
+  const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: opts.verbose ? 'inherit' : ['ignore', logFd, logFd], detached: opts.detached ?? false });
+  fs.closeSync(logFd);
+  const log = () => { try { return fs.readFileSync(logFile, 'utf8'); } catch { return ''; } };
   let exited = false;
-  const exitedP = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  let stopping = false;
+  const exitedP = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+    exited = true;
+    // A server that dies under its clients explains a test's timeouts: say so where CI shows it.
+    if (!stopping) process.stderr.write(`nats-server on port ${port} exited by itself (${signal ?? `code ${code}`}); its log:\n${log().slice(-4000)}\n`);
+    resolve();
+  }));
   try {
     await Promise.race([
       waitForPort(port, '127.0.0.1', 10_000),
       exitedP.then(() => { throw new Error(`nats-server exited during start-up (port ${port})`); }),
     ]);
   } catch (err) {
+    stopping = true;
     child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   const stop = async () => {
+    stopping = true;
     if (!exited) {
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -75,5 +89,5 @@ export async function startNatsServer(opts: StartNatsOptions = {}): Promise<Nats
     }
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  return { url: `nats://127.0.0.1:${port}`, port, pid: child.pid!, stop, [Symbol.asyncDispose]: stop };
+  return { url: `nats://127.0.0.1:${port}`, port, pid: child.pid!, log, stop, [Symbol.asyncDispose]: stop };
 }
