@@ -307,7 +307,7 @@ test('NATS permissions: a proxy or health agent user cannot publish a snapshot',
   try {
     // The refused snapshot, then a subject the role may publish, on one
     // connection: once the second reached the observer, the first would have.
-    for (const [role, allowed] of [['proxy', 'meshgate.node.v1.compose-test'], ['health-agent-1', 'meshgate.health.v1.compose-test']] as const) {
+    for (const [role, allowed] of [['proxy', 'meshgate.node.v1.heartbeat.compose-test'], ['health-agent-1', 'meshgate.health.v1.compose-test']] as const) {
       const t = await NatsTransport.connect({ servers: natsUrl, codec: msgpackCodec, reconnect: false, ...creds(role) });
       const errors: string[] = [];
       t.onStatus((st: NatsTransportStatus) => { if (st.type === 'error') errors.push(String((st.data as { error?: unknown }).error)); });

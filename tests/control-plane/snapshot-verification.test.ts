@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NatsTransport, NatsKvStore, type TransportMessage } from '@meshgate/actors';
 import {
-  MessageType, encodeSnapshot, generateSigningKeyPair, loadSigningKey, msgpackCodec, readStoredSnapshot, signMessage, subjects,
+  MessageType, encodeSnapshot, generateSigningKeyPair, loadSigningKey, msgpackCodec, readStoredSnapshot, signMessage, subjects, allNodesSubject,
   type AckMessage, type SnapshotMessage,
 } from '@meshgate/protocol';
 import { startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
@@ -31,7 +31,7 @@ before(async () => {
   nats = await startNatsServer();
   m = await makeMeshDir();
   t = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, name: 'verification-test' });
-  t.subscribe(S.ack, (msg) => { acks.push(msg.data as AckMessage); });
+  t.subscribe(allNodesSubject(S.ack), (msg) => { acks.push(msg.data as AckMessage); });
   t.subscribe(S.endpoints, (msg) => { endpointMessages.push(msg); });
   procs.push(...startBackends(m), startConfigService(m, nats.url));
   proxy = await startProxy(m, nats.url, 'cp-verify-1');

@@ -25,6 +25,10 @@ test('a bad value exits 2 naming the flag, from the command line or the environm
   const c = await run(['config-service', '--nats', 'nats://127.0.0.1:1']);
   assert.equal(c.code, 2);
   assert.match(c.out, /--manifests DIR is required/);
+  // The node id ends the node's heartbeat and ACK subjects: a NATS subject token.
+  const d = await run(['proxy', '--nats', 'nats://127.0.0.1:1', '--node-id', 'edge 1']);
+  assert.equal(d.code, 2);
+  assert.equal(d.out, 'meshgate proxy: --node-id "edge 1" may hold only letters, digits, "-" and "_", with single dots between them (it becomes part of NATS subjects)\n');
 });
 
 test('unknown commands exit 2; --help lists the commands and flags', async () => {

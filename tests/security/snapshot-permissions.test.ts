@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNatsSecurity, NatsKvStore, NatsTransport, type NatsTransportStatus } from '@meshgate/actors';
 import {
-  MessageType, encodeSnapshot, msgpackCodec, signMessage, snapshotValue, subjects, writeStoredSnapshot,
+  MessageType, encodeSnapshot, msgpackCodec, signMessage, snapshotValue, subjects, writeStoredSnapshot, allNodesSubject, nodeSubject,
   type AckMessage, type SnapshotHead, type SnapshotRefMessage,
 } from '@meshgate/protocol';
 import { eventually, startNatsServer, type NatsServer, type Proc } from '@meshgate/testing';
@@ -48,7 +48,7 @@ before(async () => {
   backends = startBackends(m);
   mesh = await startSecuredMesh(nats.url, { configService: as('config-service'), proxy: as('proxy'), agent: as('health-agent') }, m);
   observer = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, reconnect: false, security: loginOf('config-service') });
-  observer.subscribe(S.ack, (msg) => { acks.push(msg.data as AckMessage); });
+  observer.subscribe(allNodesSubject(S.ack), (msg) => { acks.push(msg.data as AckMessage); });
   observer.subscribe('meshgate.>', (msg) => { seen.push(msg.data); });
   await observer.flush();
   await eventually('the proxy serves /users/ from the real snapshot', async () => (await get(mesh.proxy, '/users/')) === 200, 20_000);
@@ -115,7 +115,7 @@ test('a proxy or health agent login cannot publish a snapshot, write the KV buck
       t.publish(S.snapshot, { type: MessageType.Snapshot, marker });
       t.publish(S.endpoints, { type: MessageType.EndpointsDelta, marker });
       // A subject the role may publish, after: once it reached the observer, the refused ones would have.
-      const allowed = user === 'proxy' ? S.heartbeat : S.healthNodes;
+      const allowed = user === 'proxy' ? nodeSubject(S.heartbeat, 'secured-1') : S.healthNodes;
       t.publish(allowed, { marker: `${marker}, allowed` });
       await t.flush();
       await eventually(`${user}: its allowed message arrived`, async () => seen.some((d) => (d as { marker?: string })?.marker === `${marker}, allowed`), 5_000);
@@ -141,4 +141,39 @@ test('a proxy or health agent login cannot publish a snapshot, write the KV buck
   const r = await cliAs(as('operator'), ['get', 'nodes', '--nats', nats.url]);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /secured-1/);
+});
+
+test('heartbeats and ACKs on per-node subjects: a node login publishes only its own, and a message naming another node than its subject is dropped', async () => {
+  const hb = (nodeId: string, marker: string) => ({
+    type: MessageType.Heartbeat, nodeId, version: 1, hash: 'x', ready: true, workers: 1, admin: `http://${marker}`, state: 'up', at: Date.now(),
+  });
+  // proxy-1's own login (auth.conf): its own subjects only.
+  const own = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, reconnect: false, security: loginOf('proxy-1') });
+  const errors: string[] = [];
+  own.onStatus((st: NatsTransportStatus) => { if (st.type === 'error') errors.push(String((st.data as { error?: unknown }).error)); });
+  // The shared `proxy` login may use any node's subject, so the receivers check the body against it.
+  const shared = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, reconnect: false, security: loginOf('proxy') });
+  try {
+    own.publish(nodeSubject(S.heartbeat, 'secured-1'), hb('secured-1', 'stolen-heartbeat'));
+    own.publish(nodeSubject(S.ack, 'secured-1'), { type: MessageType.Ack, nodeId: 'secured-1', ok: true, version: 1, hash: 'x', at: Date.now(), marker: 'stolen-ack' });
+    own.publish(nodeSubject(S.heartbeat, 'proxy-1'), hb('proxy-1', 'own-heartbeat'));
+    await own.flush();
+    await eventually('proxy-1 publishes its own heartbeat', async () => seen.some((d) => (d as { admin?: string })?.admin === 'http://own-heartbeat'), 5_000);
+    await eventually('publishing as another node is refused by the server', async () => errors.filter((e) => /Permissions Violation for Publish to "meshgate\.(node\.v1\.heartbeat|config\.v1\.ack)\.secured-1"/.test(e)).length >= 2, 5_000);
+    assert.ok(!seen.some((d) => ['http://stolen-heartbeat'].includes((d as { admin?: string })?.admin ?? '') || (d as { marker?: string })?.marker === 'stolen-ack'), 'a refused message reached a subscriber');
+
+    // Spoofing through the shared login: the subject says one node, the body another.
+    shared.publish(nodeSubject(S.heartbeat, 'secured-1'), hb('ghost-node', 'spoof'));
+    shared.publish(nodeSubject(S.ack, 'secured-1'), { type: MessageType.Ack, nodeId: 'ghost-node', ok: true, version: 1, hash: 'x', at: Date.now() });
+    await shared.flush();
+    await eventually('the config service dropped them', async () => /dropped a node message sent on another node's subject.*ghost-node/.test(mesh.configService.output()), 5_000);
+    await eventually('the agent dropped the heartbeat', async () => /dropped a heartbeat sent on another node's subject.*ghost-node/.test(mesh.agent.output()), 5_000);
+    const r = await cliAs(as('operator'), ['get', 'nodes', '-o', 'json', '--nats', nats.url]);
+    assert.equal(r.code, 0, r.out);
+    const ids = (JSON.parse(r.out) as { nodes: { nodeId: string }[] }).nodes.map((n) => n.nodeId);
+    assert.ok(ids.includes('secured-1') && !ids.includes('ghost-node'), ids.join());
+  } finally {
+    await own.close();
+    await shared.close();
+  }
 });

@@ -1,4 +1,4 @@
-export { subjects, type Subjects } from './subjects.ts';
+export { subjects, nodeSubject, allNodesSubject, isFromOwnSubject, fromOwnSubjectOnly, nodeIdProblem, toNodeId, type Subjects } from './subjects.ts';
 export {
   MessageType,
   type SnapshotMessage, type SnapshotGetMessage, type LivenessMessage, type EndpointLiveness,

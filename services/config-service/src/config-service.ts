@@ -2,7 +2,7 @@ import path from 'node:path';
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { ActorSystem, type Transport } from '@meshgate/actors';
 import {
-  AdminMessageType, MessageType, subjects as makeSubjects,
+  AdminMessageType, MessageType, subjects as makeSubjects, allNodesSubject, fromOwnSubjectOnly,
   type AckMessage, type AdminRequest, type HeartbeatMessage, type KvLike,
 } from '@meshgate/protocol';
 import { startTracing, type Logger } from '@meshgate/telemetry';
@@ -49,16 +49,16 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
     writerId, maxMessageBytes: opts.maxMessageBytes ?? 1024 * 1024,
   }));
   const t = opts.transport;
+  const spoofed = (subject: string, nodeId: unknown) => log.warn('dropped a node message sent on another node\'s subject', { subject, nodeId: String(nodeId) });
   const subs = [
     t.subscribe(subjects.snapshotGet, async (m) => { m.reply?.(await ref.ask({ type: 'config.v1.latest' })); }),
-    t.subscribe(subjects.heartbeat, (m) => {
-      const hb = m.data as HeartbeatMessage;
+    // Each node on its own subject; a message naming another node than its subject's is dropped.
+    t.subscribe(allNodesSubject(subjects.heartbeat), fromOwnSubjectOnly<HeartbeatMessage>(subjects.heartbeat, (hb) => {
       if (hb?.type === MessageType.Heartbeat) ref.tell({ type: 'config.v1.heartbeat', heartbeat: hb });
-    }),
-    t.subscribe(subjects.ack, (m) => {
-      const a = m.data as AckMessage;
+    }, spoofed)),
+    t.subscribe(allNodesSubject(subjects.ack), fromOwnSubjectOnly<AckMessage>(subjects.ack, (a) => {
       if (a?.type === MessageType.Ack) ref.tell({ type: 'config.v1.ack', ack: a });
-    }),
+    }, spoofed)),
     // One config service answers each admin request (queue group); they share state through the KV store.
     t.subscribe(subjects.admin, async (m) => {
       const req = m.data as AdminRequest;

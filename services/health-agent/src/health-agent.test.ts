@@ -4,7 +4,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { LocalTransport } from '@meshgate/actors';
 import {
-  encodeSnapshot, subjects as makeSubjects,
+  encodeSnapshot, nodeSubject, subjects as makeSubjects,
   type LivenessViewPart, type HealthStatusReply, type NodeLivenessMessage, type HeartbeatMessage,
 } from '@meshgate/protocol';
 import { createLogger } from '@meshgate/telemetry';
@@ -91,14 +91,14 @@ test('agent: node membership from heartbeats, published on health.v1.nodes', asy
   const agent = await startHealthAgent({ transport, log: createLogger('test', { level: 'error' }), agentId: 'a2', subjectPrefix: 't2', nodeTimeoutMs: 300 });
   const hb = (state: 'up' | 'leaving'): HeartbeatMessage => ({ type: 'node.v1.heartbeat', nodeId: 'p1', version: 3, hash: 'h', ready: true, workers: 1, admin: 'http://127.0.0.1:1', state, at: Date.now() });
   try {
-    transport.publish(subjects.heartbeat, hb('up'));
+    transport.publish(nodeSubject(subjects.heartbeat, 'p1'), hb('up'));
     await until('up', () => events.length === 1);
     assert.equal(events[0]!.nodes[0]!.state, 'up');
     await until('down', () => events.length === 2, 2_000);
     assert.match(events[1]!.nodes[0]!.reason, /^no heartbeat for \d+ ms$/);
-    transport.publish(subjects.heartbeat, hb('up'));
+    transport.publish(nodeSubject(subjects.heartbeat, 'p1'), hb('up'));
     await until('up again', () => events.length === 3);
-    transport.publish(subjects.heartbeat, hb('leaving'));
+    transport.publish(nodeSubject(subjects.heartbeat, 'p1'), hb('leaving'));
     await until('leaving', () => events.length === 4);
     assert.equal(events[3]!.nodes[0]!.reason, 'left (draining)');
     const st = await transport.request<HealthStatusReply>(subjects.healthStatus, { type: 'health.v1.status.get' }, 1_000);

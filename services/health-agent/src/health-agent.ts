@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import os from 'node:os';
 import { ActorSystem, type Behavior, type Transport } from '@meshgate/actors';
 import {
-  MessageType, HealthMessageType, subjects as makeSubjects,
+  MessageType, HealthMessageType, subjects as makeSubjects, allNodesSubject, fromOwnSubjectOnly,
   type SnapshotMessage, type SnapshotRefMessage, type SnapshotContent, type KvLike, type EndpointLiveness, type HeartbeatMessage, type Subjects,
   type LivenessViewPart, type HealthStatusReply, type EndpointStatus, type NodeStatus, type NodeLivenessMessage,
 } from '@meshgate/protocol';
@@ -290,10 +290,10 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
       const snap = await source.latest(applied.version).catch(() => undefined);
       if (snap) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap });
     }),
-    opts.transport.subscribe(subjects.heartbeat, (m) => {
-      const hb = m.data as HeartbeatMessage;
+    // Each node on its own subject; a heartbeat naming another node than its subject's is dropped.
+    opts.transport.subscribe(allNodesSubject(subjects.heartbeat), fromOwnSubjectOnly<HeartbeatMessage>(subjects.heartbeat, (hb) => {
       if (hb?.type === MessageType.Heartbeat) ref.tell({ type: 'agent.v1.heartbeat', hb });
-    }),
+    }, (subject, nodeId) => log.warn('dropped a heartbeat sent on another node\'s subject', { subject, nodeId: String(nodeId) }))),
     // Read-only, so it answers from the shared maps without queueing behind probe results.
     opts.transport.subscribe(subjects.healthStatus, (m) => m.reply?.(status())),
   ];

@@ -2,7 +2,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import type { Behavior, ActorContext, Transport } from '@meshgate/actors';
 import {
   MessageType, unpackSnapshotBody, verifyMessage, keyIdOf, decodeSnapshotContent, decodeEndpointChanges, applyEndpointChanges,
-  msgpackCodec, readStoredSnapshot, snapshotValue,
+  msgpackCodec, readStoredSnapshot, snapshotValue, nodeSubject,
   type Subjects, type SnapshotMessage, type LivenessMessage, type EndpointLiveness, type HeartbeatMessage,
   type EndpointsDeltaMessage, type SnapshotRefMessage, type AckMessage, type KvLike, type SnapshotContent, type SnapshotHead,
 } from '@meshgate/protocol';
@@ -88,7 +88,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   let ticks = 0;
 
   const publishAck = (a: Omit<AckMessage, 'type' | 'nodeId' | 'at'>) => {
-    try { transport.publish(subjects.ack, { type: MessageType.Ack, nodeId: state.nodeId, at: Date.now(), ...a } satisfies AckMessage); } catch { /* not connected: heartbeats carry the version */ }
+    try { transport.publish(nodeSubject(subjects.ack, state.nodeId), { type: MessageType.Ack, nodeId: state.nodeId, at: Date.now(), ...a } satisfies AckMessage); } catch { /* not connected: heartbeats carry the version */ }
   };
 
   const nack = (refused: number, error: string, source: SnapshotSource) => {
@@ -202,7 +202,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
       type: MessageType.Heartbeat, nodeId: state.nodeId, version: state.version, hash: state.hash,
       ready: isReady(state), workers: pool.count, admin: deps.adminUrl, state: s, at: Date.now(),
     };
-    transport.publish(subjects.heartbeat, hb);
+    transport.publish(nodeSubject(subjects.heartbeat, state.nodeId), hb);
   };
 
   return {

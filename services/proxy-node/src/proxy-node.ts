@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { KeyObject } from 'node:crypto';
 import type http from 'node:http';
 import { ActorSystem, type Transport } from '@meshgate/actors';
-import { MessageType, keyIdOf, subjects as makeSubjects, type EndpointsDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
+import { MessageType, keyIdOf, subjects as makeSubjects, nodeIdProblem, toNodeId, type EndpointsDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
 import { startTracing, type Logger } from '@meshgate/telemetry';
 import { WorkerPool } from './worker-pool.ts';
 import { nodeActor, isReady, type NodeMsg, type NodeState } from './node-actor.ts';
@@ -42,7 +42,9 @@ export interface ProxyNode {
 }
 
 export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode> {
-  const nodeId = opts.nodeId ?? `${os.hostname()}-${process.pid}`;
+  const nodeId = opts.nodeId ?? toNodeId(`${os.hostname()}-${process.pid}`);
+  const badId = nodeIdProblem(nodeId);
+  if (badId) throw new Error(`node id ${JSON.stringify(nodeId)} ${badId}`);
   const workers = opts.workers ?? os.availableParallelism();
   const log = opts.log.child({ node: nodeId });
   const subjects = makeSubjects(opts.subjectPrefix);

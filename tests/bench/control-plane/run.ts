@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NatsTransport } from '@meshgate/actors';
-import { AdminMessageType, MessageType, msgpackCodec, subjects, type AckMessage, type ApplyReply } from '@meshgate/protocol';
+import { AdminMessageType, MessageType, allNodesSubject, msgpackCodec, subjects, type AckMessage, type ApplyReply } from '@meshgate/protocol';
 import { freePort, request, spawnMeshgate, startNatsServer, eventually, type Proc } from '@meshgate/testing';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : def; };
@@ -124,7 +124,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     manifests(dir, routes, backendPort);
     const S = subjects();
     const acks = new Map<number, Map<string, { seen: number; at: number; applyMs: number }>>();
-    t.subscribe(S.ack, (m) => {
+    t.subscribe(allNodesSubject(S.ack), (m) => {
       const a = m.data as AckMessage;
       if (a.type !== MessageType.Ack || !a.ok) return;
       let byNode = acks.get(a.version);

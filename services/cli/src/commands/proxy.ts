@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { startProxyNode } from '@meshgate/proxy-node';
-import { parseFlags, usage, type FlagSpecs, type HostPort } from '../flags.ts';
+import { nodeIdProblem, toNodeId } from '@meshgate/protocol';
+import { parseFlags, usage, UsageError, type FlagSpecs, type HostPort } from '../flags.ts';
 import { commonFlags, connectNatsDeferred, loggerFor, stopOnSignal, trustKeyFrom } from '../common.ts';
 
 export const proxyFlags: FlagSpecs = {
@@ -9,7 +10,7 @@ export const proxyFlags: FlagSpecs = {
   'https': { type: 'hostport', help: 'HTTPS listener (certificates from the Ingress tls sections)', default: '0.0.0.0:8443' },
   'admin': { type: 'hostport', help: 'admin listener: /healthz /readyz /metrics /status', default: '127.0.0.1:9901' },
   'workers': { type: 'int', help: 'data-plane worker threads', default: String(os.availableParallelism()), min: 1, max: 256 },
-  'node-id': { type: 'string', help: 'node name in heartbeats and metrics', default: `${os.hostname()}-${process.pid}` },
+  'node-id': { type: 'string', help: 'node name in heartbeats, ACKs (their NATS subjects end with it) and metrics', default: toNodeId(`${os.hostname()}-${process.pid}`) },
   'trust-key': { type: 'string', help: "Ed25519 public key (PEM) of the config service: refuse snapshots it did not sign" },
   'state-dir': { type: 'string', help: 'keeps the last-known-good snapshot, served at start even with NATS down' },
 };
@@ -19,6 +20,8 @@ export async function proxyCommand(argv: string[]): Promise<void> {
   if (flags.help) { process.stdout.write(usage('proxy', '--nats URL [flags]', proxyFlags)); return; }
   const log = loggerFor('meshgate-proxy', flags);
   const nodeId = flags['node-id'] as string;
+  const bad = nodeIdProblem(nodeId);
+  if (bad) throw new UsageError(`meshgate proxy: --node-id ${JSON.stringify(nodeId)} ${bad}`);
   const trustKey = trustKeyFrom(flags);
   // Not awaited: with NATS down the node still serves its last-known-good snapshot from --state-dir.
   const { transport, store } = connectNatsDeferred(flags, `meshgate-proxy ${nodeId}`, log);
