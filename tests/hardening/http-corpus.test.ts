@@ -7,8 +7,8 @@
  * Envoy answer; where the RFC leaves a choice, the accepted outcomes are
  * listed (docs/hardening.md explains each).
  *
- * Cases the data plane does not handle yet are marked `todo` with what is
- * missing: they run and report, without failing the suite.
+ * A case the data plane does not handle yet can be marked `todo` with what
+ * is missing: it runs and reports, without failing the suite (none now).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,6 +59,7 @@ const get = (target: string, headers: string[] = ['Host: example.com'], version 
 const post = (target: string, headers: string[], body: string) => `POST ${target} HTTP/1.1${CRLF}Host: example.com${CRLF}${headers.map((h) => h + CRLF).join('')}${CRLF}${body}`;
 const refused = (status = 400): Outcome => ({ statuses: [status], backend: [] });
 const served = (...backend: string[]): Outcome => ({ statuses: backend.map(() => 200), backend });
+const H2C = ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA'];
 const SMUGGLED = `GET /smuggled HTTP/1.1${CRLF}Host: example.com${CRLF}${CRLF}`;
 
 const cases: HttpCase[] = [
@@ -79,8 +80,7 @@ const cases: HttpCase[] = [
   { name: 'Transfer-Encoding: chunked, identity (chunked not last)', steps: [post('/notlast', ['Transfer-Encoding: chunked, identity'], `0${CRLF}${CRLF}${SMUGGLED}`)], expect: [refused(), refused(501)], closes: true },
   { name: 'Transfer-Encoding with a space before the colon', steps: [post('/tespace', ['Transfer-Encoding : chunked', 'Content-Length: 5'], `0${CRLF}${CRLF}${SMUGGLED}`)], expect: [refused()], closes: true },
   { name: 'Transfer-Encoding in obs-fold', steps: [post('/tefold', ['Transfer-Encoding: identity', ' chunked', 'Content-Length: 5'], `0${CRLF}${CRLF}${SMUGGLED}`)], expect: [refused()], closes: true },
-  { name: 'Transfer-Encoding: chunked on HTTP/1.0', steps: [`POST /te10 HTTP/1.0${CRLF}Host: example.com${CRLF}Transfer-Encoding: chunked${CRLF}${CRLF}0${CRLF}${CRLF}${SMUGGLED}`], expect: [refused()], closes: true,
-    todo: 'data plane: refuse Transfer-Encoding on HTTP/1.0 with 400 before proxying (RFC 9112 6.1; nginx since 1.21.1). Now the backend completes the POST and the client gets only a 400 from the parser (the answer to the POST is lost)' },
+  { name: 'Transfer-Encoding: chunked on HTTP/1.0', steps: [`POST /te10 HTTP/1.0${CRLF}Host: example.com${CRLF}Transfer-Encoding: chunked${CRLF}${CRLF}0${CRLF}${CRLF}${SMUGGLED}`], expect: [refused()], closes: true },
   { name: 'chunked: invalid chunk size', steps: [post('/badsize', ['Transfer-Encoding: chunked'], `zz${CRLF}hello${CRLF}0${CRLF}${CRLF}`)], expect: [refused()], closes: true },
   { name: 'chunked: chunk size overflow', steps: [post('/oversize', ['Transfer-Encoding: chunked'], `ffffffffffffffffff1${CRLF}hello${CRLF}0${CRLF}${CRLF}`)], expect: [refused()], closes: true },
   { name: 'chunked: data longer than its size', steps: [post('/long', ['Transfer-Encoding: chunked'], `2${CRLF}hello${CRLF}0${CRLF}${CRLF}${SMUGGLED}`)], expect: [refused()], closes: true },
@@ -117,16 +117,28 @@ const cases: HttpCase[] = [
 
   // ---- absolute-form, authority-form, asterisk-form (RFC 9112 3.2)
   { name: 'absolute-form: the target\'s authority wins over Host; the backend gets origin-form', steps: [get('http://example.com/abs?q=1', ['Host: other.example'])], expect: [served('GET /abs?q=1 0')],
-    todo: 'data plane: accept absolute-form targets (RFC 9112 3.2.2: MUST accept; route by the target authority, send origin-form and that Host upstream). Now 400 "malformed request target", nothing proxied',
     check: (seen) => assert.equal(seen[0]?.headers.host, 'example.com', 'backend Host') },
-  { name: 'absolute-form without a path', steps: [get('http://example.com', ['Host: example.com'])], expect: [served('GET / 0')], todo: 'data plane: absolute-form targets (as above). Now 400' },
+  { name: 'absolute-form without a path', steps: [get('http://example.com', ['Host: example.com'])], expect: [served('GET / 0')] },
   { name: 'absolute-form with userinfo (an open-proxy trick)', steps: [get('http://evil.example@example.com/ui', ['Host: example.com'])], expect: [refused(), served('GET /ui 0')],
     check: (seen) => { if (seen[0]) assert.ok(!JSON.stringify(seen[0].headers).includes('evil.example'), 'userinfo must not reach the backend'); } },
   { name: 'CONNECT is not tunnelled', steps: [`CONNECT example.com:443 HTTP/1.1${CRLF}Host: example.com:443${CRLF}${CRLF}`], expect: [refused(), refused(405), refused(501)] },
   { name: 'OPTIONS * (asterisk-form)', steps: [`OPTIONS * HTTP/1.1${CRLF}Host: example.com${CRLF}${CRLF}`], expect: [refused(), refused(404), { statuses: [200], backend: [] }, served('OPTIONS * 0')] },
   { name: 'h2c upgrade is not passed through (h2c smuggling)', steps: [get('/h2c', ['Host: example.com', 'Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA'])], expect: [served('GET /h2c 0')],
-    todo: 'data plane: tunnel only Upgrade: websocket; strip other upgrades (h2c smuggling: a backend answering 101 to h2c would get a raw HTTP/2 tunnel past routing). Now Upgrade: h2c and HTTP2-Settings reach the backend',
     check: (seen) => { assert.equal(seen[0]?.headers.upgrade, undefined); assert.equal(seen[0]?.headers['http2-settings'], undefined); } },
+  { name: 'h2c upgrade pipelined with a GET in one write: both served as plain requests', steps: [get('/h2c-a', ['Host: example.com', ...H2C]) + get('/h2c-b')], expect: [served('GET /h2c-a 0', 'GET /h2c-b 0')],
+    check: (seen) => { assert.equal(seen[0]?.headers.upgrade, undefined); assert.ok(!/upgrade|http2/i.test(String(seen[0]?.headers.connection ?? '')), 'no Connection tokens of the upgrade'); } },
+  { name: 'h2c upgrade on a POST with a body, then a pipelined GET', steps: [post('/h2c-post', ['Content-Length: 5', ...H2C], 'hello') + get('/h2c-after')], expect: [served('POST /h2c-post 5', 'GET /h2c-after 0')],
+    check: (seen) => assert.equal(seen[0]?.headers['http2-settings'], undefined) },
+  { name: 'an unknown Upgrade token is not tunnelled either', steps: [get('/upfoo', ['Host: example.com', 'Connection: upgrade', 'Upgrade: foo/1'])], expect: [served('GET /upfoo 0')],
+    check: (seen) => assert.equal(seen[0]?.headers.upgrade, undefined) },
+  { name: 'absolute-form https with a port: routed by it, Host upstream is that authority', steps: [get('https://example.com:8443/abs2', ['Host: other.example'])], expect: [served('GET /abs2 0')],
+    check: (seen) => { assert.equal(seen[0]?.headers.host, 'example.com:8443'); assert.equal(seen[0]?.headers['x-forwarded-host'], 'example.com:8443'); } },
+  { name: 'absolute-form on HTTP/1.0 without Host', steps: [get('http://example.com/abs10', [], 'HTTP/1.0')], expect: [served('GET /abs10 0')],
+    check: (seen) => assert.equal(seen[0]?.headers.host, 'example.com') },
+  { name: 'absolute-form path is normalised like origin-form', steps: [get('http://example.com/a/../norm?x=1')], expect: [served('GET /norm?x=1 0')] },
+  { name: 'absolute-form with a query and no path', steps: [get('http://example.com?q=2')], expect: [served('GET /?q=2 0')] },
+  { name: 'absolute-form with another scheme', steps: [get('ftp://example.com/x')], expect: [refused()] },
+  { name: 'absolute-form with an invalid authority (bad port)', steps: [get('http://example.com:99999/x')], expect: [refused()] },
 
   // ---- Host (RFC 9112 3.2: exactly one Host in HTTP/1.1, else 400)
   { name: 'HTTP/1.1 without Host', steps: [get('/nohost', [])], expect: [refused()] },
@@ -146,8 +158,9 @@ const cases: HttpCase[] = [
   { name: 'slow headers: 408 after the header timeout', steps: [`GET /slow HTTP/1.1${CRLF}Host: example.com${CRLF}`, { pauseMs: HEADER_TIMEOUT_MS * 3 }], expect: [refused(408)], closes: true, quietMs: HEADER_TIMEOUT_MS * 4 },
   { name: 'slowloris: a header line every 300 ms still gets 408', steps: [`GET /loris HTTP/1.1${CRLF}Host: example.com${CRLF}`, ...Array.from({ length: 10 }, (_, i) => [{ pauseMs: 300 }, `X-${i}: 1${CRLF}`]).flat()], expect: [refused(408)], closes: true, quietMs: 2_000 },
   { name: 'a slow but steady body is passed whole', steps: [post('/steady', ['Content-Length: 10'], ''), ...Array.from({ length: 10 }, () => [{ pauseMs: 100 }, 'x']).flat()], expect: [served('POST /steady 10')] },
-  { name: 'a stalled body: 408, nothing complete reaches the backend', steps: [post('/stalled', ['Content-Length: 10'], 'abc'), { pauseMs: HEADER_TIMEOUT_MS * 2 }], expect: [refused(408)], closes: true, quietMs: HEADER_TIMEOUT_MS * 2,
-    todo: 'data plane: request body timeout (nginx client_body_timeout, 408). Now no answer and the connection stays open; the backend holds a started request until the client leaves' },
+  { name: 'a stalled body: 408, nothing complete reaches the backend', steps: [post('/stalled', ['Content-Length: 10'], 'abc'), { pauseMs: HEADER_TIMEOUT_MS * 2 }], expect: [refused(408)], closes: true, quietMs: HEADER_TIMEOUT_MS * 2 },
+  { name: 'a stalled chunked body: 408', steps: [post('/stalledchunk', ['Transfer-Encoding: chunked'], `3${CRLF}abc${CRLF}`), { pauseMs: HEADER_TIMEOUT_MS * 2 }], expect: [refused(408)], closes: true, quietMs: HEADER_TIMEOUT_MS * 2 },
+  { name: 'a stalled body behind a pipelined GET: the GET is answered, then 408', steps: [get('/sb1') + post('/sb2', ['Content-Length: 10'], 'abc'), { pauseMs: HEADER_TIMEOUT_MS * 2 }], expect: [{ statuses: [200, 408], backend: ['GET /sb1 0'] }], closes: true, quietMs: HEADER_TIMEOUT_MS * 2 },
 
   // ---- pipelining
   { name: 'three pipelined GETs in one write, answered in order', steps: [get('/p1') + get('/p2') + get('/p3')], expect: [served('GET /p1 0', 'GET /p2 0', 'GET /p3 0')],

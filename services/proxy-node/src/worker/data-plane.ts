@@ -84,6 +84,8 @@ export default async function serve(task: ServeTask): Promise<string> {
   const httpServer = new H1Server({
     maxHeaderSize: limits.maxHeaderSize,
     headersTimeoutMs: limits.headersTimeoutMs,
+    // A `bodyTimeoutMs` limit when one is given, else the header timeout (nginx: client_body_timeout and client_header_timeout, 60 s each).
+    bodyTimeoutMs: (limits as DataPlaneLimits & { bodyTimeoutMs?: number }).bodyTimeoutMs ?? limits.headersTimeoutMs,
     keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
     onRequest: handler,
     onUpgrade: (req, socket, head) => {
@@ -101,6 +103,9 @@ export default async function serve(task: ServeTask): Promise<string> {
       ...serverOpts,
       allowHTTP1: true,
       minVersion: 'TLSv1.2',
+      // A handshake (or a connection that sends nothing) gets the header timeout, as nginx applies
+      // client_header_timeout to it; node's default is 120 s, so stalled handshakes piled up.
+      handshakeTimeout: limits.headersTimeoutMs,
       ...(ticketKeys ? { ticketKeys } : {}),
       SNICallback: (name, cb) => {
         const sc = tlsStore.find(name);

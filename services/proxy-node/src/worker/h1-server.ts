@@ -14,6 +14,12 @@
  * `Connection: close` honoured, `Expect: 100-continue` answered, `Date`
  * added when the response has none, request bodies streamed with
  * backpressure, Upgrade handed over with the bytes already read.
+ *
+ * Stricter than node:http (as nginx): Transfer-Encoding on HTTP/1.0 is a 400
+ * (RFC 9112 6.1); only WebSocket upgrades (and CONNECT, refused by the
+ * upgrade handler) leave the parser, any other Upgrade (h2c) is served as a
+ * plain request; a request body that stalls for the body timeout gets 408
+ * (nginx client_body_timeout: time between two reads of the body).
  */
 import net from 'node:net';
 import { Readable } from 'node:stream';
@@ -23,6 +29,8 @@ import { HTTPParser, METHODS, consumableHandle, setReading, type NativeParser, t
 export interface H1ServerOptions {
   maxHeaderSize: number;
   headersTimeoutMs: number;
+  /** Longest pause between two reads of a request body: past it 408 (nginx `client_body_timeout`). Default: headersTimeoutMs. */
+  bodyTimeoutMs?: number;
   keepAliveTimeoutMs: number;
   onRequest(req: H1Request, res: H1Response): void;
   /** Upgrade request: the socket is the handler's from now on; `head` holds bytes read past the headers. */
@@ -63,6 +71,9 @@ function date(): string {
   return dateLine;
 }
 
+/** Told when a request body stalls (see H1Request.bodyWatcher). */
+export interface BodyWatcher { onBodyTimeout(): void }
+
 /** One request, shaped like the IncomingMessage fields the proxy reads. */
 export class H1Request {
   readonly method: string;
@@ -78,6 +89,12 @@ export class H1Request {
   body: Readable | null = null;
   /** The parser reached the end of this request. */
   complete = false;
+  /**
+   * Set by whoever answers this request (the proxy handler) while its body is
+   * read, told when the body stalls past the body timeout: it answers 408 and
+   * aborts its upstream request; the connection is closed after that answer.
+   */
+  bodyWatcher: BodyWatcher | undefined = undefined;
 
   constructor(socket: net.Socket, method: string, url: string, raw: string[], minor: number, keepAlive: boolean) {
     this.socket = socket;
@@ -214,19 +231,28 @@ export class H1Response {
   }
 }
 
+const METHOD_CONNECT = METHODS.indexOf('CONNECT');
+
+/** `Upgrade: websocket` (the only protocol tunnelled; RFC 6455 4.1, token case-insensitive). */
+function isWebSocket(upgrade: string | undefined): boolean {
+  return upgrade !== undefined && upgrade.trim().toLowerCase() === 'websocket';
+}
+
 export class H1Server {
   readonly server: net.Server;
   readonly opts: H1ServerOptions;
+  readonly bodyTimeoutMs: number;
   readonly conns = new Set<H1Conn>();
   #sweep: NodeJS.Timeout | undefined;
 
   constructor(opts: H1ServerOptions) {
     this.opts = opts;
+    this.bodyTimeoutMs = opts.bodyTimeoutMs ?? opts.headersTimeoutMs;
     this.server = net.createServer({ noDelay: true }, (socket) => {
       this.conns.add(new H1Conn(this, socket));
     });
-    // Header timeouts come at most a quarter of the timeout late (node:http checks on a similar interval).
-    const every = Math.max(50, Math.min(1_000, opts.headersTimeoutMs / 4));
+    // Header and body timeouts come at most a quarter of the timeout late (node:http checks on a similar interval).
+    const every = Math.max(50, Math.min(1_000, Math.min(opts.headersTimeoutMs, this.bodyTimeoutMs) / 4));
     this.#sweep = setInterval(() => {
       const now = performance.now();
       for (const c of this.conns) c.check(now);
@@ -278,6 +304,14 @@ export class H1Conn {
   paused = false;
   partial: string[] = [];
   pendingError = 0;
+  /** Body chunks parsed on this connection; the sweep compares it with `bodyReadsSeen` (no timer or clock read per chunk). */
+  bodyReads = 0;
+  /** `bodyReads` at the last sweep; -1: a new body started, its clock starts at the next sweep. */
+  bodyReadsSeen = -1;
+  /** When the sweep last saw the body progress (or reading resume). */
+  bodyAt = 0;
+  /** A non-WebSocket Upgrade request is being served as a plain one: llhttp stops after it, the rest of the read must be fed again. */
+  plainUpgrade = false;
 
   constructor(owner: H1Server, socket: net.Socket) {
     this.owner = owner;
@@ -292,6 +326,7 @@ export class H1Conn {
     };
     p[HTTPParser.kOnHeadersComplete] = this.#onHead;
     p[HTTPParser.kOnBody] = (b: Buffer) => {
+      this.bodyReads++;
       const body = this.incoming?.body;
       if (body && !body.push(b)) this.pause();
     };
@@ -341,6 +376,25 @@ export class H1Conn {
   #afterExecute(ret: number | ParseError, d?: Buffer): void {
     if (typeof ret !== 'number') return this.#parseError(ret);
     if (this.upgrade !== undefined) return this.#handOver(ret, d);
+    if (this.plainUpgrade) return this.#continueAfterUpgrade(ret, d);
+    if (this.active === undefined && this.waiting.length > 0) this.#start(this.waiting.shift()!);
+  }
+
+  /**
+   * llhttp pauses after any request with Upgrade (it cannot know we will not
+   * switch protocols): once that request is complete, parse what followed it
+   * in the same read as HTTP again.
+   */
+  #continueAfterUpgrade(parsed: number, d: Buffer | undefined): void {
+    if (this.incoming !== undefined) return this.#afterExecuteDone(); // its body is still coming: not paused yet
+    this.plainUpgrade = false;
+    const buf = this.consumed ? this.parser.getCurrentBuffer() : d;
+    const rest = buf !== undefined && parsed < buf.length ? buf.subarray(parsed) : undefined;
+    this.#afterExecuteDone();
+    if (rest !== undefined && !this.socket.destroyed) this.#afterExecute(this.parser.execute(rest), rest);
+  }
+
+  #afterExecuteDone(): void {
     if (this.active === undefined && this.waiting.length > 0) this.#start(this.waiting.shift()!);
   }
 
@@ -363,13 +417,26 @@ export class H1Conn {
       return 0;
     }
     if (upgrade) {
-      this.upgrade = req;
-      return 2;
+      // Only WebSocket is tunnelled (and CONNECT reaches the upgrade handler to be refused). Any other
+      // Upgrade, h2c above all, is a plain request: a backend answering 101 must not get a raw tunnel
+      // past routing (h2c smuggling). The proxy handler strips Upgrade and HTTP2-Settings.
+      if (method === METHOD_CONNECT || isWebSocket(req.headers.upgrade)) {
+        this.upgrade = req;
+        return 2;
+      }
+      this.plainUpgrade = true;
     }
     const h = req.headers;
     const cl = h['content-length'];
-    if ((cl !== undefined && cl !== '0') || h['transfer-encoding'] !== undefined) {
+    const te = h['transfer-encoding'];
+    if ((cl !== undefined && cl !== '0') || te !== undefined) {
+      if (te !== undefined && minor === 0) {
+        // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing (nginx refuses it since 1.21.1).
+        this.#parseError({ code: 'MESHGATE_TE_HTTP10' } as ParseError);
+        return 0;
+      }
       req.body = new Readable({ read: () => this.resume() });
+      this.bodyReadsSeen = -1;
     }
     this.incoming = req;
     this.waiting.push(req);
@@ -491,13 +558,39 @@ export class H1Conn {
 
   check(now: number): void {
     const o = this.owner.opts;
+    const incoming = this.incoming;
     if (this.headStart !== 0 && now - this.headStart > o.headersTimeoutMs) {
       this.headStart = 0;
       if (this.active === undefined) this.#refuse(408);
       else this.pendingError = 408;
+    } else if (incoming !== undefined && incoming.body !== null) {
+      // A body being read: its clock runs only while we read (paused = backpressure from upstream, not the client).
+      if (this.paused || this.bodyReads !== this.bodyReadsSeen) {
+        this.bodyReadsSeen = this.bodyReads;
+        this.bodyAt = now;
+      } else if (now - this.bodyAt > this.owner.bodyTimeoutMs) this.#bodyTimeout(incoming);
     } else if (this.idleSince !== 0 && this.idle() && now - this.idleSince > o.keepAliveTimeoutMs) {
       this.socket.destroy();
     }
+  }
+
+  /**
+   * The request body stalled: 408 and close (nginx `client_body_timeout`).
+   * The request's handler answers if it is being served (and aborts its
+   * upstream request, so the backend does not hold a half-received request);
+   * otherwise the 408 follows the responses in flight.
+   */
+  #bodyTimeout(req: H1Request): void {
+    this.incoming = undefined;
+    const i = this.waiting.indexOf(req);
+    if (i >= 0) this.waiting.splice(i, 1);
+    this.pendingError = 408;
+    this.pause();
+    const watcher = req.bodyWatcher;
+    req.bodyWatcher = undefined;
+    if (this.active?.req === req && watcher !== undefined) watcher.onBodyTimeout();
+    req.body?.destroy();
+    if (this.active === undefined) this.#refuse(408);
   }
 
   #onClose(): void {

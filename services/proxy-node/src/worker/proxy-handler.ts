@@ -5,15 +5,16 @@ import type { EndpointSet, H1Connection, H1Pool, ResponseHandler, UpstreamEndpoi
 import type { CompiledConfig } from './compiled-config.ts';
 import { AccessLog } from './access-log.ts';
 import type { RoutePolicy } from './route-policy.ts';
-import { H1Request, type H1Response } from './h1-server.ts';
+import { H1Request, type BodyWatcher, type H1Response } from './h1-server.ts';
 import type { Readable } from 'node:stream';
 import { newRequestId, newTraceparent } from './ids.ts';
 import { channels, requestEventsWanted, type EventError, type RequestInfo } from './request-events.ts';
 
 /**
  * The request path, as named phases (Pingora style):
- *   1. parse    : node:http / node:http2 (llhttp, nghttp2) parsed the request;
+ *   1. parse    : H1Server / node:http2 (llhttp, nghttp2) parsed the request;
  *                 431 oversized headers and 408 header timeout come from there;
+ *                 an absolute-form target gives the host and origin-form path;
  *                 normalise the target (400 if invalid)
  *   2. route    : host, then path, in the current compiled config (404 when nothing matches);
  *                 ssl-redirect (308) and the body size limit (413) of the route's Ingress
@@ -80,7 +81,7 @@ export function createProxyHandler(ctx: ProxyContext) {
  * response handler (onResponseHead/Data/End/Error), so a proxied request
  * allocates this object and little else.
  */
-export class Exchange implements ResponseHandler {
+export class Exchange implements ResponseHandler, BodyWatcher {
   readonly ctx: ProxyContext;
   readonly req: Req;
   /** http.ServerResponse or its h2 compat twin; typed as the former, whose API both share here. */
@@ -105,6 +106,8 @@ export class Exchange implements ResponseHandler {
   bytesOut = 0;
   expectedLength = -1;
   ended = false;
+  /** The target was absolute-form: `host` comes from it and replaces the Host header upstream. */
+  absolute = false;
   clientGone = false;
   finished = false;
   paused = false;
@@ -128,7 +131,17 @@ export class Exchange implements ResponseHandler {
     const rid = h['x-request-id'];
     this.requestId = typeof rid === 'string' && rid !== '' ? rid : newRequestId();
     this.host = (this.h2 ? (h[':authority'] as string | undefined) ?? h.host : h.host) ?? '';
-    const target = normalizePath(req.url ?? '');
+    let url = req.url ?? '';
+    if (url.charCodeAt(0) !== 47 /* / */ && !this.h2) {
+      // RFC 9112 3.2.2: absolute-form MUST be accepted; its authority wins over Host.
+      const abs = absoluteForm(url);
+      if (abs !== null) {
+        this.host = abs.authority;
+        this.absolute = true;
+        url = abs.path;
+      }
+    }
+    const target = normalizePath(url);
     if (requestEventsWanted()) {
       this.info = {
         method: req.method ?? '', host: this.host, target: req.url ?? '', path: target?.path ?? '', headers: h,
@@ -161,6 +174,7 @@ export class Exchange implements ResponseHandler {
       ? !(req as Http2ServerRequest).stream.endAfterHeaders
       : h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined;
     if (this.hasBody && policy.maxBodyBytes !== Infinity && !this.limitBody(policy.maxBodyBytes)) return;
+    if (this.hasBody && !this.h2) (req as H1Request).bodyWatcher = this;
     this.retryable = !this.hasBody && IDEMPOTENT.has(req.method ?? '');
     this.path = target!.query ? `${target!.path}?${target!.query}` : target!.path;
     this.headers = forwardHeaders(this, false);
@@ -212,6 +226,14 @@ export class Exchange implements ResponseHandler {
     head += this.traceHeaders(ep);
     const pool = this.pool = this.ctx.pools.h1(ep, policy!.connectTimeoutMs, policy!.idleTimeoutMs);
     pool.dispatch({ method, head, body: this.hasBody ? bodyOf(this.req) : null, bodyLength, headersTimeoutMs: policy!.responseTimeoutMs }, this);
+  }
+
+  /** H1Server: the request body stalled past the body timeout (nginx client_body_timeout). */
+  onBodyTimeout(): void {
+    const err = upstreamError('request body timeout', 'MESHGATE_BODY_TIMEOUT');
+    // The backend must not keep a half-received request: abort it (its handler answers 408 below).
+    this.abortUpstream(err);
+    this.fail(408, BODY_TIMEOUT_MESSAGE, err);
   }
 
   /** Ends the upstream side of the current attempt (queued or on a connection). */
@@ -327,6 +349,7 @@ export class Exchange implements ResponseHandler {
       return this.attempt();
     }
     if (code === 'MESHGATE_BODY_TOO_LARGE') return; // the 413 is out already
+    if (code === 'MESHGATE_BODY_TIMEOUT') return this.fail(408, BODY_TIMEOUT_MESSAGE, err);
     const backend = this.set!.backendId;
     if (!beforeResponse) {
       // Mid-body: the client cannot be told with a status any more.
@@ -362,7 +385,9 @@ export class Exchange implements ResponseHandler {
 
   redirect(httpsPort: number): void {
     const host = this.host.replace(/:\d+$/, '');
-    const location = `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${this.req.url ?? '/'}`;
+    const url = this.req.url ?? '/';
+    const path = this.absolute ? absoluteForm(url)?.path ?? '/' : url;
+    const location = `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${path}`;
     this.res.writeHead(308, { location, 'content-length': 0, 'x-request-id': this.requestId });
     this.res.end();
     this.done(308);
@@ -402,6 +427,8 @@ export class Exchange implements ResponseHandler {
   }
 }
 
+const BODY_TIMEOUT_MESSAGE = 'meshgate: the request body stalled (request body timeout)\n';
+
 function upstreamError(message: string, code: string): UpstreamError {
   const e = new Error(message) as UpstreamError;
   e.code = code;
@@ -423,6 +450,21 @@ function headBlock(method: string, path: string, headers: readonly string[], bod
   if (!host) head += `host: ${ep.address.includes(':') ? `[${ep.address}]` : ep.address}:${ep.port}\r\n`;
   if (bodyLength < 0) head += 'transfer-encoding: chunked\r\n';
   return head;
+}
+
+/** `http://` or `https://`, an authority without userinfo, then the path and query (RFC 9112 3.2.2, RFC 3986 3.2). */
+const ABSOLUTE = /^https?:\/\/([^/?#@]+)([/?].*)?$/i;
+
+/**
+ * An absolute-form target split into its authority and origin-form (`/` when
+ * the path is empty). null when it is not http(s), has no host, or carries
+ * userinfo (`http://evil@example.com/`, an open-proxy trick: refused, 400).
+ */
+export function absoluteForm(target: string): { authority: string; path: string } | null {
+  const m = ABSOLUTE.exec(target);
+  if (m === null) return null;
+  const rest = m[2];
+  return { authority: m[1]!, path: rest === undefined ? '/' : rest.charCodeAt(0) === 63 /* ? */ ? `/${rest}` : rest };
 }
 
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d{1,5}))?$/;
@@ -454,6 +496,17 @@ function cookieValue(cookie: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+/** Host upstream is the absolute-form target's authority (RFC 9112 3.2.2), the client's Host header dropped. */
+function setHost(out: string[], host: string): void {
+  for (let i = 0; i < out.length; i += 2) {
+    if (out[i] === 'host') {
+      out[i + 1] = host;
+      return;
+    }
+  }
+  out.push('host', host);
+}
+
 function stripConnectionTokens(out: string[], tokens: string): void {
   const drop = new Set(tokens.split(',').map((s) => s.trim()).filter(Boolean));
   for (let i = out.length - 2; i >= 0; i -= 2) if (drop.has(out[i]!)) out.splice(i, 2);
@@ -464,7 +517,7 @@ function stripConnectionTokens(out: string[], tokens: string): void {
  * hop-by-hop ones, plus X-Forwarded-*, X-Request-Id and a traceparent when
  * the client sent none.
  */
-export function forwardHeaders(x: { req: Req; h2: boolean; host: string; requestId: string; scheme(): string }, trace = true): string[] {
+export function forwardHeaders(x: { req: Req; h2: boolean; host: string; absolute?: boolean; requestId: string; scheme(): string }, trace = true): string[] {
   const h = x.req.headers;
   const out: string[] = [];
   const conn = x.h2 ? undefined : h.connection;
@@ -486,6 +539,7 @@ export function forwardHeaders(x: { req: Req; h2: boolean; host: string; request
     else for (const one of v) out.push(k, one);
   }
   if (x.h2 && h.host === undefined && x.host !== '') out.push('host', x.host);
+  if (x.absolute === true) setHost(out, x.host);
   const clientIp = x.req.socket?.remoteAddress ?? '';
   out.push(
     'x-forwarded-for', priorXff ? `${priorXff}, ${clientIp}` : clientIp,

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { normalizePath } from '@meshgate/routing';
 import type { EndpointSet, UpstreamEndpoint } from '@meshgate/upstream';
-import { forwardHeaders, type ProxyContext } from './proxy-handler.ts';
+import { absoluteForm, forwardHeaders, type ProxyContext } from './proxy-handler.ts';
 import { newRequestId } from './ids.ts';
 import type { RoutePolicy } from './route-policy.ts';
 
@@ -28,6 +28,8 @@ class UpgradeExchange {
   readonly started = performance.now();
   readonly h2 = false;
   host = '';
+  /** Absolute-form target: `host` is its authority and replaces the Host header upstream. */
+  absolute = false;
   requestId = '';
   set: EndpointSet | undefined;
   policy: RoutePolicy | undefined;
@@ -56,7 +58,17 @@ class UpgradeExchange {
     this.requestId = typeof h['x-request-id'] === 'string' ? h['x-request-id'] : newRequestId();
     const cfg = this.ctx.config();
     if (!cfg) return this.reply(503, 'meshgate: no configuration applied yet\n');
-    const target = normalizePath(this.req.url ?? '');
+    let url = this.req.url ?? '';
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      // Absolute-form (RFC 9112 3.2.2): routed by its authority, sent upstream in origin-form.
+      const abs = absoluteForm(url);
+      if (abs !== null) {
+        this.host = abs.authority;
+        this.absolute = true;
+        url = abs.path;
+      }
+    }
+    const target = normalizePath(url);
     if (!target) return this.reply(400, 'meshgate: malformed request target\n');
     const match = cfg.routes.find(this.host, target.path);
     if (!match) return this.reply(404, 'meshgate: no ingress rule matches this host and path\n');
