@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
 import { MessageType, subjects } from '@meshgate/protocol';
-import { freePort, request } from '@meshgate/testing';
+import { eventually, freePort, request } from '@meshgate/testing';
 import { startBackend, startMesh, service, ingress, type Backend, type Mesh } from './harness.ts';
 
 process.env.MESHGATE_HEADER_TIMEOUT_MS = '600';
@@ -133,4 +133,57 @@ test('504 when the response headers do not come within the route\'s response tim
   const r = await request(`${mesh.http}/limited/slow/3000`);
   assert.equal(r.status, 504);
   assert.ok(Date.now() - t0 < 2_500, 'answered at the timeout, not when the backend finished');
+});
+
+test('408 when a request body stalls (body timeout = header timeout here): the backend\'s request is aborted; a body held back by a slow upstream is no stall', async () => {
+  let aborted = 0;
+  const bodies = await startBackend('bodies', 0, (req, res) => {
+    const answer = () => {
+      let n = 0;
+      req.on('data', (c: Buffer) => { n += c.length; });
+      req.on('end', () => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(String(n)); });
+    };
+    req.on('close', () => { if (!req.complete) aborted++; });
+    // Reads nothing for 4 header timeouts: the proxy stops reading the client (backpressure), which is not the client stalling.
+    if (req.url!.includes('/late-reader')) setTimeout(answer, 2_400);
+    else answer();
+  });
+  try {
+    await mesh.apply({
+      'svc.yaml': [service('echo', [echo.port]), service('dead', [deadPort]), service('down', [echo.port + 0]), service('bodies', [bodies.port])].join('---\n'),
+      'ing.yaml': [
+        ingress('main', { '/echo': 'echo', '/dead': 'dead', '/bodies': 'bodies' }),
+        ingress('limits', { '/limited': 'echo' }, { annotations: { 'meshgate.dev/proxy-body-size': '1k', 'meshgate.dev/response-timeout': '300ms' } }),
+      ].join('---\n'),
+    });
+
+    const out = await raw(mesh.httpPort, 'POST /bodies/stall HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc', 5_000);
+    assert.match(out, /^HTTP\/1\.1 408 /);
+    assert.match(out, /connection: close/i);
+    await eventually('the backend saw its request aborted', async () => aborted === 1, 3_000);
+
+    // 32 MiB sent as fast as the proxy reads it, to a backend that reads nothing at first: only backpressure, no 408.
+    const size = 32 * 2 ** 20;
+    const late = await new Promise<string>((resolve, reject) => {
+      const req = http.request(`${mesh.http}/bodies/late-reader`, { method: 'PUT', agent: false, headers: { 'content-length': size } }, (res) => {
+        let b = '';
+        res.on('data', (c) => { b += c; });
+        res.on('end', () => resolve(`${res.statusCode} ${b}`));
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(256 * 1024, 98);
+      let left = size;
+      const pump = () => {
+        while (left > 0) {
+          left -= chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    assert.equal(late, `200 ${size}`);
+  } finally {
+    await bodies.close();
+  }
 });

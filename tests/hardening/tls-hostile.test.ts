@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
+import http2 from 'node:http2';
 import { request } from '@meshgate/testing';
 import { makeCert, tlsSecret } from './support/certs.ts';
 import { CountingBackend } from './support/counting-backend.ts';
@@ -116,6 +117,28 @@ test('truncated ClientHellos: the proxy closes the connection once the handshake
 test('a client that opens a connection and says nothing is closed after the timeout', async () => {
   const r = await closedWithin(Buffer.alloc(0), HEADER_TIMEOUT_MS * 4);
   assert.ok(r.closed, `an idle TCP connection on the HTTPS port is still open after ${HEADER_TIMEOUT_MS * 4} ms`);
+});
+
+test('the handshake timeout ends with the handshake: idle kept-alive HTTPS connections (h1 and h2) still serve', async () => {
+  const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: shop.meshgate.test\r\n\r\n`;
+  const r = await rawExchange(mesh.httpsPort, [get('/ka1'), { pauseMs: HEADER_TIMEOUT_MS * 2.5 }, get('/ka2')], { tls: { servername: 'shop.meshgate.test' }, quietMs: 500 });
+  assert.deepEqual(r.statuses, [200, 200], r.raw.slice(0, 200));
+  const session = http2.connect(`https://127.0.0.1:${mesh.httpsPort}`, { servername: 'shop.meshgate.test', rejectUnauthorized: false });
+  session.on('error', () => {});
+  try {
+    const h2get = (path: string) => new Promise<number>((resolve, reject) => {
+      const st = session.request({ ':path': path, ':authority': 'shop.meshgate.test' });
+      st.on('response', (h) => resolve(Number(h[':status'])));
+      st.on('error', reject);
+      st.resume();
+      st.end();
+    });
+    assert.equal(await h2get('/h2-1'), 200);
+    await new Promise((r) => setTimeout(r, HEADER_TIMEOUT_MS * 2.5));
+    assert.equal(await h2get('/h2-2'), 200);
+  } finally {
+    session.destroy();
+  }
 });
 
 test('a client that completes the handshake and sends no request gets 408 or a close', async () => {
