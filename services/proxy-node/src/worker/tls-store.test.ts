@@ -18,8 +18,8 @@ function cert(cn: string): { cert: string; key: string } {
   }
 }
 
-const a = cert('a.example.com');
-const b = cert('b.example.com');
+const a = { id: 'default/a', ...cert('a.example.com') };
+const b = { id: 'default/b', ...cert('b.example.com') };
 
 test('SNI: exact names, then one-label wildcards, else the default certificate', () => {
   const s = new TlsStore([{ ...a, hosts: ['a.example.com'] }, { ...b, hosts: ['*.example.com'] }]);
@@ -36,7 +36,7 @@ test('a new snapshot with the same certificates builds no secure context again; 
   const keys = randomBytes(48);
   const first = new TlsStore([{ ...a, hosts: ['a.example.com'] }, { ...b, hosts: ['b.example.com'] }], keys);
   // Another snapshot: same PEMs (new strings, as decoded from a new snapshot), hosts moved around.
-  const again = new TlsStore([{ cert: `${a.cert}`, key: `${a.key}`, hosts: ['a.example.com', 'c.example.com'] }, { ...b, hosts: ['b.example.com'] }], keys);
+  const again = new TlsStore([{ id: 'default/a', cert: `${a.cert}`, key: `${a.key}`, hosts: ['a.example.com', 'c.example.com'] }, { ...b, hosts: ['b.example.com'] }], keys);
   assert.equal(again.find('a.example.com'), first.find('a.example.com'));
   assert.equal(again.find('c.example.com'), first.find('a.example.com'));
   assert.equal(again.find('b.example.com'), first.find('b.example.com'));
