@@ -11,6 +11,7 @@ import { startNatsServer, type NatsServer } from '@meshgate/testing';
 import { startChaosMesh, type ChaosMesh } from '../chaos/mesh.ts';
 import { startLoad } from '../chaos/load.ts';
 import { growth, startRssSampler, type Growth, type Watched } from './rss.ts';
+import { heapGrowth, startHeapSampler, type HeapGrowth } from './heap.ts';
 import { openHeldSockets } from './websockets.ts';
 
 export interface SoakOptions {
@@ -43,6 +44,8 @@ export interface SoakReport {
   config: { written: number; versionsSeen: Record<string, number>; finalChangeMs: number | string; nodeErrors: string[] };
   websockets: { opened: number; openAtEnd: number; closed: string[]; sent: number; echoed: number; missed: number; late: number; garbled: number };
   memory: Growth[];
+  /** Live V8 heap (after full collections) per proxy thread: a leak climbs, heap sizing levels off. Information, not a target. */
+  heap: HeapGrowth[];
   /** Processes that died or were replaced during the run. */
   crashed: string[];
   ok: boolean;
@@ -86,6 +89,7 @@ export async function runSoak(opts: Partial<SoakOptions> = {}): Promise<SoakRepo
       ...m.backends.map((c) => ({ name: c.name, pid: () => c.pid(), judged: false })),
     ];
     const rss = startRssSampler(watched, o.sampleMs);
+    const heap = startHeapSampler(m.proxies.map((p, i) => ({ name: p.name, adminPort: m.adminPorts[i]! })), o.sampleMs);
 
     // Config changes on their own clock; node versions sampled alongside.
     let written = 0;
@@ -110,6 +114,7 @@ export async function runSoak(opts: Partial<SoakOptions> = {}): Promise<SoakRepo
     clearInterval(versionClock);
     const durationMs = Date.now() - t0;
     rss.stop();
+    heap.stop();
     await held.finalRound(5_000);
     const openAtEnd = held.sockets.filter((s) => s.closedAt === undefined).length;
     await load.stop();
@@ -127,6 +132,7 @@ export async function runSoak(opts: Partial<SoakOptions> = {}): Promise<SoakRepo
     const warmupMs = Math.max(10_000, durationMs * 0.2);
     const windowMs = Math.max(5_000, durationMs * 0.2);
     const memory = rss.series.map((s) => growth(s, t0 + warmupMs, windowMs, t0 + durationMs));
+    const heapReport = heap.series().map((s) => heapGrowth(s, t0 + warmupMs, windowMs, t0 + durationMs));
     const crashed = [
       ...[m.config, ...m.proxies, ...m.agents, ...m.backends].filter((c) => !c.running()).map((c) => `${c.name} exited: ${c.tail().slice(-1500)}`),
       ...memory.filter((g) => g.restarted).map((g) => `${g.name} was replaced during the run (several pids)`),
@@ -144,7 +150,7 @@ export async function runSoak(opts: Partial<SoakOptions> = {}): Promise<SoakRepo
         sent: ws.reduce((a, s) => a + s.sent, 0), echoed: ws.reduce((a, s) => a + s.echoed, 0),
         missed: ws.reduce((a, s) => a + s.missed, 0), late: ws.reduce((a, s) => a + s.late, 0), garbled: ws.reduce((a, s) => a + s.garbled, 0),
       },
-      memory, crashed, ok: false,
+      memory, heap: heapReport, crashed, ok: false,
     };
     report.ok = failed === 0 && crashed.length === 0 && nodeErrors.length === 0 && typeof finalChangeMs === 'number'
       && openAtEnd === o.websockets && report.websockets.missed === 0 && report.websockets.garbled === 0
@@ -171,6 +177,8 @@ export function formatSoak(r: SoakReport): string {
     `memory (RSS, MB): warm-up ${Math.round(r.warmupMs / 1000)} s; median of the next ${Math.round(r.windowMs / 1000)} s vs median of the last ${Math.round(r.windowMs / 1000)} s`,
     `  ${'process'.padEnd(16)} ${'after'.padStart(7)} ${'end'.padStart(7)} ${'peak'.padStart(7)}  growth`,
     ...r.memory.map((g) => `  ${g.name.padEnd(16)} ${mb(g.baselineMb)} ${mb(g.endMb)} ${mb(g.peakMb)}  ${(g.growthPct >= 0 ? '+' : '') + g.growthPct.toFixed(1)}%${!g.judged ? '  (not meshgate: shown only)' : g.growthPct >= o.maxGrowthPct ? '  OVER TARGET' : ''}`),
+    `live V8 heap after full collections (MB), per proxy thread, same windows: a leak climbs, heap sizing levels off`,
+    ...r.heap.map((h) => `  ${h.name.padEnd(16)} ${mb(h.baselineMb)} ${mb(h.endMb)}          ${(h.growthPct >= 0 ? '+' : '') + h.growthPct.toFixed(1)}%`),
     ...r.crashed.map((c) => `CRASHED: ${c}`),
     '',
     r.ok ? `PASS: no errors, every WebSocket alive, RSS growth under ${o.maxGrowthPct}% for every meshgate process` : 'FAIL: see above',

@@ -1,5 +1,6 @@
 import { mergeSnapshots, renderPrometheus, labelValue, PROXY_METRICS, MetricsRegistry, type MetricInfo } from '@meshgate/telemetry';
 import { isReady, type NodeState } from './node-actor.ts';
+import type { HeapStats } from './heap-watch.ts';
 
 const NODE_METRICS: Record<string, MetricInfo> = {
   meshgate_snapshot_version: { type: 'gauge', help: 'Snapshot version this node applied.' },
@@ -10,6 +11,9 @@ const NODE_METRICS: Record<string, MetricInfo> = {
   meshgate_worker_restarts_total: { type: 'counter', help: 'Worker threads replaced since start.' },
   meshgate_endpoints_down: { type: 'gauge', help: 'Endpoints the health agents report down.' },
   meshgate_nats_connected: { type: 'gauge', help: '1 while the NATS connection is up.' },
+  process_resident_memory_bytes: { type: 'gauge', help: 'Resident memory of the node process (every thread).' },
+  meshgate_heap_used_bytes: { type: 'gauge', help: 'V8 heap in use, per thread (main, worker-N).' },
+  meshgate_heap_live_bytes: { type: 'gauge', help: 'V8 heap in use right after the last full garbage collection, per thread: what is really alive.' },
 };
 
 /**
@@ -17,7 +21,7 @@ const NODE_METRICS: Record<string, MetricInfo> = {
  * second, plus the last totals of replaced workers) added up, then the
  * node's own gauges. Labelled with the node id.
  */
-export function renderMetrics(state: NodeState, natsConnected: () => boolean): string {
+export function renderMetrics(state: NodeState, natsConnected: () => boolean, mainHeap?: HeapStats): string {
   const node = new MetricsRegistry(NODE_METRICS);
   node.set('meshgate_snapshot_version', '', state.version);
   node.set('meshgate_snapshot_apply_seconds', '', state.applyMs / 1000);
@@ -27,6 +31,13 @@ export function renderMetrics(state: NodeState, natsConnected: () => boolean): s
   node.inc('meshgate_worker_restarts_total', '', state.workerRestarts);
   node.set('meshgate_endpoints_down', '', [...state.liveness.values()].filter((e) => !e.healthy).length);
   node.set('meshgate_nats_connected', '', natsConnected() ? 1 : 0);
+  node.set('process_resident_memory_bytes', '', process.memoryUsage.rss());
+  const heaps: [string, HeapStats | undefined][] = [['main', mainHeap], ...state.workerHeaps.map((h, i) => [`worker-${i}`, h] as [string, HeapStats | undefined])];
+  for (const [thread, h] of heaps) {
+    if (!h) continue;
+    node.set('meshgate_heap_used_bytes', `thread="${thread}"`, h.usedBytes);
+    if (h.majorGcs > 0) node.set('meshgate_heap_live_bytes', `thread="${thread}"`, h.liveBytes);
+  }
   const workers = mergeSnapshots([...state.retiredMetrics, ...state.metrics]);
   const label = `node="${labelValue(state.nodeId)}"`;
   return renderPrometheus(workers, PROXY_METRICS, label) + renderPrometheus(node.snapshot(), NODE_METRICS, label);

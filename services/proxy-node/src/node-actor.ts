@@ -10,6 +10,7 @@ import type { LastKnownGood } from './last-known-good.ts';
 import { endSpan, startLinkedSpan, traceparentOf, type Logger, type MetricsSnapshot, type Tracing } from '@meshgate/telemetry';
 import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker } from './worker/messages.ts';
+import type { HeapStats } from './heap-watch.ts';
 import { LivenessView } from './liveness-view.ts';
 
 /** What the node actor handles, one at a time. */
@@ -50,6 +51,8 @@ export interface NodeState {
   metrics: (MetricsSnapshot | undefined)[];
   /** Metrics of workers that died, so totals never go backwards when one is replaced. */
   retiredMetrics: MetricsSnapshot[];
+  /** Each worker's V8 heap (latest stats message; heap-watch.ts). */
+  workerHeaps: (HeapStats | undefined)[];
 }
 
 export interface NodeActorDeps {
@@ -301,6 +304,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
             state.requests[w.index] = w.requests;
             state.metrics[w.index] = (w as { metrics?: MetricsSnapshot }).metrics;
             state.open[w.index] = w.open;
+            if (w.heap) state.workerHeaps[w.index] = w.heap;
           }
           return;
         }

@@ -8,6 +8,7 @@ import { WorkerPool } from './worker-pool.ts';
 import { nodeActor, isReady, type NodeMsg, type NodeState } from './node-actor.ts';
 import { startAdminServer } from './admin-server.ts';
 import { renderMetrics } from './metrics.ts';
+import { watchHeap } from './heap-watch.ts';
 import { LastKnownGood } from './last-known-good.ts';
 import type { ListenAddress } from './worker/messages.ts';
 
@@ -50,7 +51,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const subjects = makeSubjects(opts.subjectPrefix);
   const state: NodeState = {
     nodeId, version: 0, hash: '', workerVersions: new Array(workers).fill(0), draining: false,
-    liveness: new Map(), requests: [], open: [], applyMs: 0, workerRestarts: 0, metrics: [], retiredMetrics: [],
+    liveness: new Map(), requests: [], open: [], applyMs: 0, workerRestarts: 0, metrics: [], retiredMetrics: [], workerHeaps: [],
     trustedKey: opts.trustKey ? keyIdOf(opts.trustKey) : '',
   };
   if (!opts.trustKey) log.warn('no --trust-key: unsigned snapshots are accepted; pass the config service\'s public key to refuse forged ones');
@@ -68,11 +69,12 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     onWorkerExit: (index, error) => node.ref?.tell({ type: 'node.v1.worker-exit', index, error: String((error as Error)?.message ?? error) }),
   });
 
+  const mainHeap = watchHeap();
   const admin: http.Server = await startAdminServer(opts.admin, {
     get ready() { return isReady(state); },
     get draining() { return state.draining; },
-    metrics: () => renderMetrics(state, () => natsUp),
-    status: () => ({ ...state, liveness: [...state.liveness.values()] }),
+    metrics: () => renderMetrics(state, () => natsUp, mainHeap.stats()),
+    status: () => ({ ...state, liveness: [...state.liveness.values()], memory: { rssBytes: process.memoryUsage.rss(), mainHeap: mainHeap.stats() } }),
     killWorker: (index) => pool.terminateWorker(index),
   });
   const a = admin.address();
@@ -132,6 +134,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
         await system.shutdown();
         await tracing?.shutdown().catch(() => {});
         await new Promise<void>((r) => { admin.close(() => r()); admin.closeAllConnections(); });
+        mainHeap.stop();
         log.info('proxy node stopped');
       })();
       return stopped;

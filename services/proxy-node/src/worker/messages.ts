@@ -6,6 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { EndpointLiveness } from '@meshgate/protocol';
+import type { HeapStats } from '../heap-watch.ts';
 
 export interface AppliedSnapshot {
   readonly version: number;
@@ -24,7 +25,7 @@ export type FromWorker =
   | { type: 'worker.v1.listening'; index: number; threadId: number }
   | { type: 'worker.v1.applied'; index: number; version: number; hash: string; durationMs: number }
   | { type: 'worker.v1.rejected'; index: number; version: number; error: string }
-  | { type: 'worker.v1.stats'; index: number; requests: Record<string, number>; open: number; metrics?: unknown };
+  | { type: 'worker.v1.stats'; index: number; requests: Record<string, number>; open: number; metrics?: unknown; heap?: HeapStats };
 
 export interface ListenAddress { host: string; port: number }
 
