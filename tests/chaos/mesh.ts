@@ -11,7 +11,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { request, eventually } from '@meshgate/testing';
+import { request, eventually, manifestFile, serviceManifest, ingressManifest } from '@meshgate/testing';
 import { reservedPort } from '../compose/loopback.ts';
 import { spawnLong, spawnMeshgateLong, type LongProc } from './procs.ts';
 
@@ -64,30 +64,9 @@ export interface ChaosMesh {
   stop(): Promise<void>;
 }
 
+/** The `web` Service (Endpoints at each loopback port) and an Ingress sending every path to it. */
 export function meshManifests(ports: number[]): string {
-  return `apiVersion: v1
-kind: Service
-metadata: { name: web }
-spec:
-  ports: [{ name: http, port: 80, targetPort: 8080 }]
----
-apiVersion: v1
-kind: Endpoints
-metadata: { name: web }
-subsets:
-${ports.map((p) => `  - addresses: [{ ip: 127.0.0.1 }]\n    ports: [{ name: http, port: ${p} }]`).join('\n')}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: web }
-spec:
-  rules:
-  - http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend: { service: { name: web, port: { number: 80 } } }
-`;
+  return manifestFile(serviceManifest('web', ports), ingressManifest('web', { '/': 'web' }));
 }
 
 function probeIngress(n: number): string {

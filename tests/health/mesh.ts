@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NatsTransport } from '@meshgate/actors';
 import { msgpackCodec, subjects as makeSubjects, type HealthStatusReply, type NodeLivenessMessage } from '@meshgate/protocol';
-import { startNatsServer, freePort, spawnMeshgate, spawnProcess, waitForPort, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { startNatsServer, freePort, spawnMeshgate, spawnProcess, waitForPort, request, eventually, manifestFile, serviceManifest, ingressManifest, type NatsServer, type Proc } from '@meshgate/testing';
 
 const TEST_BACKEND = path.join(import.meta.dirname, 'test-backend.ts');
 
@@ -50,30 +50,9 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
+/** The `web` Service (Endpoints at each loopback port) and an Ingress sending every path to it. */
 export function webManifests(ports: number[]): string {
-  return `apiVersion: v1
-kind: Service
-metadata: { name: web }
-spec:
-  ports: [{ name: http, port: 80, protocol: TCP, targetPort: 8080 }]
----
-apiVersion: v1
-kind: Endpoints
-metadata: { name: web }
-subsets:
-${ports.map((p) => `  - addresses: [{ ip: 127.0.0.1 }]\n    ports: [{ name: http, port: ${p} }]`).join('\n')}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: web }
-spec:
-  rules:
-  - http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend: { service: { name: web, port: { number: 80 } } }
-`;
+  return manifestFile(serviceManifest('web', ports), ingressManifest('web', { '/': 'web' }));
 }
 
 export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
