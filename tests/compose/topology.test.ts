@@ -294,6 +294,16 @@ test("Prometheus's scrape config names every proxy's admin port, and each serves
     assert.equal(r.status, 200, p.id);
     assert.match(r.body, /^meshgate_/m, `${p.id}: Prometheus text`);
   }
+  // The config service and the agents: by name and MESHGATE_ADMIN port.
+  const targets = prom.scrape_configs.flatMap((j) => (j as { static_configs?: { targets: string[] }[] }).static_configs?.flatMap((c) => c.targets) ?? []);
+  for (const name of ['config-service', 'health-agent-1', 'health-agent-2']) {
+    const port = Number(/:(\d+)$/.exec(compose.services.get(name)!.environment.MESHGATE_ADMIN ?? '')?.[1]);
+    assert.ok(targets.includes(`${name}:${port}`), `Prometheus scrapes ${name}:${port}`);
+    const inst = map.instances(name)[0]!;
+    const r = await request(`http://127.0.0.1:${inst.ports.get(port)}/metrics`);
+    assert.equal(r.status, 200, name);
+    assert.match(r.body, /^meshgate_(config|agent)_/m, `${name}: Prometheus text`);
+  }
 });
 
 test('NATS permissions: a proxy or health agent user cannot publish a snapshot', async () => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { freePort, spawnMeshgate, request } from '@meshgate/testing';
+import { freePort, spawnMeshgate, request, eventually } from '@meshgate/testing';
 
 function processesMatching(pattern: string): string[] {
   try {
@@ -38,6 +38,9 @@ for (const mode of ['nats-server', 'in-memory'] as const) {
       // both proxy nodes are ready
       assert.equal((await request(`http://127.0.0.1:${admin}/readyz`)).status, 200);
       assert.equal((await request(`http://127.0.0.1:${admin + 1}/readyz`)).status, 200);
+      // The config service's and the agent's /metrics follow the proxies' admin ports.
+      await eventually('config service metrics', async () => /^meshgate_config_/m.test((await request(`http://127.0.0.1:${admin + 2}/metrics`)).body), 10_000);
+      await eventually('health agent metrics', async () => /^meshgate_agent_/m.test((await request(`http://127.0.0.1:${admin + 3}/metrics`)).body), 10_000);
     } finally {
       const natsPid = /nats-server pid (\d+)/.exec(up.output())?.[1];
       up.kill('SIGINT');

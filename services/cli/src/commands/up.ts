@@ -7,11 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalTransport, MemoryKvStore } from '@meshgate/actors';
 import { generateSigningKeyPair, loadSigningKey, loadTrustKey } from '@meshgate/protocol';
-import { startConfigService } from '@meshgate/config-service';
+import { startConfigService, renderConfigMetrics } from '@meshgate/config-service';
 import { startProxyNode, type ProxyNode } from '@meshgate/proxy-node';
-import { startHealthAgent } from '@meshgate/health-agent';
+import { startHealthAgent, renderAgentMetrics } from '@meshgate/health-agent';
 import { startNatsServer, findNatsServer, type NatsServer } from '@meshgate/testing';
-import { createLogger, type LogLevel } from '@meshgate/telemetry';
+import { createLogger, startAdminListener, type LogLevel } from '@meshgate/telemetry';
 import { parseFlags, usage, UsageError, type FlagSpecs, type HostPort } from '../flags.ts';
 import { commonFlags, natsSecurityArgs, natsSecurityFrom } from '../common.ts';
 import { startDemoBackend } from '../demo-backend.ts';
@@ -30,7 +30,7 @@ export const upFlags: FlagSpecs = {
   'https': { type: 'hostport', help: 'HTTPS listener shared by every proxy node', default: '8443' },
   'proxies': { type: 'int', help: 'proxy nodes', default: '2', min: 1, max: 64 },
   'workers': { type: 'int', help: 'worker threads per proxy node', default: '1', min: 1, max: 64 },
-  'admin': { type: 'hostport', help: 'admin listener of the first node; the next nodes take the next ports', default: '127.0.0.1:9901' },
+  'admin': { type: 'hostport', help: 'admin listener of the first node; the next nodes, then the config service and the health agent, take the next ports', default: '127.0.0.1:9901' },
   'log-level': { type: 'level', help: 'log level of the mesh components', default: 'warn' },
   'state-dir': { type: 'string', help: 'snapshot signing keys and each node\'s last-known-good snapshot', default: path.join(os.tmpdir(), `meshgate-up-${os.userInfo().username}`) },
 };
@@ -75,6 +75,12 @@ export async function upCommand(argv: string[]): Promise<void> {
   await assertFree(httpAddr, '--http');
   await assertFree(httpsAddr, '--https');
   for (let i = 0; i < proxies; i++) await assertFree({ host: adminBase.host, port: adminBase.port + i }, '--admin');
+  // The config service's and the agent's admin listeners (/metrics, /status) follow the proxies'.
+  const configAdmin: HostPort = { host: adminBase.host, port: adminBase.port + proxies };
+  const agentAdmin: HostPort = { host: adminBase.host, port: adminBase.port + proxies + 1 };
+  await assertFree(configAdmin, '--admin (the config service\'s, after the proxies\')');
+  await assertFree(agentAdmin, '--admin (the health agent\'s, after the proxies\')');
+  const hp = (a: HostPort) => `${a.host}:${a.port}`;
   if (demo) for (const b of SEED_BACKENDS) await assertFree({ host: '127.0.0.1', port: b.port }, `demo backend (the seed's NodePort ${b.port})`);
 
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -118,13 +124,13 @@ export async function upCommand(argv: string[]): Promise<void> {
         setTimeout(() => { if (!stopping) run(name, args); }, 1_000).unref();
       });
     };
-    run('config-service', ['config-service', '--manifests', manifests, '--signing-key', keys.signing]);
+    run('config-service', ['config-service', '--manifests', manifests, '--signing-key', keys.signing, '--admin', hp(configAdmin)]);
     for (let i = 0; i < proxies; i++) {
       const admin = `${adminBase.host}:${adminBase.port + i}`;
       admins.push(`http://${admin}`);
       run(`proxy-${i + 1}`, ['proxy', '--node-id', `proxy-${i + 1}`, '--http', `${httpAddr.host}:${httpAddr.port}`, '--https', `${httpsAddr.host}:${httpsAddr.port}`, '--admin', admin, '--workers', String(flags.workers), '--trust-key', keys.trust, '--state-dir', path.join(stateDir, `proxy-${i + 1}`)]);
     }
-    run('health-agent', ['health-agent', '--agent-id', 'agent-1', '--trust-key', keys.trust]);
+    run('health-agent', ['health-agent', '--agent-id', 'agent-1', '--trust-key', keys.trust, '--admin', hp(agentAdmin)]);
     cleanups.push(async () => {
       stopping = true;
       const exits = [...children].map((c) => new Promise<void>((r) => { if (c.exitCode !== null || c.signalCode !== null) r(); else c.once('exit', () => r()); }));
@@ -149,7 +155,9 @@ export async function upCommand(argv: string[]): Promise<void> {
       nodes.push(await startProxyNode({ transport, log: clog.child({ service: 'meshgate-proxy' }), nodeId: `proxy-${i + 1}`, http: httpAddr, https: httpsAddr, admin, workers: flags.workers as number, subjectPrefix: prefix, store, trustKey, stateDir: path.join(stateDir, `proxy-${i + 1}`) }));
     }
     const agent = await startHealthAgent({ transport, log: clog.child({ service: 'meshgate-health-agent' }), agentId: 'agent-1', subjectPrefix: prefix, store, trustKey });
-    cleanups.push(() => svc.stop(), ...nodes.map((n) => () => n.stop()), () => agent.stop(), () => transport.close());
+    const svcAdmin = await startAdminListener(configAdmin, { metrics: async () => renderConfigMetrics(await svc.status(), 'up'), status: () => svc.status() });
+    const agentAdminListener = await startAdminListener(agentAdmin, { metrics: () => renderAgentMetrics(agent.status()), status: () => agent.status() });
+    cleanups.push(() => svcAdmin.close(), () => agentAdminListener.close(), () => svc.stop(), ...nodes.map((n) => () => n.stop()), () => agent.stop(), () => transport.close());
   }
 
   let stopping = false;
@@ -177,6 +185,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     `meshgate is up: ${proxies} proxy node(s) x ${flags.workers} worker(s), config service, health agent; ${mode}`,
     `  manifests: ${manifests}${demo ? ' (the seed demo; users on 127.0.0.1:32220, products on 127.0.0.1:31442)' : ''}`,
     `  admin:     ${admins.map((a) => `${a}/readyz`).join('  ')}`,
+    `  metrics:   ${[...admins, `http://${hp(configAdmin)}`, `http://${hp(agentAdmin)}`].map((a) => `${a}/metrics`).join('  ')} (proxies, config service, health agent)`,
     '',
     'Try:',
     ...(demo ? [
