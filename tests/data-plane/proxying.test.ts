@@ -11,6 +11,7 @@ import { eventually, freePort, request } from '@meshgate/testing';
 import { startBackend, startMesh, service, ingress, type Backend, type Mesh } from './harness.ts';
 
 process.env.MESHGATE_HEADER_TIMEOUT_MS = '600';
+process.env.MESHGATE_BODY_TIMEOUT_MS = '600'; // the header timeout's value, which the body timeout follows when this is not read
 process.env.MESHGATE_ACCESS_LOG = 'off';
 
 let mesh: Mesh;

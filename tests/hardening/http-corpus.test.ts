@@ -17,7 +17,7 @@ import { CountingBackend, type SeenRequest } from './support/counting-backend.ts
 import { startMesh, webManifests, type Mesh } from './support/mesh.ts';
 import { rawExchange, type Step } from './support/raw-http.ts';
 
-/** Header read timeout of the proxy under test (408 after it). */
+/** Header read timeout of the proxy under test (408 after it); the body timeout is the same (it follows the header timeout unless MESHGATE_BODY_TIMEOUT_MS is plumbed and set). */
 const HEADER_TIMEOUT_MS = 1_000;
 
 let mesh: Mesh;
@@ -25,7 +25,7 @@ const backend = new CountingBackend();
 
 before(async () => {
   const port = await backend.start();
-  mesh = await startMesh({ 'web.yaml': webManifests(port) }, { env: { MESHGATE_HEADER_TIMEOUT_MS: String(HEADER_TIMEOUT_MS), MESHGATE_ACCESS_LOG: 'off' } });
+  mesh = await startMesh({ 'web.yaml': webManifests(port) }, { env: { MESHGATE_HEADER_TIMEOUT_MS: String(HEADER_TIMEOUT_MS), MESHGATE_BODY_TIMEOUT_MS: String(HEADER_TIMEOUT_MS), MESHGATE_ACCESS_LOG: 'off' } });
 });
 
 after(async () => {

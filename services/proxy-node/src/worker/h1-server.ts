@@ -564,8 +564,11 @@ export class H1Conn {
       if (this.active === undefined) this.#refuse(408);
       else this.pendingError = 408;
     } else if (incoming !== undefined && incoming.body !== null) {
-      // A body being read: its clock runs only while we read (paused = backpressure from upstream, not the client).
-      if (this.paused || this.bodyReads !== this.bodyReadsSeen) {
+      // A body being read (or discarded after its answer): its clock stops while an earlier pipelined
+      // request is served (nginx reads a body only when it serves its request; the client may be
+      // waiting for its 100 Continue) and while we do not read (paused = backpressure from the upstream).
+      const behind = this.active !== undefined && this.active.req !== incoming;
+      if (this.paused || behind || this.bodyReads !== this.bodyReadsSeen) {
         this.bodyReadsSeen = this.bodyReads;
         this.bodyAt = now;
       } else if (now - this.bodyAt > this.owner.bodyTimeoutMs) this.#bodyTimeout(incoming);
@@ -578,12 +581,20 @@ export class H1Conn {
    * The request body stalled: 408 and close (nginx `client_body_timeout`).
    * The request's handler answers if it is being served (and aborts its
    * upstream request, so the backend does not hold a half-received request);
-   * otherwise the 408 follows the responses in flight.
+   * otherwise the 408 follows the responses in flight. A request answered
+   * before its body ended (the rest being discarded) just gets a close.
    */
   #bodyTimeout(req: H1Request): void {
     this.incoming = undefined;
     const i = this.waiting.indexOf(req);
     if (i >= 0) this.waiting.splice(i, 1);
+    else if (this.active?.req !== req) {
+      // Answered already, the rest of its body was being discarded: nothing to say, close.
+      req.body?.destroy();
+      this.closing = true;
+      this.socket.destroy();
+      return;
+    }
     this.pendingError = 408;
     this.pause();
     const watcher = req.bodyWatcher;
