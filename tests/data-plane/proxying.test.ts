@@ -188,3 +188,19 @@ test('408 when a request body stalls (body timeout = header timeout here): the b
     await bodies.close();
   }
 });
+
+test('a body that stalls after the backend already answered (the rest being discarded) ends in a close, not a late 408', async () => {
+  // The echo backend answers without reading the body: the client gets its 200, then sends nothing more.
+  const got = await new Promise<{ out: string; closed: boolean }>((resolve) => {
+    const s = net.connect(mesh.httpPort, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => { out += d.toString('latin1'); });
+    s.on('error', () => {});
+    const t = setTimeout(() => { s.destroy(); resolve({ out, closed: false }); }, 5_000);
+    s.on('close', () => { clearTimeout(t); resolve({ out, closed: true }); });
+    s.write('POST /echo/discard HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+  });
+  assert.match(got.out, /^HTTP\/1\.1 200 /);
+  assert.doesNotMatch(got.out, /HTTP\/1\.1 408/);
+  assert.ok(got.closed, 'the proxy closes the connection once the discarded body stalls past the body timeout');
+});
