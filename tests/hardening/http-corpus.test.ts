@@ -59,6 +59,7 @@ const get = (target: string, headers: string[] = ['Host: example.com'], version 
 const post = (target: string, headers: string[], body: string) => `POST ${target} HTTP/1.1${CRLF}Host: example.com${CRLF}${headers.map((h) => h + CRLF).join('')}${CRLF}${body}`;
 const refused = (status = 400): Outcome => ({ statuses: [status], backend: [] });
 const served = (...backend: string[]): Outcome => ({ statuses: backend.map(() => 200), backend });
+const WS = ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='];
 const H2C = ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA'];
 const SMUGGLED = `GET /smuggled HTTP/1.1${CRLF}Host: example.com${CRLF}${CRLF}`;
 
@@ -138,6 +139,9 @@ const cases: HttpCase[] = [
   { name: 'absolute-form path is normalised like origin-form', steps: [get('http://example.com/a/../norm?x=1')], expect: [served('GET /norm?x=1 0')] },
   { name: 'absolute-form with a query and no path', steps: [get('http://example.com?q=2')], expect: [served('GET /?q=2 0')] },
   { name: 'absolute-form with another scheme', steps: [get('ftp://example.com/x')], expect: [refused()] },
+  { name: 'WebSocket upgrade in absolute-form: routed by its authority, origin-form upstream (a non-101 answer is relayed)', steps: [get('http://example.com/wsabs', ['Host: other.example', ...WS])], expect: [served('GET /wsabs 0')], closes: true,
+    check: (seen) => { assert.equal(seen[0]?.headers.host, 'example.com'); assert.equal(seen[0]?.headers.upgrade, 'websocket'); } },
+  { name: 'WebSocket upgrade with an invalid Host', steps: [get('/wsbadhost', ['Host: example.com:99999', ...WS])], expect: [refused()], closes: true },
   { name: 'absolute-form with an invalid authority (bad port)', steps: [get('http://example.com:99999/x')], expect: [refused()] },
 
   // ---- Host (RFC 9112 3.2: exactly one Host in HTTP/1.1, else 400)

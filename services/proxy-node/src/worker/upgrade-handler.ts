@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { normalizePath } from '@meshgate/routing';
 import type { EndpointSet, UpstreamEndpoint } from '@meshgate/upstream';
-import { absoluteForm, forwardHeaders, type ProxyContext } from './proxy-handler.ts';
+import { absoluteForm, forwardHeaders, validHost, type ProxyContext } from './proxy-handler.ts';
 import { newRequestId } from './ids.ts';
 import type { RoutePolicy } from './route-policy.ts';
 
@@ -70,6 +70,8 @@ class UpgradeExchange {
     }
     const target = normalizePath(url);
     if (!target) return this.reply(400, 'meshgate: malformed request target\n');
+    // As for plain requests (proxy-handler.ts): a name or IP literal and a port that exists, or 400.
+    if (!validHost(this.host)) return this.reply(400, 'meshgate: invalid Host header\n');
     const match = cfg.routes.find(this.host, target.path);
     if (!match) return this.reply(404, 'meshgate: no ingress rule matches this host and path\n');
     this.backend = match.backend;
