@@ -5,6 +5,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { startTracing } from './tracing.ts';
 import { instrumentProxy, CHANNELS, type RequestInfo } from './proxy-instrumentation.ts';
 import { samplerFromEnv } from './sampler.ts';
+import { startOtlpReceiver } from '@meshgate/testing';
 
 const clientTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
 const clientSpan = '00f067aa0ba902b7';
@@ -90,4 +91,73 @@ test('OTEL_TRACES_SAMPLER and its argument are honoured, with clear errors', () 
   assert.match(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'always_off' }).toString(), /AlwaysOff/);
   assert.throws(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'sometimes' }), /OTEL_TRACES_SAMPLER 'sometimes' is not supported/);
   assert.throws(() => samplerFromEnv({ OTEL_TRACES_SAMPLER_ARG: '2' }), /between 0 and 1/);
+});
+
+test('request spans reach an OTLP/HTTP receiver as protobuf: ids, parents, kinds, attributes, status', async () => {
+  const rx = await startOtlpReceiver();
+  const tracing = startTracing({ serviceName: 'meshgate-proxy', instanceId: 'n1', attributes: { 'meshgate.worker': 3 }, env: { OTEL_EXPORTER_OTLP_ENDPOINT: rx.endpoint } })!;
+  const instr = instrumentProxy({ tracing, node: 'n1', worker: 3 });
+  try {
+    const sent = runRequest(request({ traceparent: `00-${clientTrace}-${clientSpan}-01`, tracestate: 'vendor=x' }), [{ error: 'ECONNREFUSED' }, { status: 503 }]);
+    await tracing.forceFlush();
+    const server = await rx.waitForSpan((s) => s.kind === 2);
+    const clients = rx.spans.filter((s) => s.kind === 3);
+    assert.equal(server.traceId, clientTrace);
+    assert.equal(server.parentSpanId, clientSpan);
+    assert.equal(server.name, 'GET /users/*');
+    assert.deepEqual(
+      { ...server.attributes },
+      {
+        'http.request.method': 'GET', 'url.path': '/users/1', 'url.scheme': 'http', 'server.address': 'example.com', 'client.address': '127.0.0.1',
+        'network.protocol.version': '1.1', 'meshgate.request_id': 'r1', 'meshgate.node': 'n1', 'meshgate.worker': 3,
+        'http.route': '/users/*', 'meshgate.ingress': 'default/hello-ingress', 'meshgate.service': 'users-node-svc', 'meshgate.backend': 'default/users-node-svc:80',
+        'http.response.status_code': 503, 'error.type': '503',
+      },
+    );
+    assert.equal(server.status.code, 2);
+    assert.equal(server.resource['service.name'], 'meshgate-proxy');
+    assert.equal(server.resource['service.instance.id'], 'n1');
+    assert.equal(server.resource['meshgate.worker'], 3);
+    assert.equal(clients.length, 2);
+    for (const c of clients) {
+      assert.equal(c.traceId, clientTrace);
+      assert.equal(c.parentSpanId, server.spanId);
+    }
+    const [refused, answered] = clients as [typeof server, typeof server];
+    assert.equal(refused.status.code, 2);
+    assert.equal(refused.status.message, 'connect ECONNREFUSED');
+    assert.equal(refused.attributes['error.type'], 'ECONNREFUSED');
+    assert.equal(answered.attributes['http.request.resend_count'], 1);
+    assert.equal(answered.attributes['server.port'], 9001);
+    assert.equal(answered.attributes['url.full'], 'http://127.0.0.1:9001/users/1');
+    assert.equal(answered.attributes['http.response.status_code'], 503);
+    assert.equal(sent[1]!.traceparent, `00-${clientTrace}-${answered.spanId}-01`);
+  } finally {
+    instr.close();
+    await tracing.shutdown();
+    await rx.close();
+  }
+});
+
+test('sampling: unsampled new traces send an unsampled traceparent and record nothing; parent-based follows the client', async () => {
+  const exporter = new InMemorySpanExporter();
+  const tracing = startTracing({ serviceName: 'p', instanceId: 'n1', exporter, env: { OTEL_TRACES_SAMPLER_ARG: '0' } })!;
+  const instr = instrumentProxy({ tracing, node: 'n1', worker: 0 });
+  try {
+    const sent = runRequest(request(), [{ error: 'ECONNREFUSED' }, { status: 200 }]);
+    assert.match(String(sent[0]!.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    assert.equal(sent[1]!.traceparent, sent[0]!.traceparent, 'one trace across the retries');
+    const notSampled = `00-${clientTrace}-${clientSpan}-00`;
+    assert.equal(runRequest(request({ traceparent: notSampled }), [{ status: 200 }])[0]!.traceparent, undefined, 'the client\'s unsampled traceparent goes on as it came');
+    await tracing.forceFlush();
+    assert.equal(exporter.getFinishedSpans().length, 0);
+    // A sampled client is continued even at ratio 0 (parent-based); a malformed traceparent is a new (unsampled) trace.
+    runRequest(request({ traceparent: `00-${clientTrace}-${clientSpan}-01` }), [{ status: 200 }]);
+    assert.match(String(runRequest(request({ traceparent: `00-${clientTrace}-${clientSpan}` }), [{ status: 200 }])[0]!.traceparent), /-00$/);
+    await tracing.forceFlush();
+    assert.deepEqual(exporter.getFinishedSpans().map((s) => [s.kind, s.spanContext().traceId]), [[2, clientTrace], [1, clientTrace]]);
+  } finally {
+    instr.close();
+    await tracing.shutdown();
+  }
 });

@@ -1,8 +1,10 @@
 import dc from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders } from 'node:http';
-import { trace, SpanKind, SpanStatusCode, ROOT_CONTEXT, type Span, type Context, type TextMapGetter } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { LATENCY_BUCKETS, MetricsRegistry, labelValue, type MetricInfo } from './metrics-registry.ts';
 import type { Tracing } from './tracing.ts';
+import { CommonAttribute, RecordedSpan, fixedAttributes, newSpanId, newTraceId, type FixedAttributes } from './request-spans.ts';
+import { traceIdSampled } from './sampler.ts';
 
 /**
  * Subscribes to the data plane's diagnostics_channel events (published by
@@ -41,20 +43,47 @@ export const PROXY_METRICS: Record<string, MetricInfo> = {
   meshgate_tls_handshakes_total: { type: 'counter', help: 'TLS handshakes completed, by resumption.' },
 };
 
-const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
-  keys: (c) => Object.keys(c),
-  get: (c, k) => c[k.toLowerCase()],
-};
-
 /** Per matched rule, built once: label sets pre-rendered so a request's metrics allocate nothing. */
-interface RouteState { route: string; ingress: string; service: string; timing: string; byClass: string[]; serviceLabel: string }
+interface RouteState {
+  route: string; ingress: string; service: string; backend: string; timing: string; byClass: string[]; serviceLabel: string;
+  /** The route's span attributes, encoded once (tracing only). */
+  spanAttrs?: FixedAttributes;
+  /** Server span names by method: `GET /users/*`. */
+  names?: Map<string, string>;
+}
 interface ReqState {
-  span?: Span; ctx?: Context; route?: RouteState;
-  /** Spans per attempt (tracing only). */
-  attempts?: Map<number, { span?: Span; start: number }>;
-  /** Start of the current attempt (metrics only: no map per request). */
+  route?: RouteState;
+  /** The server span: only when the request is sampled. */
+  span?: RecordedSpan;
+  /** The current upstream attempt's span and number (attempts are sequential). */
+  attemptSpan?: RecordedSpan;
+  attempt?: number;
+  /** Unsampled new trace: the traceparent (sampled flag off) sent upstream on every attempt. */
+  unsampledParent?: string;
+  /** Start of the current attempt. */
   upStart?: number;
 }
+
+/** W3C traceparent, version 00 (and future versions' first four fields). */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+const ZERO_TRACE = '00000000000000000000000000000000';
+const ZERO_SPAN = '0000000000000000';
+interface Parent { traceId: string; spanId: string; sampled: boolean }
+function parseTraceparent(v: string): Parent | undefined {
+  const m = TRACEPARENT.exec(v.trim());
+  if (!m || m[1] === 'ff' || (m[1] === '00' && m[5] !== undefined) || m[2] === ZERO_TRACE || m[3] === ZERO_SPAN) return undefined;
+  return { traceId: m[2]!, spanId: m[3]!, sampled: (parseInt(m[4]!, 16) & 1) === 1 };
+}
+/** Span attributes with few distinct values: encoded once per value. */
+const METHOD = new CommonAttribute('http.request.method');
+const SCHEME = new CommonAttribute('url.scheme');
+const SERVER_ADDRESS = new CommonAttribute('server.address');
+const CLIENT_ADDRESS = new CommonAttribute('client.address');
+const PROTOCOL = new CommonAttribute('network.protocol.version');
+const RESEND_COUNT = new CommonAttribute('http.request.resend_count');
+const STATUS_CODE = new CommonAttribute('http.response.status_code');
+
+const headerOne = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
 
@@ -72,6 +101,8 @@ export interface ProxyInstrumentation {
 
 export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker: number }): ProxyInstrumentation {
   const { tracing } = opts;
+  const recorder = tracing?.spans;
+  const plan = tracing?.sampling;
   const registry = new MetricsRegistry(PROXY_METRICS);
   const labelCache = new Map<string, string>();
   const labels = (ingress: string, service: string, code: string) => {
@@ -89,34 +120,59 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
   const routeState = (path: string, ingress: string, backend: string): RouteState => {
     const service = serviceOf(backend);
     return {
-      route: path, ingress, service, timing: labels(ingress, service, ''),
+      route: path, ingress, service, backend, timing: labels(ingress, service, ''),
       byClass: ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'].map((c) => labels(ingress, service, c)),
       serviceLabel: `{service="${labelValue(service)}"}`,
     };
   };
+  const routeAttrs = (rs: RouteState): FixedAttributes => (rs.spanAttrs ??= fixedAttributes({
+    'http.route': rs.route, 'meshgate.ingress': rs.ingress, 'meshgate.service': rs.service, 'meshgate.backend': rs.backend,
+  }));
+  const serverNodeAttrs = fixedAttributes({ 'meshgate.node': opts.node, 'meshgate.worker': opts.worker });
+  const clientNodeAttrs = fixedAttributes({ 'meshgate.node': opts.node });
+  // Per upstream endpoint (bounded: cleared when it grows past the endpoints a worker plausibly has).
+  const endpoints = new Map<string, FixedAttributes>();
+  const endpointAttrs = (ep: Endpoint): FixedAttributes => {
+    let f = endpoints.get(ep.id);
+    if (f === undefined) {
+      if (endpoints.size >= 50_000) endpoints.clear();
+      f = fixedAttributes({ 'server.address': ep.address, 'server.port': ep.port, 'network.peer.address': ep.address, 'network.peer.port': ep.port });
+      endpoints.set(ep.id, f);
+    }
+    return f;
+  };
+
+  /**
+   * The sampling decision, made here from the plan rather than by an SDK
+   * Sampler: an unsampled request (99% of them at 1%) gets no span object,
+   * no context, no attributes; it only passes a traceparent upstream with
+   * the sampled flag off, so the backend does not record it either.
+   */
+  const onRequestStart = (ctx: RequestInfo): void => {
+    const tp = headerOne(ctx.headers.traceparent);
+    const parent = tp === undefined ? undefined : parseTraceparent(tp);
+    const sampled = parent === undefined ? plan!.ratio >= 1 || (plan!.ratio > 0 && Math.random() < plan!.ratio)
+      : plan!.parentBased ? parent.sampled : traceIdSampled(parent.traceId, plan!.ratio);
+    if (!sampled) {
+      if (parent === undefined) st(ctx).unsampledParent = `00-${newTraceId()}-${newSpanId()}-00`;
+      return; // a client's unsampled traceparent goes upstream as it came
+    }
+    const traceState = parent === undefined ? '' : headerOne(ctx.headers.tracestate) ?? '';
+    const span = new RecordedSpan(ctx.method, SpanKind.SERVER, parent?.traceId ?? newTraceId(), newSpanId(), parent?.spanId ?? '', traceState, ctx.startTime);
+    span.fixed.push(serverNodeAttrs);
+    span.setCommon(METHOD, ctx.method);
+    span.attrs.push('url.path', ctx.path || ctx.target);
+    span.setCommon(SCHEME, ctx.scheme);
+    span.setCommon(SERVER_ADDRESS, ctx.host);
+    span.setCommon(CLIENT_ADDRESS, ctx.remoteAddress);
+    span.setCommon(PROTOCOL, ctx.httpVersion);
+    span.attrs.push('meshgate.request_id', ctx.requestId);
+    st(ctx).span = span;
+  };
 
   const handlers: [string, (m: unknown) => void][] = [
     [CHANNELS.requestStart, (m) => {
-      if (!tracing) return;
-      const { ctx } = m as { ctx: RequestInfo };
-      const parent = tracing.propagator.extract(ROOT_CONTEXT, ctx.headers, headerGetter);
-      const span = tracing.tracer.startSpan(ctx.method, {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': ctx.method,
-          'url.path': ctx.path || ctx.target,
-          'url.scheme': ctx.scheme,
-          'server.address': ctx.host,
-          'client.address': ctx.remoteAddress,
-          'network.protocol.version': ctx.httpVersion,
-          'meshgate.node': opts.node,
-          'meshgate.worker': opts.worker,
-          'meshgate.request_id': ctx.requestId,
-        },
-      }, parent);
-      const s = st(ctx);
-      s.span = span;
-      s.ctx = trace.setSpan(parent, span);
+      if (recorder !== undefined) onRequestStart((m as { ctx: RequestInfo }).ctx);
     }],
     [CHANNELS.requestRouted, (m) => {
       const r = m as { ctx: RequestInfo; path: string; ingress: string; backend: string; rule?: object };
@@ -127,75 +183,80 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
         if (r.rule !== undefined) routeStates.set(r.rule, rs);
       }
       s.route = rs;
-      if (s.span) {
-        s.span.setAttributes({ 'http.route': r.path, 'meshgate.ingress': r.ingress, 'meshgate.service': s.route.service, 'meshgate.backend': r.backend });
-        s.span.updateName(`${r.ctx.method} ${r.path}`);
+      if (s.span !== undefined) {
+        s.span.fixed.push(routeAttrs(rs));
+        const names = (rs.names ??= new Map());
+        let name = names.get(r.ctx.method);
+        if (name === undefined) {
+          name = `${r.ctx.method} ${r.path}`;
+          if (names.size < 64) names.set(r.ctx.method, name);
+        }
+        s.span.name = name;
       }
     }],
     [CHANNELS.upstreamStart, (m) => {
       const u = m as { ctx: RequestInfo; attempt: number; endpoint: Endpoint; headers: Record<string, string | string[]> };
       const s = st(u.ctx);
-      if (!tracing || !s.ctx) {
-        s.upStart = performance.now();
+      const now = performance.now();
+      s.upStart = now;
+      const server = s.span;
+      if (server === undefined) {
+        if (s.unsampledParent !== undefined) u.headers.traceparent = s.unsampledParent;
         return;
       }
-      const a = { start: performance.now(), span: undefined as Span | undefined };
-      (s.attempts ??= new Map()).set(u.attempt, a);
-      a.span = tracing.tracer.startSpan(u.ctx.method, {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'http.request.method': u.ctx.method,
-          'server.address': u.endpoint.address,
-          'server.port': u.endpoint.port,
-          'network.peer.address': u.endpoint.address,
-          'network.peer.port': u.endpoint.port,
-          'url.full': `http://${u.endpoint.address}:${u.endpoint.port}${u.ctx.path}`,
-          'http.request.resend_count': u.attempt - 1,
-          'meshgate.node': opts.node,
-          ...(s.route ? { 'http.route': s.route.route, 'meshgate.ingress': s.route.ingress, 'meshgate.service': s.route.service } : {}),
-        },
-      }, s.ctx);
-      const carrier: Record<string, string> = {};
-      tracing.propagator.inject(trace.setSpan(s.ctx, a.span), carrier, { set: (c, k, v) => { c[k] = v; } });
-      for (const [k, v] of Object.entries(carrier)) u.headers[k] = v;
+      const a = new RecordedSpan(u.ctx.method, SpanKind.CLIENT, server.traceId, newSpanId(), server.spanId, server.traceState, now);
+      a.fixed.push(clientNodeAttrs, endpointAttrs(u.endpoint));
+      if (s.route !== undefined) a.fixed.push(routeAttrs(s.route));
+      a.setCommon(METHOD, u.ctx.method);
+      a.attrs.push('url.full', `http://${u.endpoint.address}:${u.endpoint.port}${u.ctx.path}`);
+      a.setCommon(RESEND_COUNT, u.attempt - 1);
+      s.attemptSpan = a;
+      s.attempt = u.attempt;
+      u.headers.traceparent = a.traceparent();
+      // tracestate: the client's is in u.headers already and goes on unchanged.
     }],
     [CHANNELS.upstreamEnd, (m) => {
       const u = m as { ctx: RequestInfo; attempt: number; statusCode?: number; error?: ErrorLike; retried: boolean };
       const s = st(u.ctx);
-      const a = s.attempts?.get(u.attempt);
-      const start = a ? a.start : s.upStart;
-      if (start !== undefined) registry.observe('meshgate_upstream_duration_seconds', s.route ? s.route.timing : '', (performance.now() - start) / 1000);
+      const now = performance.now();
+      if (s.upStart !== undefined) registry.observe('meshgate_upstream_duration_seconds', s.route ? s.route.timing : '', (now - s.upStart) / 1000);
       if (u.error && CONNECT_ERRORS.has(u.error.code ?? '')) registry.inc('meshgate_upstream_connect_errors_total', s.route ? s.route.serviceLabel : '');
       if (u.retried) registry.inc('meshgate_upstream_retries_total', s.route ? s.route.serviceLabel : '');
-      const span = a?.span;
-      if (!span) return;
-      if (u.statusCode !== undefined) span.setAttribute('http.response.status_code', u.statusCode);
+      const span = s.attemptSpan;
+      if (span === undefined || s.attempt !== u.attempt) return;
+      s.attemptSpan = undefined;
+      if (u.statusCode !== undefined) span.setCommon(STATUS_CODE, u.statusCode);
       if (u.error) {
-        span.recordException(u.error);
-        span.setAttribute('error.type', u.error.code ?? u.error.name);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: u.error.message });
+        span.recordException(u.error, now);
+        span.attrs.push('error.type', u.error.code ?? u.error.name);
+        span.statusCode = SpanStatusCode.ERROR;
+        span.statusMessage = u.error.message;
       } else if (u.statusCode !== undefined && u.statusCode >= 500) {
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        span.setAttribute('error.type', String(u.statusCode));
+        span.statusCode = SpanStatusCode.ERROR;
+        span.attrs.push('error.type', String(u.statusCode));
       }
-      span.end();
+      recorder!.end(span, now);
     }],
     [CHANNELS.requestEnd, (m) => {
       const e = m as { ctx: RequestInfo; statusCode: number; error?: ErrorLike };
       const s = st(e.ctx);
+      const now = performance.now();
       const c = Math.floor(e.statusCode / 100);
       const l = s.route !== undefined && c >= 0 && c <= 5 ? s.route.byClass[c]! : labels(s.route?.ingress ?? '', s.route?.service ?? '', `${c}xx`);
       registry.inc('meshgate_requests_total', l);
-      registry.observe('meshgate_request_duration_seconds', s.route ? s.route.timing : '', (performance.now() - e.ctx.startTime) / 1000);
+      registry.observe('meshgate_request_duration_seconds', s.route ? s.route.timing : '', (now - e.ctx.startTime) / 1000);
       const span = s.span;
-      if (!span) return;
-      span.setAttribute('http.response.status_code', e.statusCode);
-      if (e.error) span.recordException(e.error);
+      if (span === undefined) return;
+      s.span = undefined;
+      if (s.attemptSpan !== undefined) { recorder!.end(s.attemptSpan, now); s.attemptSpan = undefined; } // an attempt cut short (client gone)
+      span.setCommon(STATUS_CODE, e.statusCode);
+      if (e.error) span.recordException(e.error, now);
       if (e.statusCode >= 500) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: e.error?.message });
-        span.setAttribute('error.type', e.error?.code ?? String(e.statusCode));
+        span.statusCode = SpanStatusCode.ERROR;
+        if (e.error?.message) span.statusMessage = e.error.message;
+        span.attrs.push('error.type', e.error?.code ?? String(e.statusCode));
       }
-      span.end();
+      recorder!.end(span, now);
     }],
     [CHANNELS.endpointEjected, (m) => {
       const e = m as { backend: string };

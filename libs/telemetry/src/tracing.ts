@@ -3,7 +3,8 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { samplerFromEnv } from './sampler.ts';
+import { samplerFromEnv, samplingPlanFromEnv, type SamplingPlan } from './sampler.ts';
+import { SpanRecorder, otlpHeaders } from './request-spans.ts';
 
 export interface TracingOptions {
   serviceName: string;
@@ -18,6 +19,10 @@ export interface TracingOptions {
 export interface Tracing {
   readonly tracer: Tracer;
   readonly propagator: W3CTraceContextPropagator;
+  /** The sampler's choice as data, for the request path's own decision (see proxy-instrumentation). */
+  readonly sampling: SamplingPlan;
+  /** Request spans: recorded and exported without SDK span objects (see request-spans.ts). */
+  readonly spans: SpanRecorder;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -51,11 +56,16 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
   // collector costs one failed export per batch, never a request.
   const processor = new BatchSpanProcessor({ exporter, maxQueueSize: 4096, maxExportBatchSize: 512, scheduledDelayMillis: 1_000, exportTimeoutMillis: 5_000 });
   const provider = new TracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors: [processor] });
+  const compression = (env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION ?? '').toLowerCase();
+  const spans = new SpanRecorder({ resource, scopeName: 'meshgate', url: tracesUrl(env), headers: otlpHeaders(env), gzip: compression === 'gzip', ...(opts.exporter ? { exporter: opts.exporter } : {}) });
   return {
     tracer: provider.getTracer('meshgate'),
     propagator: new W3CTraceContextPropagator(),
-    forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    sampling: samplingPlanFromEnv(env),
+    spans,
+    forceFlush: async () => { await Promise.all([spans.flush(), provider.forceFlush()]); },
+    // The recorder first: a custom exporter is shared, and the provider shuts it down.
+    shutdown: async () => { await spans.shutdown(); await provider.shutdown(); },
   };
 }
 
