@@ -110,6 +110,19 @@ test('413 when the body is over the meshgate.dev/proxy-body-size of the Ingress 
     setTimeout(() => { req.write('y'.repeat(800)); req.end(); }, 50);
   });
   assert.equal(chunked, 413);
+  // A streamed body under the limit arrives whole, also the chunks sent before the upstream connection is up.
+  // Several at once: the pool opens new upstream connections, so the first chunks arrive before one is up.
+  const uploads = Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
+    const req = http.request(`${mesh.http}/limited/upload`, { method: 'POST', agent: false }, (res) => {
+      let b = '';
+      res.on('data', (d: Buffer) => { b += d; });
+      res.on('end', () => resolve(`${res.statusCode} ${b}`));
+    });
+    req.on('error', (err) => resolve(String(err)));
+    req.write('z'.repeat(300));
+    setTimeout(() => { req.write('z'.repeat(300)); req.end(); }, 30);
+  }));
+  assert.deepEqual(await Promise.all(uploads), new Array(6).fill('200 600'));
 });
 
 test('502 when the endpoint refuses connections (after retries)', async () => {
