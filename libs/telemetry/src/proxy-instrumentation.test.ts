@@ -18,12 +18,13 @@ function request(headers: Record<string, string> = {}): RequestInfo {
   };
 }
 
-function runRequest(ctx: RequestInfo, attempts: { error?: string; status?: number }[]) {
+/** `upstream`: the trace headers the proxy puts in the upstream:start event (the client's). */
+function runRequest(ctx: RequestInfo, attempts: { error?: string; status?: number }[], upstream: Record<string, string> = {}) {
   dc.channel(CHANNELS.requestStart).publish({ ctx });
   dc.channel(CHANNELS.requestRouted).publish({ ctx, host: '', path: '/users/*', pathType: 'ImplementationSpecific', ingress: 'default/hello-ingress', backend: 'default/users-node-svc:80' });
   const sent: Record<string, string | string[]>[] = [];
   attempts.forEach((a, i) => {
-    const headers: Record<string, string | string[]> = {};
+    const headers: Record<string, string | string[]> = { ...upstream };
     const endpoint = { id: `127.0.0.1:${9000 + i}`, address: '127.0.0.1', port: 9000 + i };
     dc.channel(CHANNELS.upstreamStart).publish({ ctx, attempt: i + 1, endpoint, headers });
     sent.push(headers);
@@ -153,7 +154,9 @@ test('sampling: unsampled new traces send an unsampled traceparent and record no
     assert.equal(exporter.getFinishedSpans().length, 0);
     // A sampled client is continued even at ratio 0 (parent-based); a malformed traceparent is a new (unsampled) trace.
     runRequest(request({ traceparent: `00-${clientTrace}-${clientSpan}-01` }), [{ status: 200 }]);
-    assert.match(String(runRequest(request({ traceparent: `00-${clientTrace}-${clientSpan}` }), [{ status: 200 }])[0]!.traceparent), /-00$/);
+    const malformed = runRequest(request({ traceparent: `00-${clientTrace}-${clientSpan}`, tracestate: 'vendor=x' }), [{ status: 200 }], { tracestate: 'vendor=x' })[0]!;
+    assert.match(String(malformed.traceparent), /-00$/);
+    assert.equal(malformed.tracestate, undefined, 'the tracestate of a trace not continued is not sent on');
     await tracing.forceFlush();
     assert.deepEqual(exporter.getFinishedSpans().map((s) => [s.kind, s.spanContext().traceId]), [[2, clientTrace], [1, clientTrace]]);
   } finally {

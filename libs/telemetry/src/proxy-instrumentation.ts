@@ -60,6 +60,8 @@ interface ReqState {
   attempt?: number;
   /** Unsampled new trace: the traceparent (sampled flag off) sent upstream on every attempt. */
   unsampledParent?: string;
+  /** The client's tracestate belongs to a traceparent we did not continue (missing or invalid): not sent on. */
+  dropTracestate?: boolean;
   /** Start of the current attempt. */
   upStart?: number;
 }
@@ -154,10 +156,15 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
     const sampled = parent === undefined ? plan!.ratio >= 1 || (plan!.ratio > 0 && Math.random() < plan!.ratio)
       : plan!.parentBased ? parent.sampled : traceIdSampled(parent.traceId, plan!.ratio);
     if (!sampled) {
-      if (parent === undefined) st(ctx).unsampledParent = `00-${newTraceId()}-${newSpanId()}-00`;
+      if (parent === undefined) {
+        const s = st(ctx);
+        s.unsampledParent = `00-${newTraceId()}-${newSpanId()}-00`;
+        if (ctx.headers.tracestate !== undefined) s.dropTracestate = true;
+      }
       return; // a client's unsampled traceparent goes upstream as it came
     }
     const traceState = parent === undefined ? '' : headerOne(ctx.headers.tracestate) ?? '';
+    if (parent === undefined && ctx.headers.tracestate !== undefined) st(ctx).dropTracestate = true;
     const span = new RecordedSpan(ctx.method, SpanKind.SERVER, parent?.traceId ?? newTraceId(), newSpanId(), parent?.spanId ?? '', traceState, ctx.startTime);
     span.fixed.push(serverNodeAttrs);
     span.setCommon(METHOD, ctx.method);
@@ -202,6 +209,7 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       const server = s.span;
       if (server === undefined) {
         if (s.unsampledParent !== undefined) u.headers.traceparent = s.unsampledParent;
+        if (s.dropTracestate === true) delete u.headers.tracestate;
         return;
       }
       const a = new RecordedSpan(u.ctx.method, SpanKind.CLIENT, server.traceId, newSpanId(), server.spanId, server.traceState, now);
@@ -213,7 +221,8 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       s.attemptSpan = a;
       s.attempt = u.attempt;
       u.headers.traceparent = a.traceparent();
-      // tracestate: the client's is in u.headers already and goes on unchanged.
+      // tracestate: the client's is in u.headers already and goes on unchanged (with the trace it belongs to).
+      if (s.dropTracestate === true) delete u.headers.tracestate;
     }],
     [CHANNELS.upstreamEnd, (m) => {
       const u = m as { ctx: RequestInfo; attempt: number; statusCode?: number; error?: ErrorLike; retried: boolean };

@@ -11,6 +11,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 
 const counts: Record<string, { exports: number; bytes: number; spans: number }> = {};
+let connections = 0;
 
 /** Reads a varint at `i`: [value, next index]. */
 function varint(b: Buffer, i: number): [number, number] {
@@ -50,7 +51,7 @@ function countSpans(b: Buffer): number {
 http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/counts') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(counts));
+    res.end(JSON.stringify({ ...counts, connections }));
     return;
   }
   const chunks: Buffer[] = [];
@@ -65,4 +66,4 @@ http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/x-protobuf' });
     res.end();
   });
-}).listen(Number(process.env.SINK_PORT ?? 4318), '127.0.0.1', () => console.log(`otlp sink on ${process.env.SINK_PORT ?? 4318}`));
+}).on('connection', () => { connections++; }).listen(Number(process.env.SINK_PORT ?? 4318), '127.0.0.1', () => console.log(`otlp sink on ${process.env.SINK_PORT ?? 4318}`));

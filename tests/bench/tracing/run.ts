@@ -1,23 +1,31 @@
 /**
- * `npm run bench tracing`: the cost of tracing, per core. Three proxy nodes
- * (tests/bench/tracing/proxy.ts, 1 worker each) run at once, pinned to the
+ * `npm run bench tracing`: the cost of tracing, per core. One proxy node per
+ * setting (tests/bench/tracing/proxy.ts, 1 worker each), all pinned to the
  * same core: tracing off (no OTLP endpoint: no SDK), 1% and 100% sampling
  * (parent-based ratio, the default sampler; wrk sends no traceparent, so
  * every trace is a new root). The upstream is nginx `return 200` (the
  * data-plane benchmark's), pinned with wrk and the OTLP sink to the other
- * core. In each round every setting takes the load for SLICE seconds, the
- * order rotating; the measure is requests per second of the proxy's own CPU
- * (utime + stime of the whole process from /proc), which the load generator's
- * speed and other tenants' load move far less than req/s. An idle proxy costs
- * (almost) nothing, so the other two do not disturb the one under load.
+ * core. The measure is requests per second of the proxy's own CPU (utime +
+ * stime of the whole process from /proc), not req/s: req/s is set by the
+ * load core, which wrk shares with nginx and the sink.
+ *
+ * MODE=parallel (default): in each round every proxy takes load from its own
+ * wrk at the same time, for SLICE seconds; they share the proxy core, so
+ * whatever else runs on the machine then hits every setting alike (on this
+ * shared 2-core machine, back-to-back slices differed by up to 30% between
+ * two identical proxies; side by side, a few %). MODE=slices: one proxy at a
+ * time, SLICE seconds each, the order rotating per round (each then runs
+ * busier, so more of its CPU goes to requests rather than to waking up).
  *
  * Cost of a setting = 1 - (its requests per CPU-second) / (off's), per round;
  * the report gives the median over rounds, the range, and the cost between the
  * medians of each setting's per-core rate.
  *
- * ROUNDS=8 SLICE=4 WARMUP=3 CONNS=50 PROXY_CPUS=1 LOAD_CPUS=0 PORT_BASE=19400
- * SETTINGS="off 1% 100%" (also: 0%, sampler always_off with the SDK present; off2, a second
- *   off, to see the noise of the measure)
+ * ROUNDS=10 SLICE=4 WARMUP=3 CONNS=50 PROXY_CPUS=1 LOAD_CPUS=0 PORT_BASE=19400 MODE=parallel
+ * SETTINGS="off off2 1% 100%"; also 0% (sampler always_off, SDK present), off2 (a second
+ *   off: the noise of the measure), before-<setting> with BEFORE=<dir>: the proxy of
+ *   another checkout (e.g. `git archive <commit> | tar -x -C /tmp/mg-before`, node_modules
+ *   linked as in docs/benchmarks/data-plane.md, this proxy.ts copied in), in the same run.
  * PROFILE=1: every proxy runs with --cpu-prof (a .cpuprofile per thread under
  *   tests/bench/tracing/results/<time>/prof-<setting>/); the numbers of a
  *   profiled run are not written to docs.
@@ -36,7 +44,7 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const SHARED = path.resolve(ROOT, '../shared/bench');
 const env = (k: string, d: string) => process.env[k] ?? d;
-const ROUNDS = Number(env('ROUNDS', '8'));
+const ROUNDS = Number(env('ROUNDS', '10'));
 const SLICE = Number(env('SLICE', '4'));
 const WARMUP = Number(env('WARMUP', '3'));
 const CONNS = Number(env('CONNS', '50'));
@@ -52,7 +60,9 @@ const OUT = path.join(import.meta.dirname, 'results', new Date().toISOString().r
 const UP_USERS = BASE + 1;
 const SINK = BASE + 3;
 
-interface Setting { name: string; env: Record<string, string> }
+/** `dir`: the checkout whose tests/bench/tracing/proxy.ts runs (BEFORE settings). */
+interface Setting { name: string; env: Record<string, string>; dir: string }
+const BEFORE = env('BEFORE', '');
 const ALL: Record<string, Record<string, string>> = {
   'off': {},
   'off2': {}, // a second 'off': the noise of the measure (A/A)
@@ -60,9 +70,12 @@ const ALL: Record<string, Record<string, string>> = {
   '1%': { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' },
   '100%': { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' },
 };
-const settings: Setting[] = env('SETTINGS', 'off 1% 100%').split(/\s+/).filter(Boolean).map((name) => {
-  if (!ALL[name]) throw new Error(`SETTINGS: unknown setting '${name}' (have: ${Object.keys(ALL).join(', ')})`);
-  return { name, env: ALL[name]! };
+const settings: Setting[] = env('SETTINGS', 'off off2 1% 100%').split(/\s+/).filter(Boolean).map((name) => {
+  const before = name.startsWith('before-');
+  const base = before ? name.slice('before-'.length) : name;
+  if (!ALL[base]) throw new Error(`SETTINGS: unknown setting '${name}' (have: ${Object.keys(ALL).join(', ')}, and before-<setting> with BEFORE=<dir>)`);
+  if (before && !BEFORE) throw new Error(`SETTINGS: '${name}' needs BEFORE=<checkout of an earlier commit, with tests/bench/tracing/proxy.ts>`);
+  return { name, env: ALL[base]!, dir: before ? path.resolve(BEFORE) : ROOT };
 });
 if (settings[0]?.name !== 'off') throw new Error('SETTINGS must start with off (the baseline)');
 
@@ -155,9 +168,9 @@ try {
   for (const [i, s] of settings.entries()) {
     const port = BASE + 10 + i;
     const tag = s.name.replace('%', 'pct');
-    const traced = s.name.startsWith('off') ? {} : { ...s.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${SINK}/${tag}/v1/traces` };
+    const traced = s.name.startsWith('off') || s.name === 'before-off' ? {} : { ...s.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${SINK}/${tag}/v1/traces` };
     const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(OUT, `prof-${tag}`)}`] : [];
-    const proc = spawnPinned(`proxy-${tag}`, PROXY_CPUS, [NODE, ...prof, path.join(import.meta.dirname, 'proxy.ts')],
+    const proc = spawnPinned(`proxy-${tag}`, PROXY_CPUS, [NODE, ...prof, path.join(s.dir, 'tests/bench/tracing/proxy.ts')],
       { ...traced, HTTP_PORT: String(port), UP_USERS: String(UP_USERS), MESHGATE_ACCESS_LOG: 'off' });
     await waitPort(port, proc, `proxy-${tag}`);
     running.push({ s, proc, port });
@@ -250,7 +263,7 @@ const target = (name: string, limit: number) => {
   if (!m) return `${name}: not measured`;
   return `${name}: ${pct(m.cost)} (target < ${limit}%): **${m.cost < limit / 100 ? 'met' : 'missed'}**`;
 };
-const cmdEnv = ['ROUNDS', 'SLICE', 'WARMUP', 'CONNS', 'SETTINGS', 'PROXY_CPUS', 'LOAD_CPUS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${JSON.stringify(process.env[k])}`).join(' ');
+const cmdEnv = ['ROUNDS', 'SLICE', 'WARMUP', 'CONNS', 'MODE', 'SETTINGS', 'BEFORE', 'PROXY_CPUS', 'LOAD_CPUS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${JSON.stringify(process.env[k])}`).join(' ');
 const cmd = `${cmdEnv ? cmdEnv + ' ' : ''}npm run bench tracing`;
 const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
 const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
@@ -259,12 +272,14 @@ const doc = `# Tracing cost
 \`${cmd}\` (tests/bench/tracing/run.ts) on ${when} UTC, ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, Node ${process.version}.
 Load average (1/5/15 min) ${la(loadStart)} at the start, ${la(loadEnd)} at the end: the machine is shared.
 
-Three proxy nodes (1 worker each) pinned together to CPU ${PROXY_CPUS}: tracing off (no OTLP endpoint, no SDK),
-1% and 100% sampling (parent-based trace-id ratio; wrk sends no traceparent). Upstream nginx \`return 200\`,
-wrk (-t1 -c${CONNS}, keep-alive, GET /users/1) and an OTLP/HTTP sink that counts spans, all on CPU ${LOAD_CPUS}.
-${ROUNDS} rounds; in each, every setting takes the load for ${SLICE} s, the order rotating; ${WARMUP} s warm-up each first.
-The measure is requests per CPU-second of the proxy process (utime + stime, all threads, from /proc):
-req/s here is limited by the one core that wrk, nginx and the sink share, not by the proxy.
+One proxy node per setting (1 worker each), all pinned to CPU ${PROXY_CPUS}: tracing off (no OTLP endpoint, no SDK),
+1% and 100% sampling (parent-based trace-id ratio; wrk sends no traceparent, so each request is a new trace)${BEFORE ? `; before-*: the proxy of ${BEFORE}` : ''}.
+Upstream nginx \`return 200\`, wrk (-t1 -c${CONNS} per proxy, keep-alive, GET /users/1) and an OTLP/HTTP sink that
+counts spans, all on CPU ${LOAD_CPUS}. ${PARALLEL
+  ? `${ROUNDS} rounds of ${SLICE} s in which every proxy takes load at the same time (each from its own wrk), after a ${WARMUP} s warm-up the same way: whatever else runs on the machine hits every setting alike.`
+  : `${ROUNDS} rounds; in each, every setting takes the load alone for ${SLICE} s, the order rotating; ${WARMUP} s warm-up each first.`}
+The measure is requests per CPU-second of the proxy process (utime + stime, all threads, from /proc): req/s is
+set by the load core, which wrk shares with nginx and the sink, not by the proxy.
 Cost = 1 - requests per CPU-second / the same for off. Metrics (the /metrics registry) are on in every setting.
 
 ${table}
@@ -274,7 +289,7 @@ ${target('1%', 3)}; ${target('100%', 15)}.
 Spans exported per request: the sink's span count / the requests of the measured slices (warm-up requests
 are exported too, so 100% shows a little over 2: one server and one client span per request).
 
-<details><summary>Every slice</summary>
+<details><summary>Every round and setting</summary>
 
 ${raw}
 
