@@ -86,6 +86,14 @@ test('/metrics counts a request once, whichever worker served it', async () => {
   assert.equal(await requestsTotal(), before + n);
 });
 
+test('/metrics shows the node\'s resident memory and the V8 heap of the main thread and of every worker', async () => {
+  await eventually('heap per thread', async () => {
+    const text = (await request(`http://127.0.0.1:${adminPort}/metrics`)).body;
+    const threads = [...text.matchAll(/^meshgate_heap_used_bytes\{[^}]*thread="([^"]+)"[^}]*\} (\d+)$/gm)].filter((m) => Number(m[2]) > 1e6).map((m) => m[1]).sort();
+    return /^process_resident_memory_bytes\{[^}]*\} \d{7,}$/m.test(text) && JSON.stringify(threads) === JSON.stringify(['main', 'worker-0', 'worker-1']);
+  }, 5_000);
+});
+
 async function requestsTotal(): Promise<number> {
   const text = (await request(`http://127.0.0.1:${adminPort}/metrics`)).body;
   let sum = 0;

@@ -35,8 +35,8 @@ export function renderMetrics(state: NodeState, natsConnected: () => boolean, ma
   const heaps: [string, HeapStats | undefined][] = [['main', mainHeap], ...state.workerHeaps.map((h, i) => [`worker-${i}`, h] as [string, HeapStats | undefined])];
   for (const [thread, h] of heaps) {
     if (!h) continue;
-    node.set('meshgate_heap_used_bytes', `thread="${thread}"`, h.usedBytes);
-    if (h.majorGcs > 0) node.set('meshgate_heap_live_bytes', `thread="${thread}"`, h.liveBytes);
+    node.set('meshgate_heap_used_bytes', `{thread="${thread}"}`, h.usedBytes);
+    if (h.majorGcs > 0) node.set('meshgate_heap_live_bytes', `{thread="${thread}"}`, h.liveBytes);
   }
   const workers = mergeSnapshots([...state.retiredMetrics, ...state.metrics]);
   const label = `node="${labelValue(state.nodeId)}"`;

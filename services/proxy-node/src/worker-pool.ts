@@ -142,6 +142,8 @@ function limitsFromEnv(env: NodeJS.ProcessEnv): Partial<DataPlaneLimits> {
   };
   const headersTimeoutMs = num('MESHGATE_HEADER_TIMEOUT_MS');
   if (headersTimeoutMs !== undefined) out.headersTimeoutMs = headersTimeoutMs;
+  const bodyTimeoutMs = num('MESHGATE_BODY_TIMEOUT_MS');
+  if (bodyTimeoutMs !== undefined) out.bodyTimeoutMs = bodyTimeoutMs;
   const maxHeaderSize = num('MESHGATE_MAX_HEADER_SIZE');
   if (maxHeaderSize !== undefined) out.maxHeaderSize = maxHeaderSize;
   const keepAliveTimeoutMs = num('MESHGATE_KEEPALIVE_TIMEOUT_MS');

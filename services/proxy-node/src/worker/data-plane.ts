@@ -24,6 +24,7 @@ import { H1Server, type H1Request, type H1Response } from './h1-server.ts';
 import { AccessLog } from './access-log.ts';
 import { channels } from './request-events.ts';
 import type { AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './messages.ts';
+import { watchHeap } from '../heap-watch.ts';
 
 export const defaultLimits: DataPlaneLimits = {
   headersTimeoutMs: 30_000,
@@ -85,7 +86,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     maxHeaderSize: limits.maxHeaderSize,
     headersTimeoutMs: limits.headersTimeoutMs,
     // A `bodyTimeoutMs` limit when one is given, else the header timeout (nginx: client_body_timeout and client_header_timeout, 60 s each).
-    bodyTimeoutMs: (limits as DataPlaneLimits & { bodyTimeoutMs?: number }).bodyTimeoutMs ?? limits.headersTimeoutMs,
+    bodyTimeoutMs: limits.bodyTimeoutMs ?? limits.headersTimeoutMs,
     keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
     onRequest: handler,
     onUpgrade: (req, socket, head) => {
@@ -147,6 +148,8 @@ export default async function serve(task: ServeTask): Promise<string> {
     post({ type: 'worker.v1.listening', index, threadId });
   };
 
+  /** The PEMs of the https server's own (no-SNI) context. */
+  let defaultPem: { cert: string; key: string } | undefined;
   const apply = async (snap: AppliedSnapshot) => {
     const t0 = performance.now();
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
@@ -158,8 +161,10 @@ export default async function serve(task: ServeTask): Promise<string> {
       current = next;
       tlsStore = nextTls;
       // Clients without SNI (an IP address in the URL) get the default certificate.
-      if (httpsServer && nextTls.defaultPem) {
+      // Only when it changed: most changes keep the certificates, and a context costs a key parse.
+      if (httpsServer && nextTls.defaultPem && (nextTls.defaultPem.cert !== defaultPem?.cert || nextTls.defaultPem.key !== defaultPem?.key)) {
         httpsServer.setSecureContext({ ...nextTls.defaultPem, minVersion: 'TLSv1.2', ...(ticketKeys ? { ticketKeys } : {}) });
+        defaultPem = nextTls.defaultPem;
       }
       pools.retain(new Set(next.content.backends.flatMap((b) => b.endpoints.map((e) => e.id))));
       if (!listening) await listenAll();
@@ -173,10 +178,11 @@ export default async function serve(task: ServeTask): Promise<string> {
     }
   };
 
+  const heap = watchHeap();
   const stats = setInterval(() => {
     let open = 0;
     for (const s of servers) open += (s as net.Server & { _connections?: number })._connections ?? 0;
-    post({ type: 'worker.v1.stats', index, requests: { ...counters }, open, metrics: telemetry.metricsSnapshot() });
+    post({ type: 'worker.v1.stats', index, requests: { ...counters }, open, metrics: telemetry.metricsSnapshot(), heap: heap.stats() });
   }, 1000);
   stats.unref();
 

@@ -52,5 +52,7 @@ export interface DataPlaneLimits {
   maxHeaderSize: number;
   /** Idle client keep-alive connections close after this. */
   keepAliveTimeoutMs: number;
+  /** Longest pause between two reads of a request body: 408 past it (nginx client_body_timeout); unset: headersTimeoutMs. */
+  bodyTimeoutMs?: number;
   accessLog: boolean;
 }
