@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { LATENCY_BUCKETS, MetricsRegistry, labelValue, type MetricInfo } from './metrics-registry.ts';
 import type { Tracing } from './tracing.ts';
-import { CommonAttribute, RecordedSpan, fixedAttributes, newSpanId, newTraceId, type FixedAttributes } from './request-spans.ts';
+import { CommonAttribute, RecordedSpan, fixedAttributes, newSpanId, newTraceId, unsampledTraceparent, type FixedAttributes } from './request-spans.ts';
 import { traceIdSampled } from './sampler.ts';
 
 /**
@@ -158,7 +158,7 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
     if (!sampled) {
       if (parent === undefined) {
         const s = st(ctx);
-        s.unsampledParent = `00-${newTraceId()}-${newSpanId()}-00`;
+        s.unsampledParent = unsampledTraceparent();
         if (ctx.headers.tracestate !== undefined) s.dropTracestate = true;
       }
       return; // a client's unsampled traceparent goes upstream as it came

@@ -39,6 +39,11 @@ function randomHex(bytes: number): string {
 }
 export const newTraceId = (): string => randomHex(16);
 export const newSpanId = (): string => randomHex(8);
+/** A new trace's traceparent with the sampled flag off (one native call for both ids). */
+export function unsampledTraceparent(): string {
+  const h = randomHex(24);
+  return `00-${h.slice(0, 32)}-${h.slice(32)}-00`;
+}
 
 // ---------------------------------------------------------------- spans
 
@@ -443,6 +448,9 @@ export interface SpanRecorderOptions {
 export class SpanRecorder {
   /** Ended spans waiting, with a custom exporter only (OTLP spans are encoded as they end). */
   private queue: RecordedSpan[] = [];
+  /** Spans ended in this event-loop turn, to encode at its end. */
+  private readonly ended: RecordedSpan[] = [];
+  private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private exporting: Promise<void> | undefined;
   private readonly encoder: OtlpEncoder;
@@ -474,9 +482,26 @@ export class SpanRecorder {
   end(span: RecordedSpan, now = performance.now()): void {
     span.end = now;
     // The batch in flight is out of `pending`: at most max spans wait besides it.
-    if (this.pending >= this.max) { this.dropped++; return; }
-    if (this.opts.exporter) this.queue.push(span);
-    else this.encoder.add(span);
+    if (this.closed || this.pending + this.ended.length >= this.max) { this.dropped++; return; }
+    if (this.opts.exporter) {
+      this.queue.push(span);
+      this.scheduleExport();
+      return;
+    }
+    // Encoded at the end of this event-loop turn: not in the latency of the
+    // response being forwarded, and the span object still dies young.
+    this.ended.push(span);
+    if (this.ended.length === 1) setImmediate(this.encodeEnded);
+  }
+
+  private readonly encodeEnded = (): void => {
+    const spans = this.ended;
+    for (let i = 0; i < spans.length; i++) this.encoder.add(spans[i]!);
+    spans.length = 0;
+    this.scheduleExport();
+  };
+
+  private scheduleExport(): void {
     if (this.pending >= this.batch && this.exporting === undefined) setImmediate(() => { void this.exportNext(); });
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => { this.timer = undefined; void this.exportNext(); }, this.delay);
@@ -536,6 +561,7 @@ export class SpanRecorder {
   /** Exports everything pending (each batch bounded by the export timeout). */
   async flush(): Promise<void> {
     if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.ended.length > 0) this.encodeEnded();
     while (this.exporting !== undefined || this.pending > 0) {
       await (this.exporting ?? this.exportNext());
     }
@@ -543,6 +569,7 @@ export class SpanRecorder {
 
   /** Flushes and closes the connection (a custom exporter is the caller's to shut down). */
   async shutdown(): Promise<void> {
+    this.closed = true;
     await this.flush();
     this.agent?.destroy();
   }
