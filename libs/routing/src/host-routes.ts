@@ -46,31 +46,40 @@ export class HostRoutes {
     return e;
   }
 
-  /** Returns false when an equivalent rule was already added (first wins). */
-  add(m: RouteMatch, path: string): boolean {
-    if (m.pathType === 'Exact') {
-      const e = this.entry(path);
-      if (e.exact) return false;
-      e.exact = m;
-      return true;
-    }
-    const glob = m.pathType === 'ImplementationSpecific' && path.endsWith('/*');
-    // Keys are element prefixes without the trailing slash; '' is the root.
-    let key = glob ? path.slice(0, -2) : path;
-    if (key.endsWith('/')) key = key.slice(0, -1);
+  /** Rules in the table (one per occupied slot). */
+  size = 0;
+
+  /** Returns false when an equivalent rule was already added (first wins), unless `replace`. */
+  add(m: RouteMatch, path: string, replace = false): boolean {
+    const { key, slot } = slotOf(m.pathType, path);
     const e = this.entry(key);
-    const slot = m.pathType === 'Prefix' ? 'prefix' : glob ? 'glob' : 'plain';
-    if (e[slot]) return false;
+    if (e[slot] && !replace) return false;
+    if (!e[slot]) this.size++;
     e[slot] = m;
-    // Same element depth: Prefix, then the ImplementationSpecific glob, then plain ImplementationSpecific.
-    e.below = e.prefix ?? e.glob ?? e.plain;
-    e.equal = e.prefix ?? e.plain;
+    if (slot === 'exact') return true;
+    derive(e);
     if (key.length >= this.lens.length) {
       const grown = new Uint8Array(key.length + 1);
       grown.set(this.lens);
       this.lens = grown;
     }
     this.lens[key.length] = 1;
+    return true;
+  }
+
+  /**
+   * Empties the slot of the rule with this type and (normalized) path.
+   * Returns false when the slot was empty. A length stays marked in `lens`:
+   * a lookup at it just misses.
+   */
+  remove(pathType: RouteMatch['pathType'], path: string): boolean {
+    const { key, slot } = slotOf(pathType, path);
+    const e = this.entries.get(key);
+    if (!e || !e[slot]) return false;
+    e[slot] = undefined;
+    this.size--;
+    derive(e);
+    if (!e.exact && !e.prefix && !e.glob && !e.plain) this.entries.delete(key);
     return true;
   }
 
@@ -91,4 +100,21 @@ export class HostRoutes {
     }
     return undefined;
   }
+}
+
+type Slot = 'exact' | 'prefix' | 'glob' | 'plain';
+
+/** Where a rule lives: Exact by its path; Prefix-like ones by the element prefix without the trailing slash ('' is the root). */
+function slotOf(pathType: RouteMatch['pathType'], path: string): { key: string; slot: Slot } {
+  if (pathType === 'Exact') return { key: path, slot: 'exact' };
+  const glob = pathType === 'ImplementationSpecific' && path.endsWith('/*');
+  let key = glob ? path.slice(0, -2) : path;
+  if (key.endsWith('/')) key = key.slice(0, -1);
+  return { key, slot: pathType === 'Prefix' ? 'prefix' : glob ? 'glob' : 'plain' };
+}
+
+/** Same element depth: Prefix, then the ImplementationSpecific glob, then plain ImplementationSpecific. */
+function derive(e: PathEntry): void {
+  e.below = e.prefix ?? e.glob ?? e.plain;
+  e.equal = e.prefix ?? e.plain;
 }

@@ -131,3 +131,63 @@ test('10,000 rules: every host and path still resolves', () => {
     assert.equal(t.find(`h${i % 100}.example.com`, i % 2 ? `/svc${i % 100}/v${i}/deeper` : `/svc${i % 100}/v${i}`)?.backend, want);
   }
 });
+
+test('patch() gives the table compile() gives for the changed rules (random rule sets and changes)', () => {
+  let seed = 42;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const hosts = ['', 'a.example.com', 'b.example.com', '*.example.com', '*.other.org'];
+  const segs = ['a', 'b', 'c', 'users', '%7Eu'];
+  const types: PathType[] = ['Exact', 'Prefix', 'ImplementationSpecific'];
+  const randomRule = (i: number): RouteRule => {
+    const depth = 1 + rand(3);
+    let path = Array.from({ length: depth }, () => `/${segs[rand(segs.length)]}`).join('');
+    const pathType = types[rand(3)]!;
+    if (pathType === 'ImplementationSpecific' && rand(2) === 0) path += '/*';
+    else if (rand(4) === 0) path += '/';
+    return { host: hosts[rand(hosts.length)]!, path, pathType, backend: `b${i}`, ingress: 'default/ing' };
+  };
+  // One rule per matching slot, as the config service publishes them (conflicting paths are refused there).
+  const slotKey = (r: RouteRule) => {
+    const glob = r.pathType === 'ImplementationSpecific' && r.path.endsWith('/*');
+    let p = r.path.replace('%7E', '~');
+    if (r.pathType !== 'Exact') { if (glob) p = p.slice(0, -2); if (p.endsWith('/')) p = p.slice(0, -1); }
+    return `${r.host}|${r.pathType === 'Exact' ? 'E' : r.pathType === 'Prefix' ? 'P' : glob ? 'G' : 'I'}|${p}`;
+  };
+  const requests: [string, string][] = [];
+  for (const h of ['a.example.com', 'b.example.com', 'x.example.com', 'y.other.org', 'none.net']) {
+    for (let i = 0; i < 60; i++) requests.push([h, Array.from({ length: 1 + rand(4) }, () => `/${segs[rand(segs.length)]!.replace('%7E', '~')}`).join('') + (rand(3) === 0 ? '/' : '')]);
+    requests.push([h, '/']);
+  }
+  let next = 0;
+  for (let round = 0; round < 40; round++) {
+    const rules = new Map<string, RouteRule>();
+    for (let i = 0; i < 30; i++) { const r = randomRule(next++); if (!rules.has(slotKey(r))) rules.set(slotKey(r), r); }
+    const table = RouteTable.compile({ rules: [...rules.values()], defaultBackend: { backend: 'default', ingress: 'default/ing' } });
+    for (let change = 0; change < 5; change++) {
+      const removed = [...rules.values()].filter(() => rand(5) === 0);
+      for (const r of removed) rules.delete(slotKey(r));
+      const added: RouteRule[] = [];
+      for (let i = 0; i < 1 + rand(6); i++) {
+        const r = randomRule(next++);
+        const old = rules.get(slotKey(r));
+        if (old && removed.includes(old)) continue;
+        rules.set(slotKey(r), r); // a new rule, or a changed one (same slot, other backend)
+        added.push(r);
+      }
+      table.patch(removed, added);
+      const want = RouteTable.compile({ rules: [...rules.values()], defaultBackend: { backend: 'default', ingress: 'default/ing' } });
+      assert.equal(table.size, want.size, `round ${round} change ${change}: size`);
+      for (const [h, p] of requests) assert.equal(table.find(h, p)?.backend, want.find(h, p)?.backend, `round ${round} change ${change}: ${h}${p}`);
+    }
+  }
+});
+
+test('patch(): a host whose last rule goes no longer hides the wildcard and no-host rules', () => {
+  const t = RouteTable.compile({ rules: [rule('/x', 'Prefix', 'exact-host', 'a.example.com'), rule('/', 'Prefix', 'wild', '*.example.com'), rule('/', 'Prefix', 'any')] });
+  assert.equal(t.find('a.example.com', '/y'), undefined, 'the exact host has rules: only they are searched');
+  t.patch([{ host: 'a.example.com', path: '/x', pathType: 'Prefix' }], []);
+  assert.equal(t.find('a.example.com', '/y')?.backend, 'wild');
+  t.patch([{ host: '*.example.com', path: '/', pathType: 'Prefix' }], []);
+  assert.equal(t.find('a.example.com', '/y')?.backend, 'any');
+  assert.equal(t.size, 1);
+});

@@ -17,43 +17,72 @@ import { normalizePath } from './normalize-path.ts';
  * Prefix's trailing slash), the first in `rules` order wins.
  */
 export class RouteTable {
-  readonly size: number;
-  private readonly exactHosts: Map<string, HostRoutes>;
-  private readonly wildcardHosts: Map<string, HostRoutes>;
-  private readonly anyHost: HostRoutes | undefined;
+  private readonly exactHosts = new Map<string, HostRoutes>();
+  private readonly wildcardHosts = new Map<string, HostRoutes>();
+  private anyHost: HostRoutes | undefined;
   private readonly fallback: RouteMatch | undefined;
 
-  private constructor(size: number, exact: Map<string, HostRoutes>, wildcard: Map<string, HostRoutes>, anyHost: HostRoutes | undefined, fallback: RouteMatch | undefined) {
-    this.size = size;
-    this.exactHosts = exact;
-    this.wildcardHosts = wildcard;
-    this.anyHost = anyHost;
+  private constructor(fallback: RouteMatch | undefined) {
     this.fallback = fallback;
   }
 
+  /** Rules in the table (equivalent ones counted once). */
+  get size(): number {
+    let n = this.anyHost?.size ?? 0;
+    for (const h of this.exactHosts.values()) n += h.size;
+    for (const h of this.wildcardHosts.values()) n += h.size;
+    return n;
+  }
+
   static compile(cfg: { rules: readonly RouteRule[]; defaultBackend?: DefaultBackendRule }): RouteTable {
-    const exact = new Map<string, HostRoutes>();
-    const wildcard = new Map<string, HostRoutes>();
-    let anyHost: HostRoutes | undefined;
-    let size = 0;
-    for (const r of cfg.rules) {
-      const host = r.host.toLowerCase();
-      let routes: HostRoutes | undefined;
-      if (host === '') routes = anyHost ??= new HostRoutes();
-      else {
-        const map = host.startsWith('*.') ? wildcard : exact;
-        const key = host.startsWith('*.') ? host.slice(2) : host;
-        routes = map.get(key);
-        if (!routes) map.set(key, (routes = new HostRoutes()));
-      }
-      // Rule paths get the same normalization as requests (e.g. %7E -> ~).
-      const path = normalizePath(r.path)?.path ?? r.path;
-      const m: RouteMatch = { backend: r.backend, ingress: r.ingress, host, path: r.path, pathType: r.pathType };
-      if (routes.add(m, path)) size++;
-    }
     const d = cfg.defaultBackend;
-    const fallback: RouteMatch | undefined = d ? { backend: d.backend, ingress: d.ingress, host: '', path: '', pathType: 'Default' } : undefined;
-    return new RouteTable(size, exact, wildcard, anyHost, fallback);
+    const table = new RouteTable(d ? { backend: d.backend, ingress: d.ingress, host: '', path: '', pathType: 'Default' } : undefined);
+    for (const r of cfg.rules) table.#add(r, false);
+    return table;
+  }
+
+  /**
+   * Changes the table in place: removes the rules with these host, type and
+   * path, then adds `added` (replacing an equivalent rule). For a route delta
+   * of a few rules in a table of thousands, instead of compiling it all again.
+   * The result matches what compile() gives for the changed rule list as long
+   * as no two rules of that list are equivalent for matching, which the config
+   * service guarantees (a conflicting path is refused there). Synchronous: a
+   * request sees the table before or after, never half of a patch.
+   */
+  patch(removed: readonly Pick<RouteRule, 'host' | 'path' | 'pathType'>[], added: readonly RouteRule[]): void {
+    for (const r of removed) {
+      const { routes, host, map, key } = this.#hostRoutes(r.host, false);
+      if (!routes) continue;
+      routes.remove(r.pathType, normalizePath(r.path)?.path ?? r.path);
+      // A host without rules must not hide the wildcard and no-host rules.
+      if (routes.size === 0) {
+        if (host === '') this.anyHost = undefined;
+        else map!.delete(key);
+      }
+    }
+    for (const r of added) this.#add(r, true);
+  }
+
+  #hostRoutes(ruleHost: string, create: boolean): { routes: HostRoutes | undefined; host: string; map?: Map<string, HostRoutes>; key: string } {
+    const host = ruleHost.toLowerCase();
+    if (host === '') {
+      if (create) this.anyHost ??= new HostRoutes();
+      return { routes: this.anyHost, host, key: '' };
+    }
+    const wild = host.startsWith('*.');
+    const map = wild ? this.wildcardHosts : this.exactHosts;
+    const key = wild ? host.slice(2) : host;
+    let routes = map.get(key);
+    if (!routes && create) map.set(key, (routes = new HostRoutes()));
+    return { routes, host, map, key };
+  }
+
+  #add(r: RouteRule, replace: boolean): void {
+    const { routes, host } = this.#hostRoutes(r.host, true);
+    // Rule paths get the same normalization as requests (e.g. %7E -> ~).
+    const path = normalizePath(r.path)?.path ?? r.path;
+    routes!.add({ backend: r.backend, ingress: r.ingress, host, path: r.path, pathType: r.pathType }, path, replace);
   }
 
   /** `host` may carry ':port' and any case; `path` must come from normalizePath. */
