@@ -7,5 +7,6 @@ export { DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_ANNOTATION_PREF
 export { loadManifestDir, type ManifestReadCache } from './load-manifest-dir.ts';
 export { formatManifestError } from './manifest-error.ts';
 export { buildMeshConfig } from './build-mesh-config.ts';
+export { canonicalPath } from './ingress-routes.ts';
 export { BuildCache, type BuildCacheStats } from './build-cache.ts';
 export { splitDocuments, type TextChunk } from './split-documents.ts';

@@ -8,6 +8,7 @@ export const MessageType = {
   Liveness: 'health.v1.liveness',
   Heartbeat: 'node.v1.heartbeat',
   EndpointsDelta: 'config.v1.endpoints',
+  RoutesDelta: 'config.v1.routes',
   SnapshotRef: 'config.v1.snapshot.ref',
   Ack: 'config.v1.ack',
 } as const;
@@ -49,6 +50,27 @@ export interface EndpointsDeltaMessage {
   readonly signature?: Uint8Array;
   readonly keyId?: string;
   /** W3C traceparent of the config service's publish span: links each node's apply span to it (not signed: telemetry only). */
+  readonly traceparent?: string;
+}
+
+/**
+ * Route and backend changes (route-delta.ts), on top of version `base`:
+ * yields version `version` whose full content hashes to `hash`. Workers patch
+ * their route table instead of decoding and compiling every rule; a node not
+ * at `base` resyncs. Same fields as an endpoint delta.
+ */
+export interface RoutesDeltaMessage {
+  readonly type: typeof MessageType.RoutesDelta;
+  readonly version: number;
+  readonly base: number;
+  readonly hash: string;
+  readonly createdAt: number;
+  readonly format: number;
+  /** msgpack of RouteChanges, uncompressed: it is small. */
+  readonly body: Uint8Array;
+  readonly signature?: Uint8Array;
+  readonly keyId?: string;
+  /** W3C traceparent of the config service's publish span (not signed: telemetry only). */
   readonly traceparent?: string;
 }
 

@@ -23,6 +23,8 @@ export interface Subjects {
   readonly healthNodes: string;
   /** config-service -> nodes: endpoint-only changes (EndpointsDeltaMessage, tell). */
   readonly endpoints: string;
+  /** config-service -> nodes: route and backend changes (RoutesDeltaMessage, tell). */
+  readonly routes: string;
   /** proxy nodes -> config service: ACK/NACK of each snapshot or delta (tell), on `<ack>.<node id>` like heartbeats. */
   readonly ack: string;
   /** CLI -> config service: apply, delete, get (ask; admin-messages.ts). */
@@ -40,6 +42,7 @@ export function subjects(prefix = 'meshgate'): Subjects {
     healthStatus: `${prefix}.health.v1.status`,
     healthNodes: `${prefix}.health.v1.nodes`,
     endpoints: `${prefix}.config.v1.endpoints`,
+    routes: `${prefix}.config.v1.routes`,
     ack: `${prefix}.config.v1.ack`,
     admin: `${prefix}.config.v1.admin`,
     kvBucket: `${prefix.replace(/[^-\w]/g, '_')}-config`,
