@@ -5,7 +5,7 @@ import type { SnapshotContent } from './content.ts';
 import { applyRouteChanges, decodeRouteChanges, encodeRoutesDelta, routeChanges, ruleKey } from './route-delta.ts';
 
 const rule = (path: string, backend = 'default/a:80', host = '', pathType: RouteRule['pathType'] = 'Prefix'): RouteRule => ({ host, path, pathType, backend, ingress: 'default/ing' });
-const backend = (id: string, port = 8080): BackendConfig => ({ id, namespace: 'default', service: id.split('/')[1]!.split(':')[0]!, servicePort: '80', endpoints: [{ id: `127.0.0.1:${port}`, address: '127.0.0.1', port }] });
+const backend = (id: string, port = 8080): BackendConfig => ({ id, namespace: 'default', service: id.split('/')[1]!.split(':')[0]!, servicePort: '80', endpoints: [{ id: `127.0.0.1:${port}`, address: '127.0.0.1', port }], healthPath: '/', annotations: {} });
 const content = (rules: RouteRule[], backends: BackendConfig[]): SnapshotContent => ({ rules, backends, tls: [] });
 const sorted = (c: SnapshotContent) => ({ rules: [...c.rules].sort((a, b) => ruleKey(a).localeCompare(ruleKey(b))), backends: [...c.backends].sort((a, b) => a.id.localeCompare(b.id)) });
 
