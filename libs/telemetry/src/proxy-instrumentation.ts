@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { LATENCY_BUCKETS, MetricsRegistry, labelValue, type MetricInfo } from './metrics-registry.ts';
 import type { Tracing } from './tracing.ts';
-import { CommonAttribute, RecordedSpan, fixedAttributes, newSpanId, newTraceId, unsampledTraceparent, type FixedAttributes } from './request-spans.ts';
+import { CommonAttribute, RecordedSpan, fixedAttributes, newSpanId, randomHex, unsampledTraceparent, type FixedAttributes } from './request-spans.ts';
 import { traceIdSampled } from './sampler.ts';
 
 /**
@@ -62,6 +62,8 @@ interface ReqState {
   unsampledParent?: string;
   /** The client's tracestate belongs to a traceparent we did not continue (missing or invalid): not sent on. */
   dropTracestate?: boolean;
+  /** The first upstream attempt's span id, drawn with the server span's. */
+  nextSpanId?: string;
   /** Start of the current attempt. */
   upStart?: number;
 }
@@ -165,7 +167,10 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
     }
     const traceState = parent === undefined ? '' : headerOne(ctx.headers.tracestate) ?? '';
     if (parent === undefined && ctx.headers.tracestate !== undefined) st(ctx).dropTracestate = true;
-    const span = new RecordedSpan(ctx.method, SpanKind.SERVER, parent?.traceId ?? newTraceId(), newSpanId(), parent?.spanId ?? '', traceState, ctx.startTime);
+    // The ids of the trace (when new), the server span and the first upstream attempt's span, from one random read.
+    const ids = randomHex(parent === undefined ? 32 : 16);
+    const at = parent === undefined ? 32 : 0;
+    const span = new RecordedSpan(ctx.method, SpanKind.SERVER, parent?.traceId ?? ids.slice(0, 32), ids.slice(at, at + 16), parent?.spanId ?? '', traceState, ctx.startTime);
     span.fixed.push(serverNodeAttrs);
     span.setCommon(METHOD, ctx.method);
     span.attrs.push('url.path', ctx.path || ctx.target);
@@ -174,7 +179,9 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
     span.setCommon(CLIENT_ADDRESS, ctx.remoteAddress);
     span.setCommon(PROTOCOL, ctx.httpVersion);
     span.attrs.push('meshgate.request_id', ctx.requestId);
-    st(ctx).span = span;
+    const s = st(ctx);
+    s.span = span;
+    s.nextSpanId = ids.slice(at + 16);
   };
 
   const handlers: [string, (m: unknown) => void][] = [
@@ -212,7 +219,8 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
         if (s.dropTracestate === true) delete u.headers.tracestate;
         return;
       }
-      const a = new RecordedSpan(u.ctx.method, SpanKind.CLIENT, server.traceId, newSpanId(), server.spanId, server.traceState, now);
+      const a = new RecordedSpan(u.ctx.method, SpanKind.CLIENT, server.traceId, s.nextSpanId ?? newSpanId(), server.spanId, server.traceState, now);
+      s.nextSpanId = undefined;
       a.fixed.push(clientNodeAttrs, endpointAttrs(u.endpoint));
       if (s.route !== undefined) a.fixed.push(routeAttrs(s.route));
       a.setCommon(METHOD, u.ctx.method);

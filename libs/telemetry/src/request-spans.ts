@@ -28,7 +28,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 const idPool = Buffer.allocUnsafe(8192);
 let idOffset = idPool.length;
 /** `bytes` random bytes as hex, from a pool refilled by one getrandom() per 8 KB. */
-function randomHex(bytes: number): string {
+export function randomHex(bytes: number): string {
   if (idOffset + bytes > idPool.length) {
     randomFillSync(idPool);
     idOffset = 0;

@@ -57,7 +57,11 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
   const processor = new BatchSpanProcessor({ exporter, maxQueueSize: 4096, maxExportBatchSize: 512, scheduledDelayMillis: 1_000, exportTimeoutMillis: 5_000 });
   const provider = new TracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors: [processor] });
   const compression = (env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION ?? '').toLowerCase();
-  const spans = new SpanRecorder({ resource, scopeName: 'meshgate', url: tracesUrl(env), headers: otlpHeaders(env), gzip: compression === 'gzip', ...(opts.exporter ? { exporter: opts.exporter } : {}) });
+  const spans = new SpanRecorder({
+    resource, scopeName: 'meshgate', url: tracesUrl(env), headers: otlpHeaders(env), gzip: compression === 'gzip', ...(opts.exporter ? { exporter: opts.exporter } : {}),
+    maxQueueSize: bspEnv(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 8192), maxExportBatchSize: bspEnv(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 1024),
+    scheduledDelayMillis: bspEnv(env, 'OTEL_BSP_SCHEDULE_DELAY', 1_000), exportTimeoutMillis: bspEnv(env, 'OTEL_BSP_EXPORT_TIMEOUT', 5_000),
+  });
   return {
     tracer: provider.getTracer('meshgate'),
     propagator: new W3CTraceContextPropagator(),
@@ -67,6 +71,15 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
     // The recorder first: a custom exporter is shared, and the provider shuts it down.
     shutdown: async () => { await spans.shutdown(); await provider.shutdown(); },
   };
+}
+
+/** The batch span processor's standard variables (request spans), with a clear error for a bad value. */
+function bspEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return n;
 }
 
 /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces (the OTLP/HTTP rule). */
