@@ -51,21 +51,22 @@ interface RouteState {
   /** Server span names by method: `GET /users/*`. */
   names?: Map<string, string>;
 }
-interface ReqState {
-  route?: RouteState;
+/** Per request, in ctx.store.telemetry: a class, so every request's state has one shape (fast property access). */
+class ReqState {
+  route: RouteState | undefined = undefined;
   /** The server span: only when the request is sampled. */
-  span?: RecordedSpan;
+  span: RecordedSpan | undefined = undefined;
   /** The current upstream attempt's span and number (attempts are sequential). */
-  attemptSpan?: RecordedSpan;
-  attempt?: number;
+  attemptSpan: RecordedSpan | undefined = undefined;
+  attempt = 0;
   /** Unsampled new trace: the traceparent (sampled flag off) sent upstream on every attempt. */
-  unsampledParent?: string;
+  unsampledParent: string | undefined = undefined;
   /** The client's tracestate belongs to a traceparent we did not continue (missing or invalid): not sent on. */
-  dropTracestate?: boolean;
+  dropTracestate = false;
   /** The first upstream attempt's span id, drawn with the server span's. */
-  nextSpanId?: string;
+  nextSpanId: string | undefined = undefined;
   /** Start of the current attempt. */
-  upStart?: number;
+  upStart: number | undefined = undefined;
 }
 
 /** W3C traceparent, version 00 (and future versions' first four fields). */
@@ -118,7 +119,7 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
     }
     return l;
   };
-  const st = (ctx: RequestInfo): ReqState => (ctx.store.telemetry ??= {}) as ReqState;
+  const st = (ctx: RequestInfo): ReqState => (ctx.store.telemetry ??= new ReqState()) as ReqState;
   // Keyed by the event's `rule` (one object per rule and snapshot): dropped with the snapshot.
   const routeStates = new WeakMap<object, RouteState>();
   const routeState = (path: string, ingress: string, backend: string): RouteState => {
