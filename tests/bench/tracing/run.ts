@@ -266,10 +266,13 @@ const target = (name: string, limit: number) => {
 const cmdEnv = ['ROUNDS', 'SLICE', 'WARMUP', 'CONNS', 'MODE', 'SETTINGS', 'BEFORE', 'PROXY_CPUS', 'LOAD_CPUS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${JSON.stringify(process.env[k])}`).join(' ');
 const cmd = `${cmdEnv ? cmdEnv + ' ' : ''}npm run bench tracing`;
 const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+// The code measured: this checkout's commit (BENCH_COMMIT for a copy that is not a git checkout).
+const commit = process.env.BENCH_COMMIT ?? (spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).stdout?.toString().trim() || '?');
+const dirty = process.env.BENCH_COMMIT ? '' : spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'libs', 'services']).stdout?.toString().trim() ? ' + uncommitted changes in libs/ or services/' : '';
 const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 const doc = `# Tracing cost
 
-\`${cmd}\` (tests/bench/tracing/run.ts) on ${when} UTC, ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, Node ${process.version}.
+\`${cmd}\` (tests/bench/tracing/run.ts) on ${when} UTC, commit ${commit}${dirty}, ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, Node ${process.version}.
 Load average (1/5/15 min) ${la(loadStart)} at the start, ${la(loadEnd)} at the end: the machine is shared.
 
 One proxy node per setting (1 worker each), all pinned to CPU ${PROXY_CPUS}: tracing off (no OTLP endpoint, no SDK),
