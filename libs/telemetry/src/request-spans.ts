@@ -321,9 +321,10 @@ function writeSpan(w: Writer, s: RecordedSpan): void {
  * survive young-generation GCs and cost more to collect than to encode).
  */
 export class OtlpEncoder {
-  private w = new Writer(256 * 1024);
+  // Small at first (services that never record a request span pay nothing); a batch grows it once, then it is reused.
+  private w = new Writer(16 * 1024);
   /** The other batch buffer, while it is not being sent. */
-  private spare: Writer | undefined = new Writer(256 * 1024);
+  private spare: Writer | undefined = new Writer(16 * 1024);
   private readonly resource: Buffer;
   private readonly scope: Buffer;
   /** Spans in the pending batch. */
@@ -364,7 +365,7 @@ export class OtlpEncoder {
     head.raw(this.resource);
     head.byte(0x12); head.varint(scopeSpans); // ResourceSpans.scope_spans
     head.raw(this.scope);
-    this.w = this.spare ?? new Writer(256 * 1024);
+    this.w = this.spare ?? new Writer(16 * 1024);
     this.spare = undefined;
     this.count = 0;
     return { head: head.buf.subarray(0, head.pos), spans, batch };
