@@ -87,11 +87,11 @@ async function portFor(m: MeshDir): Promise<number> {
   }
 }
 
-export async function startProxy(m: MeshDir, natsUrl: string, nodeId: string, ports?: { http: number; admin: number }, extra: string[] = []): Promise<ProxyProc> {
+export async function startProxy(m: MeshDir, natsUrl: string, nodeId: string, ports?: { http: number; admin: number }, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ProxyProc> {
   const http = ports?.http ?? await portFor(m);
   const admin = ports?.admin ?? await portFor(m);
   const proc = spawnMeshgate(['proxy', '--nats', natsUrl, '--workers', '1', '--http', `127.0.0.1:${http}`, '--https', `127.0.0.1:${await portFor(m)}`,
-    '--admin', `127.0.0.1:${admin}`, '--node-id', nodeId, '--trust-key', m.trust, '--state-dir', path.join(m.dir, nodeId), '--log-level', 'debug', ...extra]);
+    '--admin', `127.0.0.1:${admin}`, '--node-id', nodeId, '--trust-key', m.trust, '--state-dir', path.join(m.dir, nodeId), '--log-level', 'debug', ...extra], { env });
   return { proc, http, admin, nodeId };
 }
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { NatsTransport, NatsKvStore, type TransportMessage } from '@meshgate/actors';
 import {
   MessageType, encodeSnapshot, generateSigningKeyPair, loadSigningKey, msgpackCodec, readStoredSnapshot, signMessage, subjects, allNodesSubject,
-  type AckMessage, type SnapshotMessage,
+  type AckMessage, type RoutesDeltaMessage, type SnapshotMessage,
 } from '@meshgate/protocol';
 import { startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 import { get, makeMeshDir, ready, services, startBackends, startConfigService, startProxy, status, type MeshDir, type ProxyProc } from './mesh.ts';
@@ -137,13 +137,14 @@ test('two config services at once: one version at a time, no conflicting snapsho
   procs.push(second);
   await second.waitFor(/config service started/);
   const seen = new Map<number, string>();
-  const sub = t.subscribe(S.snapshot, (msg) => {
-    const s = msg.data as SnapshotMessage;
-    if (s.type !== MessageType.Snapshot) return;
+  // Full snapshots, and the route deltas a new path goes out as.
+  const subs = [S.snapshot, S.routes].map((subject) => t.subscribe(subject, (msg) => {
+    const s = msg.data as SnapshotMessage | RoutesDeltaMessage;
+    if (s.type !== MessageType.Snapshot && s.type !== MessageType.RoutesDelta) return;
     const prev = seen.get(s.version);
     assert.ok(prev === undefined || prev === s.hash, `version ${s.version} published with two hashes`);
     seen.set(s.version, s.hash);
-  });
+  }));
   // Both watch the same directory and both try to publish each change.
   for (const p of ['/two-a', '/two-b']) {
     fs.writeFileSync(path.join(m.manifests, `${p.slice(1)}.yaml`), `apiVersion: networking.k8s.io/v1
@@ -154,7 +155,7 @@ spec:
 `);
     await eventually(`${p} served`, async () => (await get(proxy, p)) === 200, 10_000);
   }
-  sub.unsubscribe();
+  for (const sub of subs) sub.unsubscribe();
   const versions = [...seen.keys()].sort();
   assert.ok(versions.length >= 2);
   await second.stop();

@@ -2,9 +2,10 @@ import type { KeyObject } from 'node:crypto';
 import type { Behavior, Transport } from '@meshgate/actors';
 import { formatManifestError, loadManifestDir, type ManifestReadCache, type MeshConfig, type SourceFile } from '@meshgate/ingress';
 import {
-  AdminMessageType, ChunkedValue, MessageType, applyEndpointChanges, decodeSnapshotContent, encodeEndpointsDelta,
-  encodeSnapshot, keyIdOf, msgpackCodec, signMessage, snapshotContentOf, snapshotValue,
+  AdminMessageType, ChunkedValue, MessageType, applyEndpointChanges, applyRouteChanges, decodeSnapshotContent, encodeEndpointsDelta,
+  encodeRoutesDelta, encodeSnapshot, keyIdOf, msgpackCodec, routeChanges, signMessage, snapshotContentOf, snapshotValue,
   unpackSnapshotBody, writeStoredSnapshot,
+  type EndpointsDeltaMessage, type RoutesDeltaMessage,
   type AckMessage, type ApplyReply, type ApplyRequest, type GetReply, type GetWhat, type HeartbeatMessage, type KvLike,
   type SnapshotContent, type SnapshotMessage, type SnapshotRefMessage, type SnapshotHead, type Subjects,
 } from '@meshgate/protocol';
@@ -13,6 +14,9 @@ import { applyObjects, decodeApplied, defaultBuild, emptyApplied, encodeApplied,
 import { endpointOnlyChanges } from './endpoint-only-changes.ts';
 import { NodeRegistry } from './node-registry.ts';
 import { StageTimer } from './stage-timer.ts';
+
+/** Route deltas carry up to this many changed rules, or an eighth of the table if more: past that a full snapshot is as good. */
+const MIN_ROUTE_DELTA_RULES = 64;
 
 export type ConfigMsg =
   | { type: 'config.v1.reload'; reason: string }
@@ -89,7 +93,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   const readCache: ManifestReadCache = new Map();
 
   const contentOf = (snap: SnapshotMessage) => decodeSnapshotContent<SnapshotContent>(unpackSnapshotBody(snap));
-  const sign = <T extends SnapshotMessage | ReturnType<typeof encodeEndpointsDelta>>(m: T): T => (deps.signingKey ? signMessage(m, deps.signingKey, keyId) : m);
+  const sign = <T extends SnapshotMessage | EndpointsDeltaMessage | RoutesDeltaMessage>(m: T): T => (deps.signingKey ? signMessage(m, deps.signingKey, keyId) : m);
 
   const storeFailed = (what: string, err: unknown) => {
     if (!storeWarned) log.warn(`cannot ${what} in the KV store: serving without durability until it is back`, { error: (err as Error).message });
@@ -123,11 +127,11 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     }
   };
 
-  const announce = (snap: SnapshotMessage, delta?: ReturnType<typeof encodeEndpointsDelta>, traceparent?: string) => {
+  const announce = (snap: SnapshotMessage, delta?: EndpointsDeltaMessage | RoutesDeltaMessage, traceparent?: string) => {
     // The publish span's context rides along (unsigned) so each node's apply span joins this trace.
     const tp = traceparent ? { traceparent } : {};
     try {
-      if (delta) transport.publish(subjects.endpoints, { ...delta, ...tp });
+      if (delta) transport.publish(delta.type === MessageType.RoutesDelta ? subjects.routes : subjects.endpoints, { ...delta, ...tp });
       else if (snap.body.length + 512 > deps.maxMessageBytes) transport.publish(subjects.snapshot, { ...refOf(snap), ...tp });
       else transport.publish(subjects.snapshot, { ...snap, ...tp });
     } catch (err) {
@@ -166,8 +170,10 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     if (latest && !prev) {
       try { prev = latestContent = contentOf(latest); } catch { prev = undefined; }
     }
+    // The smallest message that gets every node there: endpoint changes, else route changes, else everything.
     const changes = prev && latest ? endpointOnlyChanges(prev, content) : undefined;
-    const next = changes && prev ? applyEndpointChanges(prev, changes) : content;
+    const routes = !changes && prev && latest ? routeChanges(prev, content, Math.max(MIN_ROUTE_DELTA_RULES, prev.rules.length >> 3)) : undefined;
+    const next = changes && prev ? applyEndpointChanges(prev, changes) : routes && prev ? applyRouteChanges(prev, routes) : content;
     timer.lap('diff');
     // Versions keep increasing across restarts (stored head) and never go below the wall clock in ms.
     const version = Math.max((latest?.version ?? 0) + 1, Date.now());
@@ -191,12 +197,19 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     }
     latest = snap;
     latestContent = next;
-    const delta = changes && changes.length > 0 && base > 0 ? sign(encodeEndpointsDelta(changes, version, base, snap.hash)) : undefined;
+    let delta: EndpointsDeltaMessage | RoutesDeltaMessage | undefined;
+    if (changes && changes.length > 0 && base > 0) delta = sign(encodeEndpointsDelta(changes, version, base, snap.hash));
+    else if (routes && base > 0) {
+      delta = sign(encodeRoutesDelta(routes, version, base, snap.hash));
+      // A delta larger than the snapshot it stands for (or than a message) is no saving.
+      if (delta.body.length + 512 > Math.min(deps.maxMessageBytes, snap.body.length * 4)) delta = undefined;
+    }
     announce(snap, delta, traceparentOf(span));
     timer.lap('announce');
-    log.info(delta ? 'endpoint delta published' : 'snapshot published', {
+    log.info(delta ? (delta.type === MessageType.RoutesDelta ? 'route delta published' : 'endpoint delta published') : 'snapshot published', {
       version, hash: snap.hash.slice(0, 12), bytes: delta ? delta.body.length : snap.body.length, reason,
-      ...(delta ? { base, backends: changes!.length } : {}),
+      ...(delta?.type === MessageType.EndpointsDelta ? { base, backends: changes!.length } : {}),
+      ...(delta?.type === MessageType.RoutesDelta ? { base, rulesChanged: routes!.addedRules.length + routes!.removedRules.length, backendsChanged: routes!.upsertedBackends.length + routes!.removedBackends.length } : {}),
       rules: next.rules.length, backends: next.backends.length, certificates: next.tls.length, rejected: mesh?.errors.length ?? 0,
       signed: keyId ?? 'no', stored: stored === 'stored' ? (snapValue ? 'kv' : 'memory') : 'pending', ms: timer.ms,
     });

@@ -30,3 +30,11 @@ test('endpoint-only changes: the same answer as comparing encodings, without enc
   }
   assert.deepEqual(endpointOnlyChanges(content(), content({}, '10.0.0.9'))?.map((c) => c.backend), ['default/web:80']);
 });
+
+test('endpoint-only changes whatever the order of rules and backends (after a route delta the stored order is the delta\'s)', () => {
+  const a = content();
+  const shuffled: SnapshotContent = { ...a, rules: [...a.rules, { host: 'x.com', path: '/', pathType: 'Exact' as const, backend: 'default/api:80', ingress: 'default/j' }].reverse(), backends: [...a.backends].reverse() };
+  const withRule = { ...a, rules: [...a.rules, { host: 'x.com', path: '/', pathType: 'Exact' as const, backend: 'default/api:80', ingress: 'default/j' }] };
+  assert.deepEqual(endpointOnlyChanges(shuffled, withRule), []);
+  assert.deepEqual(endpointOnlyChanges(shuffled, { ...withRule, backends: content({}, '10.0.0.7').backends })?.map((c) => c.backend), ['default/web:80']);
+});

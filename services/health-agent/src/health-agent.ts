@@ -285,11 +285,11 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
       const snap = await source.resolve(data).catch((err) => { log.error('cannot read the announced snapshot from the KV store', { version: data.version, error: (err as Error).message }); return undefined; });
       if (snap) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap });
     }),
-    // Endpoint-only changes go out as deltas (config.v1.endpoints): fetch the full snapshot they lead to.
-    opts.transport.subscribe(subjects.endpoints, async () => {
+    // Endpoint and route changes go out as deltas (config.v1.endpoints, config.v1.routes): fetch the full snapshot they lead to.
+    ...[subjects.endpoints, subjects.routes].map((subject) => opts.transport.subscribe(subject, async () => {
       const snap = await source.latest(applied.version).catch(() => undefined);
       if (snap) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap });
-    }),
+    })),
     // Each node on its own subject; a heartbeat naming another node than its subject's is dropped.
     opts.transport.subscribe(allNodesSubject(subjects.heartbeat), fromOwnSubjectOnly<HeartbeatMessage>(subjects.heartbeat, (hb) => {
       if (hb?.type === MessageType.Heartbeat) ref.tell({ type: 'agent.v1.heartbeat', hb });

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { msgpackCodec, type EndpointsDeltaMessage, type SnapshotMessage } from '@meshgate/protocol';
+import { msgpackCodec, type EndpointsDeltaMessage, type RoutesDeltaMessage, type SnapshotMessage } from '@meshgate/protocol';
 
-/** What a node keeps on disk: the last full snapshot it served and the endpoint deltas applied on top, all as signed. */
+/** What a node keeps on disk: the last full snapshot it served and the endpoint and route deltas applied on top, all as signed. */
 export interface LastKnownGoodRecord {
   snapshot: SnapshotMessage;
-  deltas: EndpointsDeltaMessage[];
+  deltas: (EndpointsDeltaMessage | RoutesDeltaMessage)[];
 }
 
 /** Past this many deltas the record stops growing; the node still serves, a restart resumes at the older version and resyncs. */
@@ -41,7 +41,7 @@ export class LastKnownGood {
     this.#write({ snapshot, deltas: [] });
   }
 
-  saveDelta(delta: EndpointsDeltaMessage): void {
+  saveDelta(delta: EndpointsDeltaMessage | RoutesDeltaMessage): void {
     const r = this.#record;
     if (!r || r.deltas.length >= MAX_DELTAS) return;
     const last = r.deltas.at(-1)?.version ?? r.snapshot.version;

@@ -2,7 +2,8 @@ import { createHash, type KeyObject } from 'node:crypto';
 import type { Behavior, ActorContext, Transport } from '@meshgate/actors';
 import {
   MessageType, unpackSnapshotBody, verifyMessage, keyIdOf, decodeSnapshotContent, decodeEndpointChanges, applyEndpointChanges,
-  msgpackCodec, readStoredSnapshot, snapshotValue, nodeSubject,
+  msgpackCodec, readStoredSnapshot, snapshotValue, nodeSubject, applyRouteChanges, decodeRouteChanges,
+  type RoutesDeltaMessage, type RouteChanges,
   type Subjects, type SnapshotMessage, type LivenessMessage, type EndpointLiveness, type HeartbeatMessage,
   type EndpointsDeltaMessage, type SnapshotRefMessage, type AckMessage, type KvLike, type SnapshotContent, type SnapshotHead,
 } from '@meshgate/protocol';
@@ -14,9 +15,13 @@ import type { HeapStats } from './heap-watch.ts';
 import { LivenessView } from './liveness-view.ts';
 
 /** What the node actor handles, one at a time. */
+/** Route deltas kept for replacement workers before they are folded into one snapshot. */
+const MAX_ROUTE_DELTAS = 32;
+
 export type NodeMsg =
   | { type: 'node.v1.snapshot'; snapshot: SnapshotMessage; source?: SnapshotSource }
   | { type: 'node.v1.delta'; delta: EndpointsDeltaMessage }
+  | { type: 'node.v1.routes'; delta: RoutesDeltaMessage }
   | { type: 'node.v1.ref'; ref: SnapshotRefMessage }
   | { type: 'node.v1.resync'; reason: string }
   | { type: 'node.v1.liveness'; liveness: LivenessMessage }
@@ -83,9 +88,20 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   const { state, pool, log, transport, subjects } = deps;
 
   const trustId = deps.trustKey ? keyIdOf(deps.trustKey) : '';
-  /** The packed content workers serve (for deltas), decoded on the first delta only. */
+  /** The packed content of the last full snapshot (replacement workers and endpoint deltas start from it). */
   let currentPacked: Uint8Array | undefined;
+  /** Route deltas applied since `currentPacked`, in order. */
+  let routeDeltas: RouteChanges[] = [];
+  /** `currentPacked` decoded with `routeDeltas` applied: made on the first endpoint delta or compaction only. */
   let currentContent: SnapshotContent | undefined;
+  const contentNow = (): SnapshotContent => {
+    if (!currentContent) {
+      let c = decodeSnapshotContent<SnapshotContent>(currentPacked!);
+      for (const ch of routeDeltas) c = applyRouteChanges(c, ch);
+      currentContent = c;
+    }
+    return currentContent;
+  };
   /** The version handed to the workers and not yet applied by all of them: ACK and save it once they have. */
   let pending: { version: number; since: number; previous: number; save?: () => void; span?: ReturnType<typeof startLinkedSpan> } | undefined;
   let ticks = 0;
@@ -111,8 +127,30 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     state.source = source;
     currentPacked = packed;
     currentContent = undefined;
+    routeDeltas = [];
     const tp = traceparentOf(span);
     pool.setSnapshot({ version, hash, packed, ...(tp ? { traceparent: tp } : {}) });
+  };
+
+  /** Every worker patches its route table with a verified route delta; no snapshot is decoded or compiled. */
+  const serveRoutes = (d: RoutesDeltaMessage, changes: RouteChanges) => {
+    if (pending?.span) endSpan(pending.span, new Error(`superseded by v${d.version}`));
+    const span = startLinkedSpan(deps.tracing, 'snapshot apply', d.traceparent, { 'meshgate.node': state.nodeId, 'meshgate.snapshot.version': d.version, 'meshgate.snapshot.source': 'push', 'meshgate.snapshot.delta': 'routes', 'meshgate.workers': pool.count });
+    pending = { version: d.version, since: performance.now(), previous: state.version, save: () => deps.lastKnownGood?.saveDelta(d), ...(span ? { span } : {}) };
+    state.version = d.version;
+    state.hash = d.hash;
+    state.source = 'push';
+    routeDeltas.push(changes);
+    if (currentContent) currentContent = applyRouteChanges(currentContent, changes);
+    const tp = traceparentOf(span);
+    pool.applyDelta({ version: d.version, base: d.base, hash: d.hash, changes, ...(tp ? { traceparent: tp } : {}) });
+    // Now and then, fold the deltas into one snapshot for replacement workers (and endpoint deltas).
+    if (routeDeltas.length >= MAX_ROUTE_DELTAS) {
+      const packed = msgpackCodec.encode(contentNow());
+      currentPacked = packed;
+      routeDeltas = [];
+      pool.rebase({ version: d.version, hash: d.hash, packed });
+    }
   };
 
   let warnedAt = 0;
@@ -171,6 +209,16 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     return { packed, content: next };
   };
 
+  /** A route delta on `content`, checked against its announced hash (restoring from disk: not on the live path). */
+  const openRoutesDelta = (d: RoutesDeltaMessage, content: SnapshotContent): { packed: Uint8Array; content: SnapshotContent } => {
+    verifyMessage(d, deps.trustKey, trustId);
+    const next = applyRouteChanges(content, decodeRouteChanges(d));
+    const packed = msgpackCodec.encode(next);
+    const hash = packedHash(packed);
+    if (hash !== d.hash) throw new Error(`route delta v${d.version} does not give the announced content (hash ${hash.slice(0, 12)} != ${d.hash.slice(0, 12)})`);
+    return { packed, content: next };
+  };
+
   /** Serves the last-known-good snapshot from --state-dir, before NATS is asked anything. */
   const restoreFromDisk = () => {
     const lkg = deps.lastKnownGood;
@@ -190,7 +238,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
       let content: SnapshotContent | undefined;
       for (const d of record.deltas) {
         content ??= decodeSnapshotContent<SnapshotContent>(packed);
-        const r = openDelta(d, content);
+        const r = d.type === MessageType.RoutesDelta ? openRoutesDelta(d, content) : openDelta(d, content);
         packed = r.packed; content = r.content; version = d.version; hash = d.hash;
       }
       serve(version, hash, packed, 'disk');
@@ -249,8 +297,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           }
           let r;
           try {
-            currentContent ??= decodeSnapshotContent<SnapshotContent>(currentPacked);
-            r = openDelta(d, currentContent);
+            r = openDelta(d, contentNow());
           } catch (err) {
             nack(d.version, (err as Error).message, 'push');
             return;
@@ -258,6 +305,29 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           serve(d.version, d.hash, r.packed, 'push', () => deps.lastKnownGood?.saveDelta(d), d.traceparent);
           currentContent = r.content;
           log.info('endpoint delta applied', { version: d.version, base: d.base, bytes: d.body.length });
+          return;
+        }
+        case 'node.v1.routes': {
+          const d = msg.delta;
+          if (d.version <= state.version) {
+            if (d.version < state.version) nack(d.version, `stale route delta v${d.version}: v${state.version} is applied`, 'push');
+            return;
+          }
+          if (d.base !== state.version || !currentPacked) {
+            log.info('version gap: full resync', { delta: d.version, base: d.base, have: state.version });
+            resync(ctx, `gap: route delta v${d.version} is on v${d.base}, this node has v${state.version}`);
+            return;
+          }
+          let changes: RouteChanges;
+          try {
+            verifyMessage(d, deps.trustKey, trustId);
+            changes = decodeRouteChanges(d);
+          } catch (err) {
+            nack(d.version, (err as Error).message, 'push');
+            return;
+          }
+          serveRoutes(d, changes);
+          log.info('route delta received', { version: d.version, base: d.base, bytes: d.body.length, rules: changes.addedRules.length + changes.removedRules.length });
           return;
         }
         case 'node.v1.ref':
@@ -292,6 +362,12 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
               pending = undefined;
             }
           } else if (w.type === 'worker.v1.rejected') {
+            if (routeDeltas.length > 0 && pending?.version === w.version && w.version === state.version) {
+              // A worker that cannot patch (it missed a version): every worker gets the whole content instead.
+              log.warn('a worker refused a route delta; sending the whole snapshot', { worker: w.index, version: w.version, error: w.error });
+              serve(state.version, state.hash, msgpackCodec.encode(contentNow()), state.source ?? 'push', pending.save);
+              return;
+            }
             state.lastError = w.error;
             log.error('worker rejected snapshot; it keeps its previous one', { worker: w.index, version: w.version, error: w.error });
             if (pending?.version === w.version) {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { KeyObject } from 'node:crypto';
 import type http from 'node:http';
 import { ActorSystem, type Transport } from '@meshgate/actors';
-import { MessageType, keyIdOf, subjects as makeSubjects, nodeIdProblem, toNodeId, type EndpointsDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
+import { MessageType, keyIdOf, subjects as makeSubjects, nodeIdProblem, toNodeId, type EndpointsDeltaMessage, type RoutesDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
 import { startTracing, type Logger } from '@meshgate/telemetry';
 import { WorkerPool } from './worker-pool.ts';
 import { nodeActor, isReady, type NodeMsg, type NodeState } from './node-actor.ts';
@@ -98,6 +98,10 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     opts.transport.subscribe(subjects.endpoints, (m) => {
       const d = m.data as EndpointsDeltaMessage;
       if (d?.type === MessageType.EndpointsDelta) ref.tell({ type: 'node.v1.delta', delta: d });
+    }),
+    opts.transport.subscribe(subjects.routes, (m) => {
+      const d = m.data as RoutesDeltaMessage;
+      if (d?.type === MessageType.RoutesDelta) ref.tell({ type: 'node.v1.routes', delta: d });
     }),
     opts.transport.subscribe(subjects.liveness, (m) => {
       const l = m.data as LivenessMessage;

@@ -3,7 +3,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { EndpointLiveness } from '@meshgate/protocol';
 import type { Logger } from '@meshgate/telemetry';
-import type { AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './worker/messages.ts';
+import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './worker/messages.ts';
 
 export interface WorkerPoolOptions {
   count: number;
@@ -108,6 +108,24 @@ export class WorkerPool {
   setSnapshot(snapshot: AppliedSnapshot): void {
     this.#snapshot = snapshot;
     this.#broadcast({ type: 'worker.v1.snapshot', snapshot });
+  }
+
+  /** A route delta: every worker patches its table; a replacement worker gets the snapshot and every delta since. */
+  applyDelta(delta: AppliedDelta): void {
+    const s = this.#snapshot;
+    if (!s) throw new Error('a route delta before any snapshot');
+    this.#snapshot = { ...s, deltas: [...s.deltas ?? [], delta] };
+    this.#broadcast({ type: 'worker.v1.delta', delta });
+  }
+
+  /** How many deltas a replacement worker would patch on top of the snapshot. */
+  get deltaCount(): number {
+    return this.#snapshot?.deltas?.length ?? 0;
+  }
+
+  /** The same content folded into one snapshot, for replacement workers only: running workers already serve it. */
+  rebase(snapshot: AppliedSnapshot): void {
+    this.#snapshot = snapshot;
   }
 
   setLiveness(all: readonly EndpointLiveness[], delta: readonly EndpointLiveness[]): void {

@@ -1,8 +1,8 @@
-import { decodeSnapshotContent, type SnapshotContent } from '@meshgate/protocol';
+import { applyRouteChanges, decodeSnapshotContent, type SnapshotContent } from '@meshgate/protocol';
 import { RouteTable } from '@meshgate/routing';
 import { EndpointSet, type Liveness, type PoolOptions } from '@meshgate/upstream';
 import { defaultPolicy, parsePolicy, type RoutePolicy } from './route-policy.ts';
-import type { AppliedSnapshot } from './messages.ts';
+import type { AppliedDelta, AppliedSnapshot } from './messages.ts';
 
 /**
  * Everything a worker needs to route one request, built once per snapshot and
@@ -20,7 +20,45 @@ export interface CompiledConfig {
   readonly content: SnapshotContent;
 }
 
+/** The snapshot's content compiled, then each of its route deltas patched in (a replacement worker's start). */
 export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, warn: (msg: string) => void = () => {}): CompiledConfig {
+  let cfg = compileContent(snap, liveness, pool, warn);
+  for (const d of snap.deltas ?? []) cfg = patchConfig(cfg, d, liveness, warn);
+  return cfg;
+}
+
+/**
+ * A route delta on top of `cfg`: the route table is patched in place (a few
+ * rules, not the whole table compiled again), the backends and policies the
+ * delta touches are rebuilt in new maps. Synchronous, like the swap that
+ * follows: a request looks its route up before or after, never during.
+ */
+export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Liveness, warn: (msg: string) => void = () => {}): CompiledConfig {
+  if (cfg.version !== d.base) throw new Error(`route delta v${d.version} is on v${d.base}, this worker has v${cfg.version}`);
+  const ch = d.changes;
+  const content = applyRouteChanges(cfg.content, ch);
+  let backends = cfg.backends;
+  if (ch.removedBackends.length || ch.upsertedBackends.length) {
+    const next = new Map(cfg.backends);
+    for (const id of ch.removedBackends) next.delete(id);
+    for (const b of ch.upsertedBackends) next.set(b.id, new EndpointSet(b.id, b.endpoints, liveness));
+    backends = next;
+  }
+  let policies = cfg.policies;
+  if (ch.addedRules.length) {
+    const next = new Map(cfg.policies);
+    // Every rule of an Ingress carries its annotations: an added rule says what the Ingress's policy is now.
+    for (const r of ch.addedRules) {
+      if (r.annotations === undefined) next.delete(r.ingress);
+      else next.set(r.ingress, parsePolicy(r.annotations, cfg.defaultPolicy, (m) => warn(`Ingress ${r.ingress}: ${m}`)));
+    }
+    policies = next;
+  }
+  cfg.routes.patch(ch.removedRules, ch.addedRules);
+  return { version: d.version, hash: d.hash, routes: cfg.routes, backends, policies, defaultPolicy: cfg.defaultPolicy, content };
+}
+
+function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, warn: (msg: string) => void): CompiledConfig {
   const content = decodeSnapshotContent<SnapshotContent>(snap.packed);
   const routes = RouteTable.compile({ rules: content.rules, defaultBackend: content.defaultBackend });
   const backends = new Map<string, EndpointSet>();

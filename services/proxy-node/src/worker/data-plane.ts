@@ -16,14 +16,14 @@ import type tls from 'node:tls';
 import { threadId } from 'node:worker_threads';
 import { Liveness, UpstreamPools } from '@meshgate/upstream';
 import { createLogger, endSpan, startLinkedSpan, startWorkerTelemetry } from '@meshgate/telemetry';
-import { compileSnapshot, type CompiledConfig } from './compiled-config.ts';
+import { compileSnapshot, patchConfig, type CompiledConfig } from './compiled-config.ts';
 import { TlsStore } from './tls-store.ts';
 import { createProxyHandler } from './proxy-handler.ts';
 import { createUpgradeHandler } from './upgrade-handler.ts';
 import { H1Server, type H1Request, type H1Response } from './h1-server.ts';
 import { AccessLog } from './access-log.ts';
 import { channels } from './request-events.ts';
-import type { AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './messages.ts';
+import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './messages.ts';
 import { watchHeap } from '../heap-watch.ts';
 
 export const defaultLimits: DataPlaneLimits = {
@@ -168,13 +168,32 @@ export default async function serve(task: ServeTask): Promise<string> {
       }
       pools.retain(new Set(next.content.backends.flatMap((b) => b.endpoints.map((e) => e.id))));
       if (!listening) await listenAll();
-      post({ type: 'worker.v1.applied', index, version: snap.version, hash: snap.hash, durationMs: performance.now() - t0 });
+      post({ type: 'worker.v1.applied', index, version: next.version, hash: next.hash, durationMs: performance.now() - t0 });
       span?.setAttribute('meshgate.routes', next.routes.size);
       endSpan(span);
     } catch (err) {
       endSpan(span, err);
-      post({ type: 'worker.v1.rejected', index, version: snap.version, error: (err as Error).message });
+      post({ type: 'worker.v1.rejected', index, version: snap.deltas?.at(-1)?.version ?? snap.version, error: (err as Error).message });
       if (!listening) throw err;
+    }
+  };
+
+  /** A route delta: the table patched, not compiled (compiled-config.ts). */
+  const applyDelta = (d: AppliedDelta) => {
+    const t0 = performance.now();
+    const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', d.traceparent, { 'meshgate.snapshot.version': d.version, 'meshgate.worker': index, 'meshgate.snapshot.delta': 'routes' });
+    try {
+      if (!current) throw new Error(`route delta v${d.version} before any snapshot`);
+      const next = patchConfig(current, d, liveness, (m) => log.warn(m, { version: d.version }));
+      const backendsChanged = next.backends !== current.backends;
+      current = next;
+      if (backendsChanged) pools.retain(new Set(next.content.backends.flatMap((b) => b.endpoints.map((e) => e.id))));
+      post({ type: 'worker.v1.applied', index, version: d.version, hash: d.hash, durationMs: performance.now() - t0 });
+      span?.setAttribute('meshgate.routes', next.routes.size);
+      endSpan(span);
+    } catch (err) {
+      endSpan(span, err);
+      post({ type: 'worker.v1.rejected', index, version: d.version, error: (err as Error).message });
     }
   };
 
@@ -192,6 +211,10 @@ export default async function serve(task: ServeTask): Promise<string> {
       switch (msg.type) {
         case 'worker.v1.snapshot':
           chain = chain.then(() => apply(msg.snapshot)).catch(reject);
+          break;
+        case 'worker.v1.delta':
+          // In order after any snapshot still being applied.
+          chain = chain.then(() => applyDelta(msg.delta)).catch(reject);
           break;
         case 'worker.v1.liveness':
           if (msg.kind === 'full') liveness.replace(msg.endpoints);

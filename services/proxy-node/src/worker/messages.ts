@@ -5,7 +5,7 @@
  * and compiles its own copy off the request path.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { EndpointLiveness } from '@meshgate/protocol';
+import type { EndpointLiveness, RouteChanges } from '@meshgate/protocol';
 import type { HeapStats } from '../heap-watch.ts';
 
 export interface AppliedSnapshot {
@@ -14,10 +14,22 @@ export interface AppliedSnapshot {
   readonly packed: Uint8Array;
   /** The node's apply span: the worker's compile span is its child (tracing only). */
   readonly traceparent?: string;
+  /** Route deltas on top of `packed`, in order: the worker compiles `packed`, then patches each (a replacement worker's start). */
+  readonly deltas?: readonly AppliedDelta[];
+}
+
+/** A route delta for the workers: patch version `base` into `version`. */
+export interface AppliedDelta {
+  readonly version: number;
+  readonly base: number;
+  readonly hash: string;
+  readonly changes: RouteChanges;
+  readonly traceparent?: string;
 }
 
 export type ToWorker =
   | { type: 'worker.v1.snapshot'; snapshot: AppliedSnapshot }
+  | { type: 'worker.v1.delta'; delta: AppliedDelta }
   | { type: 'worker.v1.liveness'; kind: 'delta' | 'full'; endpoints: readonly EndpointLiveness[] }
   | { type: 'worker.v1.drain'; graceMs: number };
 

@@ -1,0 +1,141 @@
+/**
+ * Route deltas end to end: a route change goes out as the rules that changed
+ * (config.v1.routes), every worker patches its table instead of compiling
+ * all of it, and the node ends at the config service's exact content (its
+ * ACKs carry the stored snapshot's hash; a later endpoint delta, which the
+ * node checks by hash, applies on top). A replacement worker starts from the
+ * snapshot and the deltas since; a node restarted with NATS down serves the
+ * deltas from its last-known-good record.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { NatsKvStore, NatsTransport } from '@meshgate/actors';
+import { msgpackCodec, readStoredSnapshot, subjects, MessageType, type RoutesDeltaMessage } from '@meshgate/protocol';
+import { request, startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { get, makeMeshDir, ready, services, startBackends, startConfigService, startProxy, status, type MeshDir, type ProxyProc } from './mesh.ts';
+
+let nats: NatsServer;
+let m: MeshDir;
+let t: NatsTransport;
+let config: Proc;
+let proxy: ProxyProc;
+const procs: Proc[] = [];
+const routeDeltas: RoutesDeltaMessage[] = [];
+const S = subjects();
+
+const ingress = (name: string, paths: string[]) => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: ${name} }
+spec:
+  rules: [{ http: { paths: [${paths.map((p) => `{ path: ${p}, pathType: Prefix, backend: { service: { name: users-svc, port: { number: 80 } } } }`).join(', ')}] } }]
+`;
+const write = (name: string, paths: string[]) => fs.writeFileSync(path.join(m.manifests, `${name}.yaml`), ingress(name, paths));
+
+before(async () => {
+  nats = await startNatsServer();
+  m = await makeMeshDir();
+  t = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, name: 'route-delta-test' });
+  t.subscribe(S.routes, (msg) => { routeDeltas.push(msg.data as RoutesDeltaMessage); });
+  config = startConfigService(m, nats.url);
+  procs.push(...startBackends(m), config);
+  proxy = await startProxy(m, nats.url, 'rd-1', undefined, ['--workers', '2'], { MESHGATE_DEBUG_ENDPOINTS: '1' });
+  procs.push(proxy.proc);
+  await ready(proxy);
+});
+
+after(async () => {
+  await Promise.all(procs.map((p) => p.stop()));
+  await t?.close();
+  await nats?.stop();
+  fs.rmSync(m.dir, { recursive: true, force: true });
+});
+
+/** The snapshot the config service stored: what every node must serve, hash for hash. */
+async function stored(): Promise<{ version: number; hash: string }> {
+  const s = await readStoredSnapshot(await NatsKvStore.open(t.connection, S.kvBucket));
+  return { version: s!.snapshot.version, hash: s!.snapshot.hash };
+}
+
+/** Waits for a version newer than `after` to be stored, and for the node to serve exactly it. */
+async function atStored(after = 0): Promise<void> {
+  await eventually('the node serves the stored version', async () => {
+    const [a, b] = [await status(proxy), await stored()];
+    return b.version > after && a.version === b.version && a.hash === b.hash;
+  }, 10_000);
+}
+
+test('a route change goes out as a route delta, small, and every worker serves it', async () => {
+  const from = routeDeltas.length;
+  const v0 = (await status(proxy)).version;
+  write('rd-a', ['/rd-a', '/rd-a2']);
+  await eventually('a route delta', async () => routeDeltas.length > from, 10_000);
+  const d = routeDeltas[from]!;
+  assert.equal(d.type, MessageType.RoutesDelta);
+  assert.equal(d.base, v0);
+  assert.ok(msgpackCodec.encode(d).length < 1024, `${msgpackCodec.encode(d).length} bytes`);
+  await atStored();
+  // Each of the two workers: the kernel spreads new connections over them.
+  for (let i = 0; i < 8; i++) {
+    assert.equal(await get(proxy, '/rd-a/x'), 200);
+    assert.equal(await get(proxy, '/rd-a2'), 200);
+  }
+  assert.match(proxy.proc.output(), /"route delta received"/);
+  assert.doesNotMatch(proxy.proc.output(), /refused/);
+});
+
+test('a path removed and another changed by route deltas; an endpoint delta on top still matches the config service\'s content', async () => {
+  let v = (await status(proxy)).version;
+  write('rd-a', ['/rd-a']);
+  await atStored(v);
+  assert.equal(await get(proxy, '/rd-a2'), 404);
+  assert.equal(await get(proxy, '/rd-a/y'), 200);
+  // The endpoint delta's hash is checked by the node against the content it holds.
+  const fromLog = proxy.proc.output().length;
+  v = (await status(proxy)).version;
+  fs.writeFileSync(path.join(m.manifests, 'services.yaml'), services(m, '127.0.0.2'));
+  await atStored(v);
+  assert.match(proxy.proc.output().slice(fromLog), /"endpoint delta applied"/);
+  assert.doesNotMatch(proxy.proc.output().slice(fromLog), /refused|does not give the announced content/);
+  v = (await status(proxy)).version;
+  fs.writeFileSync(path.join(m.manifests, 'services.yaml'), services(m));
+  await atStored(v);
+});
+
+test('a replacement worker starts from the snapshot and the route deltas since (also once they are folded into one)', async () => {
+  // 40 changes: more than the node keeps as deltas before folding them into a snapshot for new workers.
+  for (let i = 0; i < 40; i++) {
+    write('rd-many', [`/many-${i}`]);
+    await eventually(`change ${i}`, async () => (await get(proxy, `/many-${i}`)) === 200, 10_000);
+  }
+  await atStored();
+  const r = await request(`http://127.0.0.1:${proxy.admin}/debug/kill-worker?index=1`, { method: 'POST' });
+  assert.equal(r.status, 200, r.body);
+  await eventually('worker 1 replaced and at the node version', async () => {
+    const s = await status(proxy) as unknown as { version: number; workerVersions: number[]; workerRestarts: number };
+    return s.workerRestarts >= 1 && s.workerVersions.every((v) => v === s.version);
+  }, 20_000);
+  for (let i = 0; i < 8; i++) {
+    assert.equal(await get(proxy, '/many-39'), 200);
+    assert.equal(await get(proxy, '/many-38'), 404);
+    assert.equal(await get(proxy, '/rd-a/z'), 200);
+  }
+});
+
+test('a node restarted with NATS down serves the route deltas it had applied (last-known-good)', async () => {
+  write('rd-last', ['/rd-last']);
+  await eventually('/rd-last', async () => (await get(proxy, '/rd-last')) === 200, 10_000);
+  await atStored();
+  const { version, hash } = await status(proxy);
+  await proxy.proc.stop();
+  await config.stop();
+  await nats.stop();
+  const again = await startProxy(m, nats.url, 'rd-1', { http: proxy.http, admin: proxy.admin });
+  procs.push(again.proc);
+  await ready(again);
+  assert.deepEqual(await status(again).then((s) => [s.version, s.hash]), [version, hash]);
+  assert.equal(await get(again, '/rd-last'), 200);
+  assert.equal(await get(again, '/many-39'), 200);
+  assert.match(again.proc.output(), /serving the last-known-good snapshot from disk/);
+});
