@@ -89,7 +89,7 @@ interface Stages {
 }
 
 interface Row {
-  nodes: number; routes: number; ackP50: number; ackP99: number; serveP50: number; serveP99: number; deltaBytes: number; snapshotBytes: number;
+  nodes: number; routes: number; ackP50: number; ackP99: number; serveP50: number; serveP99: number; deltaBytes: number; snapshotBytes: number; routeDeltaBytes: number;
   stagesP50: Stages; stagesP99: Stages; load: number[];
   /** CPU ms per change (idle use subtracted): the config service, and all nodes (main threads and workers) together. */
   cpu: { config: number; nodes: number };
@@ -140,6 +140,13 @@ async function run(nodes: number, routes: number): Promise<Row> {
       const v = (m.data as { version?: number }).version;
       if (typeof v === 'number' && !announced.has(v)) announced.set(v, performance.now());
       snapshotBytes = msgpackCodec.encode(m.data).length;
+    });
+    // A one-path change goes out as a route delta: announced too, and its size.
+    let routeDeltaBytes = 0;
+    t.subscribe(S.routes, (m) => {
+      const v = (m.data as { version?: number }).version;
+      if (typeof v === 'number' && !announced.has(v)) announced.set(v, performance.now());
+      routeDeltaBytes = msgpackCodec.encode(m.data).length;
     });
     const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: profEnv(`config-${nodes}x${routes}`), echo: Boolean(process.env.BENCH_CONFIG_LOG) });
     procs.push(config);
@@ -217,7 +224,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     await t.request(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'endpoints.yaml', text: endpointChange(1, backendPort) }] }, 60_000);
     await eventually('endpoint delta seen', async () => deltaBytes > 0, 10_000, 5);
     const stagePct = (p: number): Stages => ({ announced: pct(stages.map((x) => x.announced), p), received: pct(stages.map((x) => x.received), p), apply: pct(stages.map((x) => x.apply), p), acked: pct(stages.map((x) => x.acked), p) });
-    return { cpu, nodes, routes, ackP50: pct(ack, 50), ackP99: pct(ack, 99), serveP50: pct(serve, 50), serveP99: pct(serve, 99), deltaBytes, snapshotBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load };
+    return { cpu, nodes, routes, ackP50: pct(ack, 50), ackP99: pct(ack, 99), serveP50: pct(serve, 50), serveP99: pct(serve, 99), deltaBytes, snapshotBytes, routeDeltaBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await t.close();
@@ -240,7 +247,7 @@ for (const routes of ROUTES) {
       continue;
     }
     rows.push(r);
-    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; ACK all p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; serving p50 ${r.serveP50.toFixed(1)} ms p99 ${r.serveP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
+    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; ACK all p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; serving p50 ${r.serveP50.toFixed(1)} ms p99 ${r.serveP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, route delta ${r.routeDeltaBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
   }
 }
 
@@ -253,13 +260,13 @@ function loadRange(xs: number[]): string {
 const f = (x: number) => x.toFixed(1);
 const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}`;
 const table = [
-  '| nodes | routes | apply → every node ACKed p50 / p99 (ms) | apply → route serves p50 / p99 (ms) | full snapshot on the wire | endpoint delta on the wire | load average (1 min) during the row |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.ackP50)} / ${f(r.ackP99)} | ${f(r.serveP50)} / ${f(r.serveP99)} | ${r.snapshotBytes} B | ${r.deltaBytes} B | ${loadRange(r.load)} |`),
+  '| nodes | routes | apply → every node ACKed p50 / p99 (ms) | apply → route serves p50 / p99 (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.ackP50)} / ${f(r.ackP99)} | ${f(r.serveP50)} / ${f(r.serveP99)} | ${r.snapshotBytes} B | ${r.routeDeltaBytes ? `${r.routeDeltaBytes} B` : 'full snapshot'} | ${r.deltaBytes} B | ${loadRange(r.load)} |`),
 ].join('\n');
 const cores = os.cpus().length;
 const stages = [
-  '| nodes | routes | announced (config service: build, store, publish) | slowest node received (NATS, verify, unpack) | slowest node applied (workers decode, compile, swap) | every ACK seen | CPU per change: config service / all nodes (per node) | CPU bound on idle cores |',
+  '| nodes | routes | announced (config service: build, store, publish) | slowest node received (NATS, verify, unpack) | slowest node applied (workers patch or compile, swap) | every ACK seen | CPU per change: config service / all nodes (per node) | CPU bound on idle cores |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} | ${f(r.cpu.config)} / ${f(r.cpu.nodes)} (${f(r.cpu.nodes / r.nodes)}) | ${f(r.cpu.config + r.cpu.nodes / Math.min(cores, r.nodes))} |`),
 ].join('\n');
