@@ -177,3 +177,28 @@ export async function startBackend(name: string, port = 0, handler?: http.Reques
   b.close = () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
   return b;
 }
+
+/**
+ * PUTs `size` bytes of `fill` to `url` as fast as the proxy takes them
+ * (256 KiB writes, waiting for 'drain'); resolves to "status body".
+ */
+export function putStream(url: string, size: number, fill: number, headers: http.OutgoingHttpHeaders = {}): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const req = http.request(url, { method: 'PUT', agent: false, headers }, (res) => {
+      let b = '';
+      res.on('data', (c) => { b += c; });
+      res.on('end', () => resolve(`${res.statusCode} ${b}`));
+    });
+    req.on('error', reject);
+    const chunk = Buffer.alloc(256 * 1024, fill);
+    let left = size;
+    const pump = () => {
+      while (left > 0) {
+        left -= chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}

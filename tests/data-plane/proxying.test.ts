@@ -8,7 +8,7 @@ import net from 'node:net';
 import http from 'node:http';
 import { MessageType, subjects } from '@meshgate/protocol';
 import { eventually, freePort, request } from '@meshgate/testing';
-import { startBackend, startMesh, service, ingress, type Backend, type Mesh } from './harness.ts';
+import { putStream, startBackend, startMesh, service, ingress, type Backend, type Mesh } from './harness.ts';
 
 process.env.MESHGATE_HEADER_TIMEOUT_MS = '600';
 process.env.MESHGATE_BODY_TIMEOUT_MS = '600'; // the header timeout's value, which the body timeout follows when this is not read
@@ -178,24 +178,7 @@ test('408 when a request body stalls (body timeout = header timeout here): the b
 
     // 32 MiB sent as fast as the proxy reads it, to a backend that reads nothing at first: only backpressure, no 408.
     const size = 32 * 2 ** 20;
-    const late = await new Promise<string>((resolve, reject) => {
-      const req = http.request(`${mesh.http}/bodies/late-reader`, { method: 'PUT', agent: false, headers: { 'content-length': size } }, (res) => {
-        let b = '';
-        res.on('data', (c) => { b += c; });
-        res.on('end', () => resolve(`${res.statusCode} ${b}`));
-      });
-      req.on('error', reject);
-      const chunk = Buffer.alloc(256 * 1024, 98);
-      let left = size;
-      const pump = () => {
-        while (left > 0) {
-          left -= chunk.length;
-          if (!req.write(chunk)) return void req.once('drain', pump);
-        }
-        req.end();
-      };
-      pump();
-    });
+    const late = await putStream(`${mesh.http}/bodies/late-reader`, size, 98, { 'content-length': size });
     assert.equal(late, `200 ${size}`);
   } finally {
     await bodies.close();

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
-import { startBackend, startMesh, service, ingress, type Backend, type Mesh } from './harness.ts';
+import { putStream, startBackend, startMesh, service, ingress, type Backend, type Mesh } from './harness.ts';
 
 process.env.MESHGATE_ACCESS_LOG = 'off';
 
@@ -66,24 +66,7 @@ test(`a ${SIZE / 2 ** 20} MiB download streams through without buffering`, async
 
 test(`a ${SIZE / 2 ** 20} MiB chunked upload streams through without buffering`, async () => {
   const mem = sampleRss();
-  const answer = await new Promise<string>((resolve, reject) => {
-    const req = http.request(`${mesh.http}/big/upload`, { method: 'PUT', agent: false }, (res) => {
-      let b = '';
-      res.on('data', (c) => { b += c; });
-      res.on('end', () => resolve(`${res.statusCode} ${b}`));
-    });
-    req.on('error', reject);
-    const chunk = Buffer.alloc(256 * 1024, 97);
-    let left = SIZE;
-    const pump = () => {
-      while (left > 0) {
-        left -= chunk.length;
-        if (!req.write(chunk)) return void req.once('drain', pump);
-      }
-      req.end();
-    };
-    pump();
-  });
+  const answer = await putStream(`${mesh.http}/big/upload`, SIZE, 97);
   const grew = mem.stop();
   assert.equal(answer, `200 ${SIZE}`);
   assert.ok(grew < 150 * 2 ** 20, `RSS grew by ${(grew / 2 ** 20).toFixed(0)} MiB while ${SIZE / 2 ** 20} MiB passed`);

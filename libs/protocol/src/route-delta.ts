@@ -23,9 +23,17 @@ export interface RouteChanges {
   readonly upsertedBackends: readonly BackendConfig[];
 }
 
+/** Keys of rule objects seen: a rule a build reused, or one a node holds across deltas, is keyed once. */
+const keys = new WeakMap<RuleRef, string>();
+
 /** Rules that match the same requests have the same key (the config service lets only one of them in). */
 export function ruleKey(r: RuleRef): string {
-  return `${r.host}\0${r.pathType}\0${canonicalPath(r.path, r.pathType)}`;
+  let k = keys.get(r);
+  if (k === undefined) {
+    k = `${r.host}\0${r.pathType}\0${canonicalPath(r.path, r.pathType)}`;
+    keys.set(r, k);
+  }
+  return k;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { applyRouteChanges, decodeSnapshotContent, type SnapshotContent } from '@meshgate/protocol';
+import { decodeSnapshotContent, type SnapshotContent } from '@meshgate/protocol';
 import { RouteTable } from '@meshgate/routing';
 import { EndpointSet, type Liveness, type PoolOptions } from '@meshgate/upstream';
 import { defaultPolicy, parsePolicy, type RoutePolicy } from './route-policy.ts';
@@ -17,7 +17,15 @@ export interface CompiledConfig {
   /** Per Ingress ('namespace/name'); Ingresses without meshgate.dev/* annotations use `defaultPolicy`. */
   readonly policies: ReadonlyMap<string, RoutePolicy>;
   readonly defaultPolicy: RoutePolicy;
-  readonly content: SnapshotContent;
+  /** The certificates (TlsStore is built from them). The rules live on only in `routes`, so a route delta costs what it changes. */
+  readonly tls: SnapshotContent['tls'];
+}
+
+/** Every upstream endpoint id the config uses: connection pools to others are closed. */
+export function endpointIds(cfg: CompiledConfig): Set<string> {
+  const ids = new Set<string>();
+  for (const b of cfg.backends.values()) for (const e of b.endpoints) ids.add(e.id);
+  return ids;
 }
 
 /** The snapshot's content compiled, then each of its route deltas patched in (a replacement worker's start). */
@@ -36,7 +44,6 @@ export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool:
 export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Liveness, warn: (msg: string) => void = () => {}): CompiledConfig {
   if (cfg.version !== d.base) throw new Error(`route delta v${d.version} is on v${d.base}, this worker has v${cfg.version}`);
   const ch = d.changes;
-  const content = applyRouteChanges(cfg.content, ch);
   let backends = cfg.backends;
   if (ch.removedBackends.length || ch.upsertedBackends.length) {
     const next = new Map(cfg.backends);
@@ -55,7 +62,7 @@ export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Live
     policies = next;
   }
   cfg.routes.patch(ch.removedRules, ch.addedRules);
-  return { version: d.version, hash: d.hash, routes: cfg.routes, backends, policies, defaultPolicy: cfg.defaultPolicy, content };
+  return { version: d.version, hash: d.hash, routes: cfg.routes, backends, policies, defaultPolicy: cfg.defaultPolicy, tls: cfg.tls };
 }
 
 function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, warn: (msg: string) => void): CompiledConfig {
@@ -70,5 +77,5 @@ function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOpt
     if (r.annotations === undefined || policies.has(r.ingress)) continue;
     policies.set(r.ingress, parsePolicy(r.annotations, base, (m) => warn(`Ingress ${r.ingress}: ${m}`)));
   }
-  return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: base, content };
+  return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: base, tls: content.tls };
 }

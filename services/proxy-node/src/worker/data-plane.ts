@@ -16,7 +16,7 @@ import type tls from 'node:tls';
 import { threadId } from 'node:worker_threads';
 import { Liveness, UpstreamPools } from '@meshgate/upstream';
 import { createLogger, endSpan, startLinkedSpan, startWorkerTelemetry } from '@meshgate/telemetry';
-import { compileSnapshot, patchConfig, type CompiledConfig } from './compiled-config.ts';
+import { compileSnapshot, endpointIds, patchConfig, type CompiledConfig } from './compiled-config.ts';
 import { TlsStore } from './tls-store.ts';
 import { createProxyHandler } from './proxy-handler.ts';
 import { createUpgradeHandler } from './upgrade-handler.ts';
@@ -155,7 +155,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
       const next = compileSnapshot(snap, liveness, pools.defaults, (m) => log.warn(m, { version: snap.version }));
-      const nextTls = new TlsStore(next.content.tls, ticketKeys);
+      const nextTls = new TlsStore(next.tls, ticketKeys);
       // The swap: one reference each. In-flight requests keep the config they read;
       // open TLS connections keep the certificate they were handshaken with.
       current = next;
@@ -166,7 +166,7 @@ export default async function serve(task: ServeTask): Promise<string> {
         httpsServer.setSecureContext({ ...nextTls.defaultPem, minVersion: 'TLSv1.2', ...(ticketKeys ? { ticketKeys } : {}) });
         defaultPem = nextTls.defaultPem;
       }
-      pools.retain(new Set(next.content.backends.flatMap((b) => b.endpoints.map((e) => e.id))));
+      pools.retain(endpointIds(next));
       if (!listening) await listenAll();
       post({ type: 'worker.v1.applied', index, version: next.version, hash: next.hash, durationMs: performance.now() - t0 });
       span?.setAttribute('meshgate.routes', next.routes.size);
@@ -187,7 +187,7 @@ export default async function serve(task: ServeTask): Promise<string> {
       const next = patchConfig(current, d, liveness, (m) => log.warn(m, { version: d.version }));
       const backendsChanged = next.backends !== current.backends;
       current = next;
-      if (backendsChanged) pools.retain(new Set(next.content.backends.flatMap((b) => b.endpoints.map((e) => e.id))));
+      if (backendsChanged) pools.retain(endpointIds(next));
       post({ type: 'worker.v1.applied', index, version: d.version, hash: d.hash, durationMs: performance.now() - t0 });
       span?.setAttribute('meshgate.routes', next.routes.size);
       endSpan(span);

@@ -131,17 +131,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     const rid = h['x-request-id'];
     this.requestId = typeof rid === 'string' && rid !== '' ? rid : newRequestId();
     this.host = (this.h2 ? (h[':authority'] as string | undefined) ?? h.host : h.host) ?? '';
-    let url = req.url ?? '';
-    if (url.charCodeAt(0) !== 47 /* / */ && !this.h2) {
-      // RFC 9112 3.2.2: absolute-form MUST be accepted; its authority wins over Host.
-      const abs = absoluteForm(url);
-      if (abs !== null) {
-        this.host = abs.authority;
-        this.absolute = true;
-        url = abs.path;
-      }
-    }
-    const target = normalizePath(url);
+    const target = normalizePath(this.h2 ? req.url ?? '' : originTarget(this, req.url ?? ''));
     if (requestEventsWanted()) {
       this.info = {
         method: req.method ?? '', host: this.host, target: req.url ?? '', path: target?.path ?? '', headers: h,
@@ -460,6 +450,19 @@ const ABSOLUTE = /^https?:\/\/([^/?#@]+)([/?].*)?$/i;
  * the path is empty). null when it is not http(s), has no host, or carries
  * userinfo (`http://evil@example.com/`, an open-proxy trick: refused, 400).
  */
+/**
+ * The target in origin-form. An absolute-form one (RFC 9112 3.2.2: MUST be
+ * accepted) sets the exchange's host to its authority, which wins over Host.
+ */
+export function originTarget(x: { host: string; absolute: boolean }, url: string): string {
+  if (url.charCodeAt(0) === 47 /* / */) return url;
+  const abs = absoluteForm(url);
+  if (abs === null) return url;
+  x.host = abs.authority;
+  x.absolute = true;
+  return abs.path;
+}
+
 export function absoluteForm(target: string): { authority: string; path: string } | null {
   const m = ABSOLUTE.exec(target);
   if (m === null) return null;

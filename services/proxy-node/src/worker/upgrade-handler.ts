@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { normalizePath } from '@meshgate/routing';
 import type { EndpointSet, UpstreamEndpoint } from '@meshgate/upstream';
-import { absoluteForm, forwardHeaders, validHost, type ProxyContext } from './proxy-handler.ts';
+import { forwardHeaders, originTarget, validHost, type ProxyContext } from './proxy-handler.ts';
 import { newRequestId } from './ids.ts';
 import type { RoutePolicy } from './route-policy.ts';
 
@@ -58,17 +58,8 @@ class UpgradeExchange {
     this.requestId = typeof h['x-request-id'] === 'string' ? h['x-request-id'] : newRequestId();
     const cfg = this.ctx.config();
     if (!cfg) return this.reply(503, 'meshgate: no configuration applied yet\n');
-    let url = this.req.url ?? '';
-    if (url.charCodeAt(0) !== 47 /* / */) {
-      // Absolute-form (RFC 9112 3.2.2): routed by its authority, sent upstream in origin-form.
-      const abs = absoluteForm(url);
-      if (abs !== null) {
-        this.host = abs.authority;
-        this.absolute = true;
-        url = abs.path;
-      }
-    }
-    const target = normalizePath(url);
+    // Absolute-form (RFC 9112 3.2.2): routed by its authority, sent upstream in origin-form.
+    const target = normalizePath(originTarget(this, this.req.url ?? ''));
     if (!target) return this.reply(400, 'meshgate: malformed request target\n');
     // As for plain requests (proxy-handler.ts): a name or IP literal and a port that exists, or 400.
     if (!validHost(this.host)) return this.reply(400, 'meshgate: invalid Host header\n');
