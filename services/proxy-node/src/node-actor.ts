@@ -14,10 +14,10 @@ import type { FromWorker } from './worker/messages.ts';
 import type { HeapStats } from './heap-watch.ts';
 import { LivenessView } from './liveness-view.ts';
 
-/** What the node actor handles, one at a time. */
 /** Route deltas kept for replacement workers before they are folded into one snapshot. */
 const MAX_ROUTE_DELTAS = 32;
 
+/** What the node actor handles, one at a time. */
 export type NodeMsg =
   | { type: 'node.v1.snapshot'; snapshot: SnapshotMessage; source?: SnapshotSource }
   | { type: 'node.v1.delta'; delta: EndpointsDeltaMessage }
