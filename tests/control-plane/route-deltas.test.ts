@@ -104,8 +104,9 @@ test('a path removed and another changed by route deltas; an endpoint delta on t
 });
 
 test('a replacement worker starts from the snapshot and the route deltas since (also once they are folded into one)', async () => {
-  // 40 changes: more than the node keeps as deltas before folding them into a snapshot for new workers.
-  for (let i = 0; i < 40; i++) {
+  // 70 changes: more than the node keeps as deltas before folding them into a snapshot for new workers (32),
+  // and than its last-known-good record keeps before taking the stored full snapshot as its base (64).
+  for (let i = 0; i < 70; i++) {
     write('rd-many', [`/many-${i}`]);
     await eventually(`change ${i}`, async () => (await get(proxy, `/many-${i}`)) === 200, 10_000);
   }
@@ -117,10 +118,14 @@ test('a replacement worker starts from the snapshot and the route deltas since (
     return s.workerRestarts >= 1 && s.workerVersions.every((v) => v === s.version);
   }, 20_000);
   for (let i = 0; i < 8; i++) {
-    assert.equal(await get(proxy, '/many-39'), 200);
-    assert.equal(await get(proxy, '/many-38'), 404);
+    assert.equal(await get(proxy, '/many-69'), 200);
+    assert.equal(await get(proxy, '/many-68'), 404);
     assert.equal(await get(proxy, '/rd-a/z'), 200);
   }
+  // On disk: a signed full snapshot from the KV store as the base, and fewer deltas than changes.
+  const record = msgpackCodec.decode(fs.readFileSync(path.join(m.dir, 'rd-1', 'last-known-good.snapshot'))) as { snapshot: { version: number }; deltas: unknown[] };
+  assert.ok(record.deltas.length < 64, `${record.deltas.length} deltas on disk`);
+  assert.ok(record.snapshot.version > routeDeltas[0]!.version, 'the base moved on');
 });
 
 test('a node restarted with NATS down serves the route deltas it had applied (last-known-good)', async () => {
@@ -136,6 +141,6 @@ test('a node restarted with NATS down serves the route deltas it had applied (la
   await ready(again);
   assert.deepEqual(await status(again).then((s) => [s.version, s.hash]), [version, hash]);
   assert.equal(await get(again, '/rd-last'), 200);
-  assert.equal(await get(again, '/many-39'), 200);
+  assert.equal(await get(again, '/many-69'), 200);
   assert.match(again.proc.output(), /serving the last-known-good snapshot from disk/);
 });

@@ -1,7 +1,8 @@
 /**
- * The proxies' V8 heaps per thread, from their /metrics
- * (`meshgate_heap_live_bytes`: heap in use right after the last full
- * collection). RSS alone cannot tell a leak from a heap still growing into its
+ * The proxies' V8 heaps per thread, from their /metrics:
+ * `meshgate_heap_live_bytes` (heap in use right after the last full
+ * collection) and `meshgate_heap_committed_bytes` (what the heap holds
+ * from the system, part of RSS). RSS alone cannot tell a leak from a heap still growing into its
  * steady size; the live heap can: a leak keeps climbing, sizing levels off.
  */
 import { request } from '@meshgate/testing';
@@ -15,11 +16,11 @@ export function startHeapSampler(proxies: { name: string; adminPort: number }[],
     await Promise.all(proxies.map(async (p) => {
       const r = await request(`http://127.0.0.1:${p.adminPort}/metrics`, { timeoutMs: 2_000 }).catch(() => undefined);
       if (r?.status !== 200) return;
-      for (const m of r.body.matchAll(/^meshgate_heap_live_bytes\{[^}]*thread="([^"]+)"[^}]*\} (\d+)$/gm)) {
-        const name = `${p.name}/${m[1]}`;
+      for (const m of r.body.matchAll(/^meshgate_heap_(live|committed)_bytes\{[^}]*thread="([^"]+)"[^}]*\} (\d+)$/gm)) {
+        const name = `${p.name}/${m[2]} ${m[1]}`;
         let s = byName.get(name);
         if (!s) byName.set(name, s = { name, samples: [] });
-        s.samples.push({ at, bytes: Number(m[2]) });
+        s.samples.push({ at, bytes: Number(m[3]) });
       }
     }));
   };

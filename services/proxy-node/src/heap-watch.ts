@@ -13,6 +13,8 @@ export interface HeapStats {
   liveBytes: number;
   /** Full collections so far. */
   majorGcs: number;
+  /** Memory the heap holds from the system (V8 total_physical_size): what it adds to RSS. */
+  committedBytes: number;
 }
 
 /**
@@ -33,7 +35,10 @@ export function watchHeap(): { stats(): HeapStats; stop(): void } {
   });
   obs.observe({ entryTypes: ['gc'] });
   return {
-    stats: () => ({ usedBytes: v8.getHeapStatistics().used_heap_size, liveBytes, majorGcs }),
+    stats: () => {
+      const h = v8.getHeapStatistics();
+      return { usedBytes: h.used_heap_size, liveBytes, majorGcs, committedBytes: h.total_physical_size };
+    },
     stop: () => obs.disconnect(),
   };
 }

@@ -37,6 +37,11 @@ export class LastKnownGood {
     return r;
   }
 
+  /** Deltas on top of the stored snapshot. */
+  get deltaCount(): number {
+    return this.#record?.deltas.length ?? 0;
+  }
+
   saveSnapshot(snapshot: SnapshotMessage): void {
     this.#write({ snapshot, deltas: [] });
   }

@@ -14,6 +14,7 @@ const NODE_METRICS: Record<string, MetricInfo> = {
   process_resident_memory_bytes: { type: 'gauge', help: 'Resident memory of the node process (every thread).' },
   meshgate_heap_used_bytes: { type: 'gauge', help: 'V8 heap in use, per thread (main, worker-N).' },
   meshgate_heap_live_bytes: { type: 'gauge', help: 'V8 heap in use right after the last full garbage collection, per thread: what is really alive.' },
+  meshgate_heap_committed_bytes: { type: 'gauge', help: 'Memory the V8 heap holds from the system, per thread (part of the resident memory).' },
 };
 
 /**
@@ -36,6 +37,7 @@ export function renderMetrics(state: NodeState, natsConnected: () => boolean, ma
   for (const [thread, h] of heaps) {
     if (!h) continue;
     node.set('meshgate_heap_used_bytes', `{thread="${thread}"}`, h.usedBytes);
+    node.set('meshgate_heap_committed_bytes', `{thread="${thread}"}`, h.committedBytes);
     if (h.majorGcs > 0) node.set('meshgate_heap_live_bytes', `{thread="${thread}"}`, h.liveBytes);
   }
   const workers = mergeSnapshots([...state.retiredMetrics, ...state.metrics]);

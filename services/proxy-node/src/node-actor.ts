@@ -16,12 +16,15 @@ import { LivenessView } from './liveness-view.ts';
 
 /** Route deltas kept for replacement workers before they are folded into one snapshot. */
 const MAX_ROUTE_DELTAS = 32;
+/** Deltas on disk before the last-known-good record takes the stored full snapshot as its base. */
+const LKG_MAX_DELTAS = 64;
 
 /** What the node actor handles, one at a time. */
 export type NodeMsg =
   | { type: 'node.v1.snapshot'; snapshot: SnapshotMessage; source?: SnapshotSource }
   | { type: 'node.v1.delta'; delta: EndpointsDeltaMessage }
   | { type: 'node.v1.routes'; delta: RoutesDeltaMessage }
+  | { type: 'node.v1.lkg-snapshot'; snapshot: SnapshotMessage }
   | { type: 'node.v1.ref'; ref: SnapshotRefMessage }
   | { type: 'node.v1.resync'; reason: string }
   | { type: 'node.v1.liveness'; liveness: LivenessMessage }
@@ -151,6 +154,23 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
       routeDeltas = [];
       pool.rebase({ version: d.version, hash: d.hash, packed });
     }
+  };
+
+  let rebasing = false;
+  /**
+   * Route deltas make the last-known-good record grow by one message a
+   * change. Past LKG_MAX_DELTAS, the signed full snapshot of this version is
+   * read from the KV store (the config service stores every version) and
+   * becomes the record's new base.
+   */
+  const rebaseLastKnownGood = (ctx: ActorContext<NodeMsg>) => {
+    const lkg = deps.lastKnownGood;
+    if (!lkg || !deps.store || rebasing || lkg.deltaCount < LKG_MAX_DELTAS) return;
+    rebasing = true;
+    const version = state.version;
+    readStoredSnapshot(deps.store).then((r) => {
+      if (r && r.snapshot.version === version) ctx.self.tell({ type: 'node.v1.lkg-snapshot', snapshot: r.snapshot });
+    }, () => {}).finally(() => { rebasing = false; });
   };
 
   let warnedAt = 0;
@@ -330,6 +350,17 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           log.info('route delta received', { version: d.version, base: d.base, bytes: d.body.length, rules: changes.addedRules.length + changes.removedRules.length });
           return;
         }
+        case 'node.v1.lkg-snapshot': {
+          const snap = msg.snapshot;
+          if (snap.version !== state.version || snap.hash !== state.hash || pending) return; // moved on meanwhile
+          try {
+            openSnapshot(snap); // as verified as any snapshot this node serves
+            deps.lastKnownGood?.saveSnapshot(snap);
+          } catch (err) {
+            log.warn('the stored snapshot does not verify; the last-known-good record keeps its deltas', { version: snap.version, error: (err as Error).message });
+          }
+          return;
+        }
         case 'node.v1.ref':
           if (msg.ref.version > state.version) resync(ctx, `snapshot v${msg.ref.version} is ${msg.ref.bytes} bytes: read from the KV store`);
           return;
@@ -356,6 +387,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
               log.info('snapshot applied in every worker', { version: w.version, applyMs: Math.round(applyMs * 10) / 10 });
               publishAck({ ok: true, version: state.version, hash: state.hash, applyMs });
               try { pending.save?.(); } catch (err) { log.error('cannot write the last-known-good snapshot', { error: (err as Error).message }); }
+              rebaseLastKnownGood(ctx);
               state.lastError = undefined;
               pending.span?.setAttribute('meshgate.apply_ms', applyMs);
               endSpan(pending.span);
