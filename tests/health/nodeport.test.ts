@@ -88,7 +88,7 @@ test("every node's nodePort is probed, HTTP or TCP as the Service says", async (
   await eventually('four endpoints healthy', async () => {
     const st = await mesh.status();
     return st.endpoints.length === 4 && st.endpoints.every((e) => e.healthy);
-  }, 5_000);
+  }, 20_000); // start-up: the first probes of a just-started agent (slow on a busy machine)
   const st = await mesh.status();
   assert.deepEqual(st.endpoints.map((e) => [e.endpoint, e.node, e.check, e.backends.join()]).sort(), [
     [`127.0.0.2:${productsPort}`, 'node-a', 'tcp', 'default/products-node-svc:80'],
