@@ -34,18 +34,17 @@ export interface SnapshotMessage {
 }
 
 /**
- * Endpoint changes only (delta xDS's EDS): applies on top of version `base`
- * and yields version `version` whose full content hashes to `hash`. Routes
- * and certificates are never re-sent; a node that is not at `base` resyncs.
+ * What every delta carries: it applies on top of version `base` and yields
+ * version `version` whose full content hashes to `hash`. What it leaves out
+ * is never re-sent; a node that is not at `base` resyncs.
  */
-export interface EndpointsDeltaMessage {
-  readonly type: typeof MessageType.EndpointsDelta;
+interface DeltaFields {
   readonly version: number;
   readonly base: number;
   readonly hash: string;
   readonly createdAt: number;
   readonly format: number;
-  /** msgpack of EndpointChange[] (endpoint-delta.ts), uncompressed: it is small. */
+  /** msgpack of the changes, uncompressed: they are small. */
   readonly body: Uint8Array;
   readonly signature?: Uint8Array;
   readonly keyId?: string;
@@ -53,25 +52,18 @@ export interface EndpointsDeltaMessage {
   readonly traceparent?: string;
 }
 
+/** Endpoint changes only (delta xDS's EDS): `body` is EndpointChange[] (endpoint-delta.ts). */
+export interface EndpointsDeltaMessage extends DeltaFields {
+  readonly type: typeof MessageType.EndpointsDelta;
+}
+
 /**
- * Route and backend changes (route-delta.ts), on top of version `base`:
- * yields version `version` whose full content hashes to `hash`. Workers patch
- * their route table instead of decoding and compiling every rule; a node not
- * at `base` resyncs. Same fields as an endpoint delta.
+ * Route and backend changes (delta xDS's RDS and CDS): `body` is
+ * RouteChanges (route-delta.ts). Workers patch their route table instead of
+ * decoding and compiling every rule.
  */
-export interface RoutesDeltaMessage {
+export interface RoutesDeltaMessage extends DeltaFields {
   readonly type: typeof MessageType.RoutesDelta;
-  readonly version: number;
-  readonly base: number;
-  readonly hash: string;
-  readonly createdAt: number;
-  readonly format: number;
-  /** msgpack of RouteChanges, uncompressed: it is small. */
-  readonly body: Uint8Array;
-  readonly signature?: Uint8Array;
-  readonly keyId?: string;
-  /** W3C traceparent of the config service's publish span (not signed: telemetry only). */
-  readonly traceparent?: string;
 }
 
 /** "v`version` is out, too large for one NATS message: read it from the KV store." */
