@@ -156,6 +156,24 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     }
   };
 
+  /**
+   * Whether a delta sits on this node's version: an old one is NACKed as
+   * stale (the same one twice is ignored); one over a gap (this node missed a
+   * version, or has none) starts a full resync, as deltas never patch a gap.
+   */
+  const appliesNow = (ctx: ActorContext<NodeMsg>, d: { version: number; base: number }, kind: string): boolean => {
+    if (d.version <= state.version) {
+      if (d.version < state.version) nack(d.version, `stale ${kind} v${d.version}: v${state.version} is applied`, 'push');
+      return false;
+    }
+    if (d.base !== state.version || !currentPacked) {
+      log.info('version gap: full resync', { delta: d.version, base: d.base, have: state.version });
+      resync(ctx, `gap: ${kind} v${d.version} is on v${d.base}, this node has v${state.version}`);
+      return false;
+    }
+    return true;
+  };
+
   let rebasing = false;
   /**
    * Route deltas make the last-known-good record grow by one message a
@@ -305,16 +323,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
         }
         case 'node.v1.delta': {
           const d = msg.delta;
-          if (d.version <= state.version) {
-            if (d.version < state.version) nack(d.version, `stale endpoint delta v${d.version}: v${state.version} is applied`, 'push');
-            return;
-          }
-          if (d.base !== state.version || !currentPacked) {
-            // A gap: this node missed a version (or has none). Deltas never patch over a gap.
-            log.info('version gap: full resync', { delta: d.version, base: d.base, have: state.version });
-            resync(ctx, `gap: delta v${d.version} is on v${d.base}, this node has v${state.version}`);
-            return;
-          }
+          if (!appliesNow(ctx, d, 'endpoint delta')) return;
           let r;
           try {
             r = openDelta(d, contentNow());
@@ -329,15 +338,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
         }
         case 'node.v1.routes': {
           const d = msg.delta;
-          if (d.version <= state.version) {
-            if (d.version < state.version) nack(d.version, `stale route delta v${d.version}: v${state.version} is applied`, 'push');
-            return;
-          }
-          if (d.base !== state.version || !currentPacked) {
-            log.info('version gap: full resync', { delta: d.version, base: d.base, have: state.version });
-            resync(ctx, `gap: route delta v${d.version} is on v${d.base}, this node has v${state.version}`);
-            return;
-          }
+          if (!appliesNow(ctx, d, 'route delta')) return;
           let changes: RouteChanges;
           try {
             verifyMessage(d, deps.trustKey, trustId);
