@@ -46,3 +46,31 @@ test('no route delta for certificate, default backend, endpoint-only or too larg
 test('decodeRouteChanges refuses a body that is not route changes', () => {
   assert.throws(() => decodeRouteChanges({ ...encodeRoutesDelta({ removedRules: [], addedRules: [], removedBackends: [], upsertedBackends: [] }, 2, 1, 'h'), body: new Uint8Array([0xc0]) }), /route delta v2 is corrupt/);
 });
+
+test('several route deltas applied in one pass give the same content, in the same order, as one at a time', () => {
+  // A seeded sequence of random changes over a small key space, so paths and backends come and go and come back.
+  let seed = 7;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  const backends = [0, 1, 2, 3].map((i) => backend(`default/b${i}:80`, 8080 + i));
+  let c = content(Array.from({ length: 20 }, (_, i) => rule(`/p${i}`, `default/b${i % 4}:80`)), backends);
+  const start = c;
+  const all = [];
+  for (let step = 0; step < 60; step++) {
+    const rules = new Map(c.rules.map((r) => [ruleKey(r), r]));
+    for (let k = 0; k < 1 + rnd(3); k++) {
+      const r = rule(`/p${rnd(30)}`, `default/b${rnd(4)}:80`);
+      if (rnd(3) === 0) rules.delete(ruleKey(r)); else rules.set(ruleKey(r), r);
+    }
+    const bs = c.backends.map((b) => (rnd(5) === 0 ? backend(b.id, 9000 + rnd(100)) : b));
+    const next = content([...rules.values()], bs);
+    const ch = routeChanges(c, next, 100);
+    if (!ch) continue;
+    all.push(ch);
+    // One delta by its definition: what stays, in order, then what is new.
+    const gone = new Set([...ch.removedRules, ...ch.addedRules].map(ruleKey));
+    const goneB = new Set([...ch.removedBackends, ...ch.upsertedBackends.map((b) => b.id)]);
+    c = { rules: [...c.rules.filter((r) => !gone.has(ruleKey(r))), ...ch.addedRules], backends: [...c.backends.filter((b) => !goneB.has(b.id)), ...ch.upsertedBackends], tls: c.tls };
+    assert.deepEqual(applyRouteChanges(start, ...all), c);
+  }
+  assert.ok(all.length > 30, `${all.length} deltas`);
+});

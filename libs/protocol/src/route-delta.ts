@@ -82,19 +82,27 @@ export function routeChanges(prev: SnapshotContent, next: SnapshotContent, maxRu
 const refOf = (r: RouteRule): RuleRef => ({ host: r.host, path: r.path, pathType: r.pathType });
 
 /**
- * `content` with the changes applied: the rules and backends that stay, in
- * their order, then the new ones. The config service publishes exactly this
- * (not its build order), so every node that applies the delta holds the same
- * content, byte for byte, as the config service's stored snapshot.
+ * `content` with the changes applied, in order: the rules and backends that
+ * stay, in their order, then the new ones. The config service publishes
+ * exactly this (not its build order), so every node that applies the delta
+ * holds the same content, byte for byte, as the config service's stored
+ * snapshot. Several deltas are applied in one pass over the content (a
+ * node folding the deltas it collected): an ordered map gives the same
+ * order as applying them one at a time, since a key deleted and set again
+ * moves to the end.
  */
-export function applyRouteChanges(content: SnapshotContent, changes: RouteChanges): SnapshotContent {
-  const goneRules = new Set([...changes.removedRules, ...changes.addedRules].map(ruleKey));
-  const goneBackends = new Set([...changes.removedBackends, ...changes.upsertedBackends.map((b) => b.id)]);
-  const out: SnapshotContent = {
-    rules: [...content.rules.filter((r) => !goneRules.has(ruleKey(r))), ...changes.addedRules],
-    backends: [...content.backends.filter((b) => !goneBackends.has(b.id)), ...changes.upsertedBackends],
-    tls: content.tls,
-  };
+export function applyRouteChanges(content: SnapshotContent, ...all: readonly RouteChanges[]): SnapshotContent {
+  const rules = new Map<string, RouteRule>();
+  for (const r of content.rules) rules.set(ruleKey(r), r);
+  const backends = new Map<string, BackendConfig>();
+  for (const b of content.backends) backends.set(b.id, b);
+  for (const changes of all) {
+    for (const r of changes.removedRules) rules.delete(ruleKey(r));
+    for (const r of changes.addedRules) { const k = ruleKey(r); rules.delete(k); rules.set(k, r); }
+    for (const id of changes.removedBackends) backends.delete(id);
+    for (const b of changes.upsertedBackends) { backends.delete(b.id); backends.set(b.id, b); }
+  }
+  const out: SnapshotContent = { rules: [...rules.values()], backends: [...backends.values()], tls: content.tls };
   if (content.defaultBackend) out.defaultBackend = content.defaultBackend;
   return out;
 }

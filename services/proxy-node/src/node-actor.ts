@@ -14,10 +14,18 @@ import type { FromWorker } from './worker/messages.ts';
 import type { HeapStats } from './heap-watch.ts';
 import { LivenessView } from './liveness-view.ts';
 
-/** Route deltas kept for replacement workers before they are folded into one snapshot. */
-const MAX_ROUTE_DELTAS = 32;
-/** Deltas on disk before the last-known-good record takes the stored full snapshot as its base. */
-const LKG_MAX_DELTAS = 64;
+/**
+ * Housekeeping that grows with the table size is kept off the path of a
+ * change: route deltas are folded into one snapshot for replacement workers,
+ * and the last-known-good record re-based on the stored full snapshot, once
+ * the node has had no change for IDLE_MS (checked on the heartbeat tick) and
+ * holds at least the `idle` count; a node that never idles does it right
+ * after an ACK past the `max` count. (On one machine with 50 nodes, every
+ * node folding at the same change cost that change a second.)
+ */
+const IDLE_MS = 1_000;
+const FOLD_DELTAS = { idle: 32, max: 256 };
+const LKG_DELTAS = { idle: 64, max: 256 };
 
 /** What the node actor handles, one at a time. */
 export type NodeMsg =
@@ -31,6 +39,7 @@ export type NodeMsg =
   | { type: 'node.v1.worker'; msg: FromWorker }
   | { type: 'node.v1.worker-exit'; index: number; error: string }
   | { type: 'node.v1.tick' }
+  | { type: 'node.v1.compact' }
   | { type: 'node.v1.drain' };
 
 /** push: announced on NATS (a stale one is NACKed); pull: asked for (KV or config service); disk: last-known-good. */
@@ -46,6 +55,8 @@ export interface NodeState {
   trustedKey: string;
   /** Where the current version came from. */
   source?: SnapshotSource;
+  /** Route deltas a replacement worker would apply on top of the node's last full snapshot (folded when the node is quiet). */
+  routeDeltas: number;
   /** Version applied by each worker (0 = none yet). */
   workerVersions: number[];
   lastError?: string;
@@ -95,16 +106,21 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   let currentPacked: Uint8Array | undefined;
   /** Route deltas applied since `currentPacked`, in order. */
   let routeDeltas: RouteChanges[] = [];
-  /** `currentPacked` decoded with `routeDeltas` applied: made on the first endpoint delta or compaction only. */
+  /**
+   * `currentPacked` decoded, with the first `contentAt` of `routeDeltas`
+   * applied: made and brought up to date only when needed (an endpoint
+   * delta, a fold), never on a route delta's path.
+   */
   let currentContent: SnapshotContent | undefined;
+  let contentAt = 0;
   const contentNow = (): SnapshotContent => {
-    if (!currentContent) {
-      let c = decodeSnapshotContent<SnapshotContent>(currentPacked!);
-      for (const ch of routeDeltas) c = applyRouteChanges(c, ch);
-      currentContent = c;
-    }
+    if (!currentContent) { currentContent = decodeSnapshotContent<SnapshotContent>(currentPacked!); contentAt = 0; }
+    if (contentAt < routeDeltas.length) currentContent = applyRouteChanges(currentContent, ...routeDeltas.slice(contentAt));
+    contentAt = routeDeltas.length;
     return currentContent;
   };
+  /** When the last version was handed to the workers (housekeeping waits for a quiet node). */
+  let lastChangeAt = 0;
   /** The version handed to the workers and not yet applied by all of them: ACK and save it once they have. */
   let pending: { version: number; since: number; previous: number; save?: () => void; span?: ReturnType<typeof startLinkedSpan> } | undefined;
   let ticks = 0;
@@ -130,7 +146,10 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     state.source = source;
     currentPacked = packed;
     currentContent = undefined;
+    contentAt = 0;
     routeDeltas = [];
+    state.routeDeltas = 0;
+    lastChangeAt = performance.now();
     const tp = traceparentOf(span);
     pool.setSnapshot({ version, hash, packed, ...(tp ? { traceparent: tp } : {}) });
   };
@@ -144,16 +163,28 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     state.hash = d.hash;
     state.source = 'push';
     routeDeltas.push(changes);
-    if (currentContent) currentContent = applyRouteChanges(currentContent, changes);
+    state.routeDeltas = routeDeltas.length;
+    lastChangeAt = performance.now();
     const tp = traceparentOf(span);
     pool.applyDelta({ version: d.version, base: d.base, hash: d.hash, changes, ...(tp ? { traceparent: tp } : {}) });
-    // Now and then, fold the deltas into one snapshot for replacement workers (and endpoint deltas).
-    if (routeDeltas.length >= MAX_ROUTE_DELTAS) {
-      const packed = msgpackCodec.encode(contentNow());
-      currentPacked = packed;
-      routeDeltas = [];
-      pool.rebase({ version: d.version, hash: d.hash, packed });
-    }
+  };
+
+  /** Folds the route deltas into one snapshot for replacement workers (running workers already serve it). */
+  const fold = () => {
+    if (routeDeltas.length === 0) return;
+    const content = contentNow();
+    currentPacked = msgpackCodec.encode(content);
+    routeDeltas = [];
+    contentAt = 0;
+    state.routeDeltas = 0;
+    pool.rebase({ version: state.version, hash: state.hash, packed: currentPacked });
+  };
+
+  /** Folding and re-basing the last-known-good record: on a quiet node, or past the hard limits (see IDLE_MS). */
+  const housekeeping = (ctx: ActorContext<NodeMsg>, idle: boolean) => {
+    const limit = idle ? 'idle' : 'max';
+    if (routeDeltas.length >= FOLD_DELTAS[limit]) fold();
+    rebaseLastKnownGood(ctx, LKG_DELTAS[limit]);
   };
 
   /**
@@ -177,13 +208,13 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   let rebasing = false;
   /**
    * Route deltas make the last-known-good record grow by one message a
-   * change. Past LKG_MAX_DELTAS, the signed full snapshot of this version is
+   * change. Past `atDeltas` (LKG_DELTAS), the signed full snapshot of this version is
    * read from the KV store (the config service stores every version) and
    * becomes the record's new base.
    */
-  const rebaseLastKnownGood = (ctx: ActorContext<NodeMsg>) => {
+  const rebaseLastKnownGood = (ctx: ActorContext<NodeMsg>, atDeltas: number) => {
     const lkg = deps.lastKnownGood;
-    if (!lkg || !deps.store || rebasing || lkg.deltaCount < LKG_MAX_DELTAS) return;
+    if (!lkg || !deps.store || rebasing || lkg.deltaCount < atDeltas) return;
     rebasing = true;
     const version = state.version;
     readStoredSnapshot(deps.store).then((r) => {
@@ -388,7 +419,8 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
               log.info('snapshot applied in every worker', { version: w.version, applyMs: Math.round(applyMs * 10) / 10 });
               publishAck({ ok: true, version: state.version, hash: state.hash, applyMs });
               try { pending.save?.(); } catch (err) { log.error('cannot write the last-known-good snapshot', { error: (err as Error).message }); }
-              rebaseLastKnownGood(ctx);
+              // Past the hard limits: right after this ACK is written (its flush is queued first).
+              if (routeDeltas.length >= FOLD_DELTAS.max || (deps.lastKnownGood?.deltaCount ?? 0) >= LKG_DELTAS.max) ctx.self.tell({ type: 'node.v1.compact' });
               state.lastError = undefined;
               pending.span?.setAttribute('meshgate.apply_ms', applyMs);
               endSpan(pending.span);
@@ -429,6 +461,10 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           // No snapshot yet, or (every 5 s) a version announced while this node was away: catch up.
           if (state.version === 0 || (deps.store && ticks % 5 === 0)) resync(ctx, state.version === 0 ? 'waiting for a first snapshot' : 'periodic check');
           if (!state.draining) heartbeat('up');
+          if (!pending && performance.now() - lastChangeAt >= IDLE_MS) housekeeping(ctx, true);
+          return;
+        case 'node.v1.compact':
+          housekeeping(ctx, false);
           return;
         case 'node.v1.drain':
           state.draining = true;

@@ -51,7 +51,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const subjects = makeSubjects(opts.subjectPrefix);
   const state: NodeState = {
     nodeId, version: 0, hash: '', workerVersions: new Array(workers).fill(0), draining: false,
-    liveness: new Map(), requests: [], open: [], applyMs: 0, workerRestarts: 0, metrics: [], retiredMetrics: [], workerHeaps: [],
+    liveness: new Map(), requests: [], open: [], applyMs: 0, routeDeltas: 0, workerRestarts: 0, metrics: [], retiredMetrics: [], workerHeaps: [],
     trustedKey: opts.trustKey ? keyIdOf(opts.trustKey) : '',
   };
   if (!opts.trustKey) log.warn('no --trust-key: unsigned snapshots are accepted; pass the config service\'s public key to refuse forged ones');

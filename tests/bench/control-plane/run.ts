@@ -8,7 +8,7 @@
  *   - apply -> ACK from every node: every node's workers swapped in the new
  *     routes (a node ACKs only once each worker applied: this is "serving"),
  *   - apply -> the new route answers 200 over HTTP on a node (checked on one
- *     node per change, by polling every 2 ms),
+ *     node per change, by polling every 2 ms on one kept-alive connection),
  * then reports p50/p99 over the changes, plus the size of an endpoint-only
  * change on the wire (a delta) at that route count.
  *
@@ -19,6 +19,7 @@
  * changes): the full matrix wants a quiet machine.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { NatsTransport } from '@meshgate/actors';
@@ -113,6 +114,35 @@ function cpuMs(pids: number[]): number {
   return ticks * TICK_MS;
 }
 
+/** GET on `agent`'s connection: the status (0 when the request failed). */
+function get(url: string, agent: http.Agent): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); res.on('error', () => resolve(0)); });
+    req.setTimeout(5_000, () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/** BENCH_THREADS=1: CPU ms (user, system) by thread name (/proc/PID/task/TID/comm) over the processes, to see which thread spends it. */
+function threadCpu(pids: number[]): Map<string, { user: number; sys: number }> {
+  const out = new Map<string, { user: number; sys: number }>();
+  for (const pid of pids) {
+    let tids: string[] = [];
+    try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    for (const tid of tids) {
+      try {
+        const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/[0-9]+$/, '#');
+        const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const e = out.get(name) ?? { user: 0, sys: 0 };
+        e.user += Number(f[11]) * TICK_MS; e.sys += Number(f[12]) * TICK_MS;
+        out.set(name, e);
+      } catch { /* gone */ }
+    }
+  }
+  return out;
+}
+
 async function run(nodes: number, routes: number): Promise<Row> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-bench-cp-'));
   const nats = await startNatsServer();
@@ -177,9 +207,13 @@ async function run(nodes: number, routes: number): Promise<Row> {
     // stats), then what the changes cost on top, for the config service and for all nodes together.
     const pids = { config: [config.pid], nodes: nodeProcs.map((p) => p.pid) };
     const idle0 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
+    const threadsIdle = process.env.BENCH_THREADS ? threadCpu(pids.nodes) : undefined;
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const busy0 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
     const idleRate = { config: (busy0.config - idle0.config) / (busy0.at - idle0.at), nodes: (busy0.nodes - idle0.nodes) / (busy0.at - idle0.at) };
+    const threads0 = process.env.BENCH_THREADS ? threadCpu(pids.nodes) : undefined;
+    const others0 = { nats: cpuMs([nats.pid]), bench: process.cpuUsage() };
+    const idleMs = busy0.at - idle0.at;
     const ack: number[] = [];
     const serve: number[] = [];
     const stages: Stages[] = [];
@@ -191,14 +225,18 @@ async function run(nodes: number, routes: number): Promise<Row> {
       const t0 = performance.now();
       const reply = await t.request<ApplyReply>(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'bench-change.yaml', text: change(i) }] }, 60_000);
       if (process.env.BENCH_LOG) console.log(`apply reply after ${(performance.now() - t0).toFixed(1)} ms; version created ${(reply.version - (Date.now() - (performance.now() - t0))).toFixed(0)} ms after t0`);
-      // The route answers on a node (the shared port reaches one of them): poll.
+      // The route answers on a node (the kernel picks one for the connection): poll it on one
+      // kept-alive connection. A new connection per poll cost the nodes and this process about
+      // a fifth of the machine during a change, time every node's apply waited for.
       let served = 0;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       const servedP = (async () => {
+        if (process.env.BENCH_NO_POLL) { served = NaN; return; }
         for (;;) {
-          if ((await request(`http://127.0.0.1:${httpPort}/change-${i}`)).status === 200) { served = performance.now(); return; }
+          if ((await get(`http://127.0.0.1:${httpPort}/change-${i}`, agent)) === 200) { served = performance.now(); return; }
           await new Promise((r) => setTimeout(r, 2));
         }
-      })();
+      })().finally(() => agent.destroy());
       await eventually(`every node ACKed v${reply.version}`, async () => (acks.get(reply.version)?.size ?? 0) >= nodes, 30_000, 2).catch((err) => {
         const missing = nodeProcs.map((p, n) => ({ p, id: `bench-${n}` })).filter(({ id }) => !acks.get(reply.version)?.has(id));
         for (const { p, id } of missing.slice(0, 3)) console.error(`${id} (pid ${p.pid}) did not ACK v${reply.version}; its output:\n${p.output().slice(-2000)}`);
@@ -220,6 +258,19 @@ async function run(nodes: number, routes: number): Promise<Row> {
     const busy1 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
     const spent = (k: 'config' | 'nodes') => Math.max(0, busy1[k] - busy0[k] - idleRate[k] * (busy1.at - busy0.at)) / CHANGES;
     const cpu = { config: spent('config'), nodes: spent('nodes') };
+    if (threads0) {
+      const benchCpu = process.cpuUsage(others0.bench);
+      console.log(`  nats-server ${((cpuMs([nats.pid]) - others0.nats) / CHANGES).toFixed(2)} ms, this bench ${((benchCpu.user + benchCpu.system) / 1000 / CHANGES).toFixed(2)} ms per change (idle use included)`);
+      const busyMs = busy1.at - busy0.at;
+      const per = (x: number) => (x / CHANGES / nodes).toFixed(2);
+      for (const [name, e] of threadCpu(pids.nodes)) {
+        const b = threads0.get(name) ?? { user: 0, sys: 0 };
+        const i = threadsIdle?.get(name) ?? { user: 0, sys: 0 };
+        const idleShare = (x: number) => x * (busyMs / idleMs);
+        const iu = idleShare(b.user - i.user), is = idleShare(b.sys - i.sys);
+        console.log(`  node threads "${name}": user ${per(e.user - b.user - iu)} ms, system ${per(e.sys - b.sys - is)} ms per change per node (idle use: ${per(iu)} + ${per(is)} ms subtracted)`);
+      }
+    }
     // An endpoint-only change: a delta on the wire, whatever the route count.
     await t.request(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'endpoints.yaml', text: endpointChange(1, backendPort) }] }, 60_000);
     await eventually('endpoint delta seen', async () => deltaBytes > 0, 10_000, 5);
