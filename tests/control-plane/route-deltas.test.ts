@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NatsKvStore, NatsTransport } from '@meshgate/actors';
-import { msgpackCodec, readStoredSnapshot, subjects, MessageType, type RoutesDeltaMessage } from '@meshgate/protocol';
+import { allNodesSubject, msgpackCodec, readStoredSnapshot, subjects, MessageType, type AckMessage, type RoutesDeltaMessage } from '@meshgate/protocol';
 import { request, startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 import { get, makeMeshDir, ready, services, startBackends, startConfigService, startProxy, status, type MeshDir, type ProxyProc } from './mesh.ts';
 
@@ -23,6 +23,7 @@ let config: Proc;
 let proxy: ProxyProc;
 const procs: Proc[] = [];
 const routeDeltas: RoutesDeltaMessage[] = [];
+const acks: AckMessage[] = [];
 const S = subjects();
 
 const ingress = (name: string, paths: string[]) => `apiVersion: networking.k8s.io/v1
@@ -38,6 +39,7 @@ before(async () => {
   m = await makeMeshDir();
   t = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, name: 'route-delta-test' });
   t.subscribe(S.routes, (msg) => { routeDeltas.push(msg.data as RoutesDeltaMessage); });
+  t.subscribe(allNodesSubject(S.ack), (msg) => { acks.push(msg.data as AckMessage); });
   config = startConfigService(m, nats.url);
   procs.push(...startBackends(m), config);
   proxy = await startProxy(m, nats.url, 'rd-1', undefined, ['--workers', '2'], { MESHGATE_DEBUG_ENDPOINTS: '1' });
@@ -83,6 +85,10 @@ test('a route change goes out as a route delta, small, and every worker serves i
   }
   assert.match(proxy.proc.output(), /"route delta received"/);
   assert.doesNotMatch(proxy.proc.output(), /refused/);
+  // The ACK says when the node's last worker started serving it: after the apply began, before the ACK went out.
+  const ack = acks.find((a) => a.version === d.version && a.ok)!;
+  assert.ok(ack, 'an ACK for the delta');
+  assert.ok(ack.servingAt! > d.createdAt - 5 && ack.servingAt! <= ack.at + 1, `servingAt ${ack.servingAt} between the delta (${d.createdAt}) and the ACK (${ack.at})`);
 });
 
 test('a path removed and another changed by route deltas; an endpoint delta on top still matches the config service\'s content', async () => {

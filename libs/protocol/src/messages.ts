@@ -87,8 +87,16 @@ export interface AckMessage {
   /** NACK: the version it refused, and why. */
   readonly refused?: number;
   readonly error?: string;
-  /** ACK: ms from receiving the snapshot to every worker serving it. */
+  /** ACK: ms from receiving the snapshot to the node seeing every worker serving it. */
   readonly applyMs?: number;
+  /**
+   * ACK: when the last of the node's workers swapped the new version in and
+   * served it from its next request (epoch ms, fractional): the moment the
+   * node serves the change, before the news reached the node's main thread
+   * and went out as this ACK.
+   */
+  readonly servingAt?: number;
+  /** When the ACK was sent (epoch ms). */
   readonly at: number;
 }
 

@@ -122,7 +122,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   /** When the last version was handed to the workers (housekeeping waits for a quiet node). */
   let lastChangeAt = 0;
   /** The version handed to the workers and not yet applied by all of them: ACK and save it once they have. */
-  let pending: { version: number; since: number; previous: number; save?: () => void; span?: ReturnType<typeof startLinkedSpan> } | undefined;
+  let pending: { version: number; since: number; previous: number; save?: () => void; span?: ReturnType<typeof startLinkedSpan>; servingAt?: number } | undefined;
   let ticks = 0;
 
   const publishAck = (a: Omit<AckMessage, 'type' | 'nodeId' | 'at'>) => {
@@ -414,10 +414,11 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           if (w.type === 'worker.v1.applied') {
             state.workerVersions[w.index] = w.version;
             state.applyMs = w.durationMs;
+            if (pending?.version === w.version) pending.servingAt = Math.max(pending.servingAt ?? 0, w.at);
             if (w.version === state.version && state.workerVersions.every((v) => v === state.version) && pending?.version === state.version) {
               const applyMs = performance.now() - pending.since;
               log.info('snapshot applied in every worker', { version: w.version, applyMs: Math.round(applyMs * 10) / 10 });
-              publishAck({ ok: true, version: state.version, hash: state.hash, applyMs });
+              publishAck({ ok: true, version: state.version, hash: state.hash, applyMs, ...(pending.servingAt ? { servingAt: pending.servingAt } : {}) });
               try { pending.save?.(); } catch (err) { log.error('cannot write the last-known-good snapshot', { error: (err as Error).message }); }
               // Past the hard limits: right after this ACK is written (its flush is queued first).
               if (routeDeltas.length >= FOLD_DELTAS.max || (deps.lastKnownGood?.deltaCount ?? 0) >= LKG_DELTAS.max) ctx.self.tell({ type: 'node.v1.compact' });

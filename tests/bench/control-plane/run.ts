@@ -5,16 +5,22 @@
  * node processes with one worker each. For each (nodes, routes) pair it
  * applies a change with `meshgate apply` semantics (an admin request over
  * NATS, as the CLI sends it) and times, per change:
- *   - apply -> ACK from every node: every node's workers swapped in the new
- *     routes (a node ACKs only once each worker applied: this is "serving"),
- *   - apply -> the new route answers 200 over HTTP on a node (checked on one
- *     node per change, by polling every 2 ms on one kept-alive connection),
+ *   - apply -> every node serving it: the last worker of the last node swapped
+ *     the new routes in (each worker stamps the moment, each node's ACK carries
+ *     its last worker's stamp: `servingAt`; one machine, one clock),
+ *   - apply -> ACK from every node (a node ACKs once each of its workers told
+ *     its main thread it applied: serving, plus that news reaching NATS),
+ *   - apply -> the new route answers 200 over HTTP on a node (the kernel picks
+ *     one; polled every 2 ms on one kept-alive connection): the cross-check
+ *     from outside; it never comes before the first node's stamp,
  * then reports p50/p99 over the changes, plus the size of an endpoint-only
  * change on the wire (a delta) at that route count.
  *
  * Flags: --nodes 1,10,50  --routes 100,1000,10000  --changes N  --out FILE  --cpu-prof DIR
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
- * config service's log (each published version with the ms of each step).
+ * config service's log (each published version with the ms of each step);
+ * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
+ * and the bench's own, and the idle use.
  * Defaults are the small development run (1,10 nodes; 100,1000 routes; 15
  * changes): the full matrix wants a quiet machine.
  */
@@ -90,7 +96,13 @@ interface Stages {
 }
 
 interface Row {
-  nodes: number; routes: number; ackP50: number; ackP99: number; serveP50: number; serveP99: number; deltaBytes: number; snapshotBytes: number; routeDeltaBytes: number;
+  nodes: number; routes: number;
+  /** apply -> every node's workers swapped the change in (servingAt in the ACKs): the target's "all serving". */
+  servingP50: number; servingP99: number;
+  ackP50: number; ackP99: number;
+  /** apply -> the new path answered 200 over HTTP (the cross-check from outside). */
+  httpP50: number; httpP99: number;
+  deltaBytes: number; snapshotBytes: number; routeDeltaBytes: number;
   stagesP50: Stages; stagesP99: Stages; load: number[];
   /** CPU ms per change (idle use subtracted): the config service, and all nodes (main threads and workers) together. */
   cpu: { config: number; nodes: number };
@@ -153,13 +165,13 @@ async function run(nodes: number, routes: number): Promise<Row> {
     procs.push(spawnMeshgate(['demo-backend', '--kind', 'User', '--listen', `127.0.0.1:${backendPort}`]));
     manifests(dir, routes, backendPort);
     const S = subjects();
-    const acks = new Map<number, Map<string, { seen: number; at: number; applyMs: number }>>();
+    const acks = new Map<number, Map<string, { seen: number; at: number; applyMs: number; servingAt: number }>>();
     t.subscribe(allNodesSubject(S.ack), (m) => {
       const a = m.data as AckMessage;
       if (a.type !== MessageType.Ack || !a.ok) return;
       let byNode = acks.get(a.version);
       if (!byNode) acks.set(a.version, byNode = new Map());
-      if (!byNode.has(a.nodeId)) byNode.set(a.nodeId, { seen: performance.now(), at: a.at, applyMs: a.applyMs ?? 0 });
+      if (!byNode.has(a.nodeId)) byNode.set(a.nodeId, { seen: performance.now(), at: a.at, applyMs: a.applyMs ?? 0, servingAt: a.servingAt ?? NaN });
     });
     /** When the bench saw each version announced (performance.now()). */
     const announced = new Map<number, number>();
@@ -215,6 +227,9 @@ async function run(nodes: number, routes: number): Promise<Row> {
     const others0 = { nats: cpuMs([nats.pid]), bench: process.cpuUsage() };
     const idleMs = busy0.at - idle0.at;
     const ack: number[] = [];
+    const serving: number[] = [];
+    /** Changes whose path answered over HTTP before any node's worker said it swapped it in (clocks or ACKs wrong: should stay 0). */
+    let servedBeforeSwap = 0;
     const serve: number[] = [];
     const stages: Stages[] = [];
     const load: number[] = [];
@@ -245,7 +260,9 @@ async function run(nodes: number, routes: number): Promise<Row> {
       await servedP;
       const byNode = [...acks.get(reply.version)!.values()];
       ack.push(Math.max(...byNode.map((a) => a.seen)) - t0);
+      serving.push(Math.max(...byNode.map((a) => fromWall(a.servingAt))) - t0);
       serve.push(served - t0);
+      if (served < Math.min(...byNode.map((a) => fromWall(a.servingAt)))) servedBeforeSwap++;
       const st: Stages = {
         announced: (announced.get(reply.version) ?? NaN) - t0,
         received: Math.max(...byNode.map((a) => fromWall(a.at - a.applyMs))) - t0,
@@ -253,12 +270,14 @@ async function run(nodes: number, routes: number): Promise<Row> {
         acked: ack.at(-1)!,
       };
       stages.push(st);
-      if (process.env.BENCH_VERBOSE) console.log(`change ${i}: announced ${st.announced.toFixed(1)} ms, slowest node received ${st.received.toFixed(1)} ms, slowest apply ${st.apply.toFixed(1)} ms, all ACKed ${st.acked.toFixed(1)} ms, served ${serve.at(-1)!.toFixed(1)} ms`);
+      const slowest = [...acks.get(reply.version)!.entries()].sort((a, b) => b[1].servingAt - a[1].servingAt)[0]![0];
+      if (process.env.BENCH_VERBOSE) console.log(`change ${i}: last serving ${slowest}, announced ${st.announced.toFixed(1)} ms, slowest node received ${st.received.toFixed(1)} ms, slowest apply ${st.apply.toFixed(1)} ms, all serving ${serving.at(-1)!.toFixed(1)} ms, all ACKed ${st.acked.toFixed(1)} ms, HTTP ${serve.at(-1)!.toFixed(1)} ms`);
     }
     const busy1 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
     const spent = (k: 'config' | 'nodes') => Math.max(0, busy1[k] - busy0[k] - idleRate[k] * (busy1.at - busy0.at)) / CHANGES;
     const cpu = { config: spent('config'), nodes: spent('nodes') };
     if (threads0) {
+      console.log(`  idle: config service ${(idleRate.config * 1000).toFixed(1)} ms, all nodes ${(idleRate.nodes * 1000).toFixed(1)} ms of CPU per second`);
       const benchCpu = process.cpuUsage(others0.bench);
       console.log(`  nats-server ${((cpuMs([nats.pid]) - others0.nats) / CHANGES).toFixed(2)} ms, this bench ${((benchCpu.user + benchCpu.system) / 1000 / CHANGES).toFixed(2)} ms per change (idle use included)`);
       const busyMs = busy1.at - busy0.at;
@@ -275,7 +294,8 @@ async function run(nodes: number, routes: number): Promise<Row> {
     await t.request(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'endpoints.yaml', text: endpointChange(1, backendPort) }] }, 60_000);
     await eventually('endpoint delta seen', async () => deltaBytes > 0, 10_000, 5);
     const stagePct = (p: number): Stages => ({ announced: pct(stages.map((x) => x.announced), p), received: pct(stages.map((x) => x.received), p), apply: pct(stages.map((x) => x.apply), p), acked: pct(stages.map((x) => x.acked), p) });
-    return { cpu, nodes, routes, ackP50: pct(ack, 50), ackP99: pct(ack, 99), serveP50: pct(serve, 50), serveP99: pct(serve, 99), deltaBytes, snapshotBytes, routeDeltaBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load };
+    if (servedBeforeSwap) console.error(`nodes ${nodes} routes ${routes}: ${servedBeforeSwap} change(s) answered over HTTP before any worker reported swapping them in`);
+    return { cpu, nodes, routes, servingP50: pct(serving, 50), servingP99: pct(serving, 99), ackP50: pct(ack, 50), ackP99: pct(ack, 99), httpP50: pct(serve, 50), httpP99: pct(serve, 99), deltaBytes, snapshotBytes, routeDeltaBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await t.close();
@@ -298,7 +318,7 @@ for (const routes of ROUTES) {
       continue;
     }
     rows.push(r);
-    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; ACK all p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; serving p50 ${r.serveP50.toFixed(1)} ms p99 ${r.serveP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, route delta ${r.routeDeltaBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
+    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; all serving p50 ${r.servingP50.toFixed(1)} ms p99 ${r.servingP99.toFixed(1)} ms; all ACKed p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; HTTP p50 ${r.httpP50.toFixed(1)} ms p99 ${r.httpP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, route delta ${r.routeDeltaBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
   }
 }
 
@@ -311,9 +331,9 @@ function loadRange(xs: number[]): string {
 const f = (x: number) => x.toFixed(1);
 const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}`;
 const table = [
-  '| nodes | routes | apply → every node ACKed p50 / p99 (ms) | apply → route serves p50 / p99 (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.ackP50)} / ${f(r.ackP99)} | ${f(r.serveP50)} / ${f(r.serveP99)} | ${r.snapshotBytes} B | ${r.routeDeltaBytes ? `${r.routeDeltaBytes} B` : 'full snapshot'} | ${r.deltaBytes} B | ${loadRange(r.load)} |`),
+  '| nodes | routes | apply → every node serving p50 / p99 (ms) | apply → every node ACKed p50 / p99 (ms) | apply → the path answers over HTTP p50 / p99 (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.servingP50)} / ${f(r.servingP99)} | ${f(r.ackP50)} / ${f(r.ackP99)} | ${f(r.httpP50)} / ${f(r.httpP99)} | ${r.snapshotBytes} B | ${r.routeDeltaBytes ? `${r.routeDeltaBytes} B` : 'full snapshot'} | ${r.deltaBytes} B | ${loadRange(r.load)} |`),
 ].join('\n');
 const cores = os.cpus().length;
 const stages = [

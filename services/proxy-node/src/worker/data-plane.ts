@@ -26,6 +26,9 @@ import { channels } from './request-events.ts';
 import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './messages.ts';
 import { watchHeap } from '../heap-watch.ts';
 
+/** Epoch ms with the fraction (Date.now() ticks in whole ms): comparable across the threads and processes of a machine. */
+const wallClockNow = () => performance.timeOrigin + performance.now();
+
 export const defaultLimits: DataPlaneLimits = {
   headersTimeoutMs: 30_000,
   maxHeaderSize: 16 * 1024,
@@ -168,7 +171,7 @@ export default async function serve(task: ServeTask): Promise<string> {
       }
       pools.retain(endpointIds(next));
       if (!listening) await listenAll();
-      post({ type: 'worker.v1.applied', index, version: next.version, hash: next.hash, durationMs: performance.now() - t0 });
+      post({ type: 'worker.v1.applied', index, version: next.version, hash: next.hash, durationMs: performance.now() - t0, at: wallClockNow() });
       span?.setAttribute('meshgate.routes', next.routes.size);
       endSpan(span);
     } catch (err) {
@@ -187,8 +190,9 @@ export default async function serve(task: ServeTask): Promise<string> {
       const next = patchConfig(current, d, liveness, (m) => log.warn(m, { version: d.version }));
       const backendsChanged = next.backends !== current.backends;
       current = next;
+      const servingAt = wallClockNow();
       if (backendsChanged) pools.retain(endpointIds(next));
-      post({ type: 'worker.v1.applied', index, version: d.version, hash: d.hash, durationMs: performance.now() - t0 });
+      post({ type: 'worker.v1.applied', index, version: d.version, hash: d.hash, durationMs: performance.now() - t0, at: servingAt });
       span?.setAttribute('meshgate.routes', next.routes.size);
       endSpan(span);
     } catch (err) {

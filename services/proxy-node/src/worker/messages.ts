@@ -35,7 +35,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'worker.v1.listening'; index: number; threadId: number }
-  | { type: 'worker.v1.applied'; index: number; version: number; hash: string; durationMs: number }
+  /** `at`: when the worker swapped the version in (epoch ms, fractional): its next request is served by it. */
+  | { type: 'worker.v1.applied'; index: number; version: number; hash: string; durationMs: number; at: number }
   | { type: 'worker.v1.rejected'; index: number; version: number; error: string }
   | { type: 'worker.v1.stats'; index: number; requests: Record<string, number>; open: number; metrics?: unknown; heap?: HeapStats };
 
