@@ -6,9 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
+import http2 from 'node:http2';
 import { MessageType, subjects } from '@meshgate/protocol';
 import { eventually, freePort, request } from '@meshgate/testing';
-import { putStream, startBackend, startMesh, service, ingress, type Backend, type Mesh } from './harness.ts';
+import { makeCert, putStream, startBackend, startMesh, service, ingress, tlsSecret, type Backend, type Mesh } from './harness.ts';
 
 process.env.MESHGATE_HEADER_TIMEOUT_MS = '600';
 process.env.MESHGATE_BODY_TIMEOUT_MS = '600'; // the header timeout's value, which the body timeout follows when this is not read
@@ -181,6 +182,71 @@ test('408 when a request body stalls (body timeout = header timeout here): the b
     const late = await putStream(`${mesh.http}/bodies/late-reader`, size, 98, { 'content-length': size });
     assert.equal(late, `200 ${size}`);
   } finally {
+    await bodies.close();
+  }
+});
+
+test('HTTP/2: 408 when a request body stalls, the backend\'s request aborted and the stream reset; a slow but steady body and one held back by a slow upstream are no stall', async () => {
+  let aborted = 0;
+  const bodies = await startBackend('h2-bodies', 0, (req, res) => {
+    const answer = () => {
+      let n = 0;
+      req.on('data', (c: Buffer) => { n += c.length; });
+      req.on('end', () => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(String(n)); });
+    };
+    req.on('close', () => { if (!req.complete) aborted++; });
+    if (req.url!.includes('/late-reader')) setTimeout(answer, 2_400); // 4 body timeouts without reading
+    else answer();
+  });
+  const cert = makeCert('h2.test', ['h2.test']);
+  const client = http2.connect(`https://127.0.0.1:${mesh.httpsPort}`, { servername: 'h2.test', rejectUnauthorized: false });
+  client.on('error', () => {});
+  /** POSTs on the h2 connection; `send` writes the body (and ends it, or not). */
+  const post = (path: string, send: (req: http2.ClientHttp2Stream) => void) => new Promise<{ status: number; body: string; rstCode: number | undefined }>((resolve) => {
+    const req = client.request({ ':method': 'POST', ':path': path, ':authority': 'h2.test' });
+    let status = 0;
+    let body = '';
+    req.on('response', (h) => { status = Number(h[':status']); });
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => { body += d; });
+    req.on('close', () => resolve({ status, body, rstCode: req.rstCode }));
+    req.on('error', () => {});
+    send(req);
+  });
+  try {
+    await mesh.apply({
+      'svc.yaml': [service('echo', [echo.port]), service('dead', [deadPort]), service('down', [echo.port + 0]), service('h2-bodies', [bodies.port])].join('---\n'),
+      'ing.yaml': [
+        ingress('main', { '/echo': 'echo', '/dead': 'dead' }),
+        ingress('limits', { '/limited': 'echo' }, { annotations: { 'meshgate.dev/proxy-body-size': '1k', 'meshgate.dev/response-timeout': '300ms' } }),
+        ingress('h2', { '/h2': 'h2-bodies' }, { host: 'h2.test', tls: [{ hosts: ['h2.test'], secret: 'h2' }] }),
+      ].join('---\n'),
+      'secret.yaml': tlsSecret('h2', cert),
+    });
+
+    const stalled = await post('/h2/stall', (req) => { req.write('abc'); }); // and nothing more
+    assert.equal(stalled.status, 408, stalled.body);
+    assert.match(stalled.body, /request body timeout/);
+    // The stream is reset after the answer, so the client stops sending the rest (RFC 9113 8.1).
+    assert.equal(stalled.rstCode, http2.constants.NGHTTP2_NO_ERROR);
+    await eventually('the backend saw its request aborted', async () => aborted === 1, 3_000);
+
+    // 6 pieces 300 ms apart: 1.8 s in all, never 600 ms without a byte.
+    const steady = await post('/h2/steady', (req) => {
+      let i = 0;
+      const t = setInterval(() => { req.write('x'.repeat(100)); if (++i === 6) { clearInterval(t); req.end(); } }, 300);
+    });
+    assert.deepEqual([steady.status, steady.body], [200, '600']);
+
+    // 4 MiB to a backend that reads nothing for 2.4 s: the proxy stops reading (flow control), no 408.
+    const size = 4 * 2 ** 20;
+    const late = await post('/h2/late-reader', (req) => { req.end(Buffer.alloc(size, 97)); });
+    assert.deepEqual([late.status, late.body], [200, String(size)]);
+    assert.equal(aborted, 1);
+    // The connection lived through all of it.
+    assert.equal((await post('/h2/after', (req) => { req.end('z'); })).status, 200);
+  } finally {
+    client.destroy();
     await bodies.close();
   }
 });

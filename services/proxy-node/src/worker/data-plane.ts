@@ -58,6 +58,8 @@ export default async function serve(task: ServeTask): Promise<string> {
     nodeId: task.nodeId,
     worker: index,
     httpsPort: task.https?.port,
+    // HTTP/2 bodies (H1Server times HTTP/1 bodies itself): the same limit.
+    bodyTimeoutMs: limits.bodyTimeoutMs ?? limits.headersTimeoutMs,
     counters,
     onEjected: (endpoint: string, backend: string, reason: string, ms: number) => log.info('endpoint ejected by this worker', { endpoint, backend, reason, ms }),
   };

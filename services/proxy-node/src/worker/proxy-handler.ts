@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants as h2constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { normalizePath, type RouteMatch } from '@meshgate/routing';
 import type { EndpointSet, H1Connection, H1Pool, ResponseHandler, UpstreamEndpoint, UpstreamError, UpstreamPools } from '@meshgate/upstream';
 import type { CompiledConfig } from './compiled-config.ts';
@@ -56,6 +56,12 @@ export interface ProxyContext {
   /** Port of the HTTPS listener, for ssl-redirect (undefined: no HTTPS). */
   readonly httpsPort?: number;
   readonly counters: Record<string, number>;
+  /**
+   * HTTP/2 request bodies: ms without a byte, while the proxy is reading,
+   * before 408 (nginx client_body_timeout). HTTP/1 bodies are timed by
+   * H1Server; h2 streams do not pass through it. Unset: no limit.
+   */
+  readonly bodyTimeoutMs?: number;
   /** AccessLog.prefix of this worker, made on first use. */
   logPrefix?: string;
   /** A passive ejection happened (for logs; the event is published here already). */
@@ -165,6 +171,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
       : h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined;
     if (this.hasBody && policy.maxBodyBytes !== Infinity && !this.limitBody(policy.maxBodyBytes)) return;
     if (this.hasBody && !this.h2) (req as H1Request).bodyWatcher = this;
+    if (this.hasBody && this.h2 && ctx.bodyTimeoutMs) this.watchH2Body(req as Http2ServerRequest, ctx.bodyTimeoutMs);
     this.retryable = !this.hasBody && IDEMPOTENT.has(req.method ?? '');
     this.path = target!.query ? `${target!.path}?${target!.query}` : target!.path;
     this.headers = forwardHeaders(this, false);
@@ -216,6 +223,38 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     head += this.traceHeaders(ep);
     const pool = this.pool = this.ctx.pools.h1(ep, policy!.connectTimeoutMs, policy!.idleTimeoutMs);
     pool.dispatch({ method, head, body: this.hasBody ? bodyOf(this.req) : null, bodyLength, headersTimeoutMs: policy!.responseTimeoutMs }, this);
+  }
+
+  /**
+   * An HTTP/2 request body that stalls: no byte for `ms` while the proxy
+   * reads it. Time the proxy is not reading (the upstream pushes back, or is
+   * still being connected) does not count, as in H1Server. After the 408 the
+   * stream is reset with NO_ERROR: the client stops sending the rest
+   * (RFC 9113 8.1).
+   */
+  watchH2Body(body: Http2ServerRequest, ms: number): void {
+    // Kept here: node's compatibility layer lets go of it when the stream closes.
+    const stream = body.stream;
+    let last = performance.now();
+    const onData = () => { last = performance.now(); };
+    const stop = () => { clearTimeout(timer); stream.off('data', onData); };
+    const check = () => {
+      if (this.finished || body.readableEnded || body.destroyed || stream.destroyed) return stop();
+      const now = performance.now();
+      if (!body.readableFlowing || body.readableLength > 0) last = now; // we are not reading: not the client's stall
+      if (now - last < ms) { timer = setTimeout(check, ms - (now - last)); return; }
+      stop();
+      this.onBodyTimeout();
+      // The client may still be sending: reset the stream so it stops (with NO_ERROR, node sends
+      // the RST_STREAM once the answer is written).
+      if (!stream.closed) stream.close(h2constants.NGHTTP2_NO_ERROR);
+    };
+    let timer = setTimeout(check, ms);
+    // On the Http2Stream, which node's compatibility layer already reads: a 'data' listener on the
+    // request itself would start it flowing before the upstream is there to take the bytes.
+    stream.on('data', onData);
+    body.once('end', stop);
+    this.res.once('close', stop);
   }
 
   /** H1Server: the request body stalled past the body timeout (nginx client_body_timeout). */
