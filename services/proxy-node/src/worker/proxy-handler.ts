@@ -257,7 +257,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     this.res.once('close', stop);
   }
 
-  /** H1Server: the request body stalled past the body timeout (nginx client_body_timeout). */
+  /** The request body stalled past the body timeout (nginx client_body_timeout): told by H1Server, or by watchH2Body. */
   onBodyTimeout(): void {
     const err = upstreamError('request body timeout', 'MESHGATE_BODY_TIMEOUT');
     // The backend must not keep a half-received request: abort it (its handler answers 408 below).
