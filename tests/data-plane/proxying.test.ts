@@ -186,7 +186,7 @@ test('408 when a request body stalls (body timeout = header timeout here): the b
   }
 });
 
-test('HTTP/2: 408 when a request body stalls, the backend\'s request aborted and the stream reset; a slow but steady body and one held back by a slow upstream are no stall', async () => {
+test('HTTP/2: 408 when a request body stalls, the backend\'s request aborted and the stream reset; a slow but steady body and one held back by a slow upstream are no stall; streamed bodies under proxy-body-size arrive whole', async () => {
   let aborted = 0;
   const bodies = await startBackend('h2-bodies', 0, (req, res) => {
     const answer = () => {
@@ -220,6 +220,7 @@ test('HTTP/2: 408 when a request body stalls, the backend\'s request aborted and
         ingress('main', { '/echo': 'echo', '/dead': 'dead' }),
         ingress('limits', { '/limited': 'echo' }, { annotations: { 'meshgate.dev/proxy-body-size': '1k', 'meshgate.dev/response-timeout': '300ms' } }),
         ingress('h2', { '/h2': 'h2-bodies' }, { host: 'h2.test', tls: [{ hosts: ['h2.test'], secret: 'h2' }] }),
+        ingress('h2-limited', { '/h2-limited': 'h2-bodies' }, { host: 'h2.test', annotations: { 'meshgate.dev/proxy-body-size': '1k' } }),
       ].join('---\n'),
       'secret.yaml': tlsSecret('h2', cert),
     });
@@ -243,6 +244,16 @@ test('HTTP/2: 408 when a request body stalls, the backend\'s request aborted and
     const late = await post('/h2/late-reader', (req) => { req.end(Buffer.alloc(size, 97)); });
     assert.deepEqual([late.status, late.body], [200, String(size)]);
     assert.equal(aborted, 1);
+    // A streamed body (no content-length) under a proxy-body-size limit arrives whole, and one over it gets 413.
+    const streamed = (n: number) => post('/h2-limited/x', (req) => {
+      let i = 0;
+      const t = setInterval(() => { req.write('y'.repeat(100)); if (++i === n) { clearInterval(t); req.end(); } }, 20);
+    });
+    for (let k = 0; k < 5; k++) {
+      const r = await streamed(9);
+      assert.deepEqual([r.status, r.body], [200, '900'], `try ${k}`);
+    }
+    assert.equal((await streamed(12)).status, 413);
     // The connection lived through all of it.
     assert.equal((await post('/h2/after', (req) => { req.end('z'); })).status, 200);
   } finally {
