@@ -20,7 +20,8 @@
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
  * config service's log (each published version with the ms of each step);
  * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
- * and the bench's own, and the idle use.
+ * and the bench's own, and the idle use; BENCH_NO_POLL=1 leaves out the HTTP
+ * cross-check (to see what it costs the nodes).
  * Defaults are the small development run (1,10 nodes; 100,1000 routes; 15
  * changes): the full matrix wants a quiet machine.
  */
