@@ -131,3 +131,22 @@ test('agent: a large full view goes out in parts of at most 1,000 endpoints', as
     await transport.close();
   }
 });
+
+test('agent: started before anything could give it a snapshot, it asks again until it gets one (no change needed)', async () => {
+  const transport = new LocalTransport();
+  const subjects = makeSubjects('t4');
+  const b1 = await backend(200);
+  // No KV store and no config service yet: the first fetch finds no one to answer.
+  const agent = await startHealthAgent({ transport, log: createLogger('test', { level: 'error' }), agentId: 'a4', subjectPrefix: 't4', intervalMs: 50, timeoutMs: 1_000 });
+  try {
+    await sleep(300);
+    assert.equal(agent.endpoints().length, 0);
+    // The config service comes up having published already (the agent missed that push): it only answers requests.
+    const snap = encodeSnapshot(content([{ port: b1.port }]), 7);
+    transport.subscribe(subjects.snapshotGet, (m) => m.reply?.(snap));
+    await until('the agent fetched the snapshot and probes', () => agent.endpoints().some((e) => e.healthy && e.reason === 'HTTP 200'), 5_000);
+  } finally {
+    await agent.stop();
+    await transport.close();
+  }
+});

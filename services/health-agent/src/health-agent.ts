@@ -167,14 +167,29 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
     }
   };
 
+  /**
+   * Reads the newest snapshot off the mailbox (KV store, else the config
+   * service). At start, and from the tick: every second until there is one
+   * (an agent that starts beside the config service can find neither its KV
+   * store attached nor the service answering yet, and pushes come only with
+   * changes), then every 5 s, for an announcement missed while NATS was away.
+   */
+  let fetching = false;
+  let lastFetch = 0;
+  const catchUp = (self: { tell(m: AgentMsg): void }) => {
+    if (fetching) return;
+    fetching = true;
+    lastFetch = Date.now();
+    source.latest(applied.version).then((snap) => {
+      if (snap) self.tell({ type: 'agent.v1.snapshot', snapshot: snap });
+    }, () => { /* not reachable yet: the next tick tries again */ }).finally(() => { fetching = false; });
+  };
+
   return {
-    async start(ctx) {
-      try {
-        const snap = await source.latest(0);
-        if (snap) ctx.self.tell({ type: 'agent.v1.snapshot', snapshot: snap });
-      } catch { /* the config service will push one */ }
+    start(ctx) {
+      catchUp(ctx.self);
     },
-    receive(msg) {
+    receive(msg, ctx) {
       switch (msg.type) {
         case 'agent.v1.snapshot': {
           if (msg.snapshot.version <= applied.version) return;
@@ -215,6 +230,7 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
           const changed = membership.tick();
           if (changed.length) publishNodes(changed);
           const now = Date.now();
+          if (now - lastFetch >= (applied.version === 0 ? 1_000 : 5_000)) catchUp(ctx.self);
           if (now - lastFull >= o.fullViewMs) {
             lastFull = now;
             if (targets.size) publishFull();
