@@ -150,19 +150,29 @@ test('504 when the response headers do not come within the route\'s response tim
   assert.ok(Date.now() - t0 < 2_500, 'answered at the timeout, not when the backend finished');
 });
 
-test('408 when a request body stalls (body timeout = header timeout here): the backend\'s request is aborted; a body held back by a slow upstream is no stall', async () => {
+/**
+ * A backend that answers with the number of body bytes it read, and counts
+ * requests that ended before their body did. Under /late-reader it reads
+ * nothing for 2.4 s (4 body timeouts here): the proxy then stops reading the
+ * client (backpressure), which is not the client stalling.
+ */
+async function bodyCounter(name: string): Promise<Backend & { aborted: number }> {
   let aborted = 0;
-  const bodies = await startBackend('bodies', 0, (req, res) => {
+  const b = await startBackend(name, 0, (req, res) => {
     const answer = () => {
       let n = 0;
       req.on('data', (c: Buffer) => { n += c.length; });
       req.on('end', () => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(String(n)); });
     };
     req.on('close', () => { if (!req.complete) aborted++; });
-    // Reads nothing for 4 header timeouts: the proxy stops reading the client (backpressure), which is not the client stalling.
     if (req.url!.includes('/late-reader')) setTimeout(answer, 2_400);
     else answer();
   });
+  return Object.defineProperty(b, 'aborted', { get: () => aborted }) as Backend & { aborted: number };
+}
+
+test('408 when a request body stalls (body timeout = header timeout here): the backend\'s request is aborted; a body held back by a slow upstream is no stall', async () => {
+  const bodies = await bodyCounter('bodies');
   try {
     await mesh.apply({
       'svc.yaml': [service('echo', [echo.port]), service('dead', [deadPort]), service('down', [echo.port + 0]), service('bodies', [bodies.port])].join('---\n'),
@@ -175,7 +185,7 @@ test('408 when a request body stalls (body timeout = header timeout here): the b
     const out = await raw(mesh.httpPort, 'POST /bodies/stall HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc', 5_000);
     assert.match(out, /^HTTP\/1\.1 408 /);
     assert.match(out, /connection: close/i);
-    await eventually('the backend saw its request aborted', async () => aborted === 1, 3_000);
+    await eventually('the backend saw its request aborted', async () => bodies.aborted === 1, 3_000);
 
     // 32 MiB sent as fast as the proxy reads it, to a backend that reads nothing at first: only backpressure, no 408.
     const size = 32 * 2 ** 20;
@@ -187,17 +197,7 @@ test('408 when a request body stalls (body timeout = header timeout here): the b
 });
 
 test('HTTP/2: 408 when a request body stalls, the backend\'s request aborted and the stream reset; a slow but steady body and one held back by a slow upstream are no stall; streamed bodies under proxy-body-size arrive whole', async () => {
-  let aborted = 0;
-  const bodies = await startBackend('h2-bodies', 0, (req, res) => {
-    const answer = () => {
-      let n = 0;
-      req.on('data', (c: Buffer) => { n += c.length; });
-      req.on('end', () => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(String(n)); });
-    };
-    req.on('close', () => { if (!req.complete) aborted++; });
-    if (req.url!.includes('/late-reader')) setTimeout(answer, 2_400); // 4 body timeouts without reading
-    else answer();
-  });
+  const bodies = await bodyCounter('h2-bodies');
   const cert = makeCert('h2.test', ['h2.test']);
   const client = http2.connect(`https://127.0.0.1:${mesh.httpsPort}`, { servername: 'h2.test', rejectUnauthorized: false });
   client.on('error', () => {});
@@ -230,7 +230,7 @@ test('HTTP/2: 408 when a request body stalls, the backend\'s request aborted and
     assert.match(stalled.body, /request body timeout/);
     // The stream is reset after the answer, so the client stops sending the rest (RFC 9113 8.1).
     assert.equal(stalled.rstCode, http2.constants.NGHTTP2_NO_ERROR);
-    await eventually('the backend saw its request aborted', async () => aborted === 1, 3_000);
+    await eventually('the backend saw its request aborted', async () => bodies.aborted === 1, 3_000);
 
     // 6 pieces 300 ms apart: 1.8 s in all, never 600 ms without a byte.
     const steady = await post('/h2/steady', (req) => {
@@ -243,7 +243,7 @@ test('HTTP/2: 408 when a request body stalls, the backend\'s request aborted and
     const size = 4 * 2 ** 20;
     const late = await post('/h2/late-reader', (req) => { req.end(Buffer.alloc(size, 97)); });
     assert.deepEqual([late.status, late.body], [200, String(size)]);
-    assert.equal(aborted, 1);
+    assert.equal(bodies.aborted, 1);
     // A streamed body (no content-length) under a proxy-body-size limit arrives whole, and one over it gets 413.
     const streamed = (n: number) => post('/h2-limited/x', (req) => {
       let i = 0;
