@@ -268,23 +268,18 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     return unpackSnapshotBody(snap);
   };
 
-  /** Applies a verified delta to `content`; throws when it does not produce the announced hash. */
-  const openDelta = (d: EndpointsDeltaMessage, content: SnapshotContent): { packed: Uint8Array; content: SnapshotContent } => {
+  /**
+   * Verifies a delta and applies it to `content`; throws when it does not
+   * produce the announced hash. Endpoint deltas on the live path; route
+   * deltas only when restoring from disk (live ones are patched, not hashed).
+   */
+  const openDelta = (d: EndpointsDeltaMessage | RoutesDeltaMessage, content: SnapshotContent): { packed: Uint8Array; content: SnapshotContent } => {
     verifyMessage(d, deps.trustKey, trustId);
-    const next = applyEndpointChanges(content, decodeEndpointChanges(d));
+    const routes = d.type === MessageType.RoutesDelta;
+    const next = routes ? applyRouteChanges(content, decodeRouteChanges(d)) : applyEndpointChanges(content, decodeEndpointChanges(d));
     const packed = msgpackCodec.encode(next);
     const hash = packedHash(packed);
-    if (hash !== d.hash) throw new Error(`endpoint delta v${d.version} does not give the announced content (hash ${hash.slice(0, 12)} != ${d.hash.slice(0, 12)})`);
-    return { packed, content: next };
-  };
-
-  /** A route delta on `content`, checked against its announced hash (restoring from disk: not on the live path). */
-  const openRoutesDelta = (d: RoutesDeltaMessage, content: SnapshotContent): { packed: Uint8Array; content: SnapshotContent } => {
-    verifyMessage(d, deps.trustKey, trustId);
-    const next = applyRouteChanges(content, decodeRouteChanges(d));
-    const packed = msgpackCodec.encode(next);
-    const hash = packedHash(packed);
-    if (hash !== d.hash) throw new Error(`route delta v${d.version} does not give the announced content (hash ${hash.slice(0, 12)} != ${d.hash.slice(0, 12)})`);
+    if (hash !== d.hash) throw new Error(`${routes ? 'route' : 'endpoint'} delta v${d.version} does not give the announced content (hash ${hash.slice(0, 12)} != ${d.hash.slice(0, 12)})`);
     return { packed, content: next };
   };
 
@@ -307,7 +302,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
       let content: SnapshotContent | undefined;
       for (const d of record.deltas) {
         content ??= decodeSnapshotContent<SnapshotContent>(packed);
-        const r = d.type === MessageType.RoutesDelta ? openRoutesDelta(d, content) : openDelta(d, content);
+        const r = openDelta(d, content);
         packed = r.packed; content = r.content; version = d.version; hash = d.hash;
       }
       serve(version, hash, packed, 'disk');
