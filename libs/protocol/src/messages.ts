@@ -96,6 +96,14 @@ export interface AckMessage {
    * and went out as this ACK.
    */
   readonly servingAt?: number;
+  /**
+   * A worker's own ACK or NACK: each worker takes route deltas straight from
+   * NATS and answers for itself (`worker` is its index, `workers` the node's
+   * worker count). The node has a version once all `workers` have ACKed it;
+   * ACKs without `worker` speak for the whole node.
+   */
+  readonly worker?: number;
+  readonly workers?: number;
   /** When the ACK was sent (epoch ms). */
   readonly at: number;
 }

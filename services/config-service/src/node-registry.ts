@@ -13,6 +13,8 @@ interface Entry {
   leaving: boolean;
   lastSeen: number;
   ackedVersion: number;
+  /** Per worker, the newest version it ACKed for itself (route deltas: see AckMessage.worker). */
+  workerAcks: { version: number; hash: string }[];
   applyMs?: number;
   nack?: { version: number; error: string; at: number };
 }
@@ -28,7 +30,7 @@ export class NodeRegistry {
   #entry(nodeId: string): Entry {
     let e = this.#nodes.get(nodeId);
     if (!e) {
-      e = { nodeId, version: 0, hash: '', ready: false, workers: 0, admin: '', leaving: false, lastSeen: 0, ackedVersion: 0 };
+      e = { nodeId, version: 0, hash: '', ready: false, workers: 0, admin: '', leaving: false, lastSeen: 0, ackedVersion: 0, workerAcks: [] };
       this.#nodes.set(nodeId, e);
     }
     return e;
@@ -48,6 +50,19 @@ export class NodeRegistry {
     const e = this.#entry(a.nodeId);
     e.lastSeen = now;
     e.leaving = false;
+    if (a.ok && a.worker !== undefined && a.workers !== undefined && a.workers > 1) {
+      // One worker's ACK: the node has the version once every one of its workers has ACKed it.
+      const acks = e.workerAcks;
+      acks.length = a.workers;
+      for (let i = 0; i < a.workers; i++) if (!acks[i] || acks[i]!.version < e.ackedVersion) acks[i] = { version: e.ackedVersion, hash: e.hash };
+      if (a.version > acks[a.worker]!.version) acks[a.worker] = { version: a.version, hash: a.hash };
+      const all = acks.reduce((lo, x) => (x.version < lo.version ? x : lo));
+      if (all.version > e.ackedVersion) {
+        const { worker: _w, workers: _n, ...node } = a;
+        this.ack({ ...node, version: all.version, hash: all.hash }, now);
+      }
+      return;
+    }
     if (a.version >= e.version) { e.version = a.version; e.hash = a.hash; }
     if (a.ok) {
       e.ackedVersion = Math.max(e.ackedVersion, a.version);

@@ -30,7 +30,7 @@ const LKG_DELTAS = { idle: 64, max: 256 };
 /** What the node actor handles, one at a time. */
 export type NodeMsg =
   | { type: 'node.v1.snapshot'; snapshot: SnapshotMessage; source?: SnapshotSource }
-  | { type: 'node.v1.delta'; delta: EndpointsDeltaMessage }
+  | { type: 'node.v1.delta'; delta: EndpointsDeltaMessage; retried?: boolean }
   | { type: 'node.v1.routes'; delta: RoutesDeltaMessage }
   | { type: 'node.v1.lkg-snapshot'; snapshot: SnapshotMessage }
   | { type: 'node.v1.ref'; ref: SnapshotRefMessage }
@@ -38,6 +38,8 @@ export type NodeMsg =
   | { type: 'node.v1.liveness'; liveness: LivenessMessage }
   | { type: 'node.v1.worker'; msg: FromWorker }
   | { type: 'node.v1.worker-exit'; index: number; error: string }
+  | { type: 'node.v1.worker-behind'; index: number; version: number }
+  | { type: 'node.v1.missed'; version: number }
   | { type: 'node.v1.tick' }
   | { type: 'node.v1.compact' }
   | { type: 'node.v1.drain' };
@@ -91,6 +93,13 @@ export interface NodeActorDeps {
   lastKnownGood?: LastKnownGood;
   /** Main-thread tracing: an apply span per snapshot, joined to the config service's publish span. */
   tracing?: Tracing;
+  /**
+   * The workers take route deltas from NATS themselves and ACK them (the
+   * pool's `control`); this thread hears of them with the workers' stats
+   * (`worker.v1.routes`), up to a second later, and keeps the record
+   * (replacement workers, last-known-good) from those.
+   */
+  direct?: boolean;
 }
 
 /**
@@ -122,7 +131,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   /** When the last version was handed to the workers (housekeeping waits for a quiet node). */
   let lastChangeAt = 0;
   /** The version handed to the workers and not yet applied by all of them: ACK and save it once they have. */
-  let pending: { version: number; since: number; previous: number; save?: () => void; span?: ReturnType<typeof startLinkedSpan>; servingAt?: number } | undefined;
+  let pending: { version: number; hash: string; since: number; previous: number; save?: () => void; span?: ReturnType<typeof startLinkedSpan>; servingAt?: number } | undefined;
   let ticks = 0;
 
   const publishAck = (a: Omit<AckMessage, 'type' | 'nodeId' | 'at'>) => {
@@ -140,7 +149,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     if (pending?.span) endSpan(pending.span, new Error(`superseded by v${version}`));
     // Joins the config service's publish span (one trace per change, every node in it).
     const span = startLinkedSpan(deps.tracing, 'snapshot apply', traceparent, { 'meshgate.node': state.nodeId, 'meshgate.snapshot.version': version, 'meshgate.snapshot.source': source, 'meshgate.workers': pool.count });
-    pending = { version, since: performance.now(), previous: state.version, ...(save ? { save } : {}), ...(span ? { span } : {}) };
+    pending = { version, hash, since: performance.now(), previous: state.version, ...(save ? { save } : {}), ...(span ? { span } : {}) };
     state.version = version;
     state.hash = hash;
     state.source = source;
@@ -158,7 +167,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   const serveRoutes = (d: RoutesDeltaMessage, changes: RouteChanges) => {
     if (pending?.span) endSpan(pending.span, new Error(`superseded by v${d.version}`));
     const span = startLinkedSpan(deps.tracing, 'snapshot apply', d.traceparent, { 'meshgate.node': state.nodeId, 'meshgate.snapshot.version': d.version, 'meshgate.snapshot.source': 'push', 'meshgate.snapshot.delta': 'routes', 'meshgate.workers': pool.count });
-    pending = { version: d.version, since: performance.now(), previous: state.version, save: () => deps.lastKnownGood?.saveDelta(d), ...(span ? { span } : {}) };
+    pending = { version: d.version, hash: d.hash, since: performance.now(), previous: state.version, save: () => deps.lastKnownGood?.saveDelta(d), ...(span ? { span } : {}) };
     state.version = d.version;
     state.hash = d.hash;
     state.source = 'push';
@@ -312,6 +321,64 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     }
   };
 
+  /**
+   * Direct mode: route deltas the workers applied from NATS (and ACKed), as
+   * a worker reports them. The first report of a version records it (state,
+   * the deltas a replacement worker gets, the last-known-good record); other
+   * workers still behind it get it from here. One this thread cannot place
+   * on its version (it resynced meanwhile, or missed one) is left to a
+   * resync.
+   */
+  const recordRoutes = (ctx: ActorContext<NodeMsg>, index: number, routes: RoutesDeltaMessage[]) => {
+    for (const d of routes) {
+      state.workerVersions[index] = Math.max(state.workerVersions[index] ?? 0, d.version);
+      if (d.version <= state.version) continue;
+      if (d.base !== state.version || !currentPacked) {
+        resync(ctx, `worker ${index} applied route delta v${d.version} on v${d.base}; this node has v${state.version}`);
+        return;
+      }
+      let changes: RouteChanges;
+      try {
+        changes = decodeRouteChanges(d);
+      } catch (err) {
+        log.error('a worker reported a route delta that does not decode', { worker: index, version: d.version, error: (err as Error).message });
+        return;
+      }
+      state.version = d.version;
+      state.hash = d.hash;
+      state.source = 'push';
+      routeDeltas.push(changes);
+      state.routeDeltas = routeDeltas.length;
+      lastChangeAt = performance.now();
+      const behind = state.workerVersions.flatMap((v, i) => (v < d.version ? [i] : []));
+      pool.applyDelta({ version: d.version, base: d.base, hash: d.hash, changes }, behind);
+      const save = () => deps.lastKnownGood?.saveDelta(d);
+      if (pending?.save) {
+        // After the pending version's own record, which this delta sits on.
+        const first = pending.save;
+        pending.save = () => { first(); save(); };
+      } else {
+        try { save(); } catch (err) { log.error('cannot write the last-known-good snapshot', { error: (err as Error).message }); }
+      }
+      state.lastError = undefined;
+      log.info('route delta applied by the workers', { version: d.version, base: d.base, worker: index });
+    }
+    if (routeDeltas.length >= FOLD_DELTAS.max || (deps.lastKnownGood?.deltaCount ?? 0) >= LKG_DELTAS.max) ctx.self.tell({ type: 'node.v1.compact' });
+  };
+
+  /**
+   * Direct mode's periodic check: a stored version newer than this thread's
+   * may only be one the workers applied and have not reported yet (they do
+   * within a second); it was missed if it still is 2 s later.
+   */
+  const checkStored = (ctx: ActorContext<NodeMsg>) => {
+    if (!deps.store) return;
+    snapshotValue(deps.store, 'reader').readHead<SnapshotHead>().then((head) => {
+      const v = head?.head.version ?? 0;
+      if (v > state.version) setTimeout(() => ctx.self.tell({ type: 'node.v1.missed', version: v }), 2_000).unref();
+    }, () => {});
+  };
+
   const heartbeat = (s: 'up' | 'leaving') => {
     const hb: HeartbeatMessage = {
       type: MessageType.Heartbeat, nodeId: state.nodeId, version: state.version, hash: state.hash,
@@ -349,6 +416,11 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
         }
         case 'node.v1.delta': {
           const d = msg.delta;
+          if (deps.direct && !msg.retried && d.base > state.version) {
+            // Likely on a route delta the workers applied and have not reported yet: hear them first.
+            void pool.requestRoutes().then(() => ctx.self.tell({ ...msg, retried: true }));
+            return;
+          }
           if (!appliesNow(ctx, d, 'endpoint delta')) return;
           let r;
           try {
@@ -409,11 +481,12 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           if (w.type === 'worker.v1.applied') {
             state.workerVersions[w.index] = w.version;
             state.applyMs = w.durationMs;
-            if (pending?.version === w.version) pending.servingAt = Math.max(pending.servingAt ?? 0, w.at);
-            if (w.version === state.version && state.workerVersions.every((v) => v === state.version) && pending?.version === state.version) {
+            // A worker may be past the pending version (direct mode: it took newer route deltas from NATS).
+            if (pending && w.version >= pending.version) pending.servingAt = Math.max(pending.servingAt ?? 0, w.at);
+            if (pending && state.workerVersions.every((v) => v >= pending!.version)) {
               const applyMs = performance.now() - pending.since;
-              log.info('snapshot applied in every worker', { version: w.version, applyMs: Math.round(applyMs * 10) / 10 });
-              publishAck({ ok: true, version: state.version, hash: state.hash, applyMs, ...(pending.servingAt ? { servingAt: pending.servingAt } : {}) });
+              log.info('snapshot applied in every worker', { version: pending.version, applyMs: Math.round(applyMs * 10) / 10 });
+              publishAck({ ok: true, version: pending.version, hash: pending.hash, applyMs, ...(pending.servingAt ? { servingAt: pending.servingAt } : {}) });
               try { pending.save?.(); } catch (err) { log.error('cannot write the last-known-good snapshot', { error: (err as Error).message }); }
               // Past the hard limits: right after this ACK is written (its flush is queued first).
               if (routeDeltas.length >= FOLD_DELTAS.max || (deps.lastKnownGood?.deltaCount ?? 0) >= LKG_DELTAS.max) ctx.self.tell({ type: 'node.v1.compact' });
@@ -437,6 +510,17 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
               endSpan(pending.span, new Error(`worker ${w.index}: ${w.error}`));
               pending = undefined;
             }
+          } else if (w.type === 'worker.v1.routes') {
+            recordRoutes(ctx, w.index, w.routes);
+          } else if (w.type === 'worker.v1.gap') {
+            log.info('a worker missed a route delta: sending it the node\'s snapshot', { worker: w.index, delta: w.version, base: w.base, have: w.have, ...(w.error ? { error: w.error } : {}) });
+            if (state.version >= w.version) pool.resend(w.index);
+            else void pool.requestRoutes().then(() => ctx.self.tell({ type: 'node.v1.worker-behind', index: w.index, version: w.version }));
+          } else if (w.type === 'worker.v1.nack') {
+            // The worker NACKed it on NATS itself.
+            state.lastError = w.error;
+            state.lastNack = { version: w.refused, error: w.error, at: Date.now() };
+            log.error('route delta refused; keeping the current one', { worker: w.index, version: w.refused, kept: w.kept, error: w.error, source: 'push' });
           } else if (w.type === 'worker.v1.stats') {
             state.requests[w.index] = w.requests;
             state.metrics[w.index] = (w as { metrics?: MetricsSnapshot }).metrics;
@@ -452,10 +536,21 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           state.metrics[msg.index] = undefined;
           log.error('worker exited; starting a replacement with the current snapshot', { worker: msg.index, error: msg.error });
           return;
+        case 'node.v1.worker-behind':
+          if (state.version >= msg.version) pool.resend(msg.index);
+          else resync(ctx, `worker ${msg.index} missed route delta v${msg.version}`);
+          return;
+        case 'node.v1.missed':
+          if (msg.version > state.version) resync(ctx, `periodic check: v${msg.version} is stored, this node has v${state.version}`);
+          return;
         case 'node.v1.tick':
           ticks++;
           // No snapshot yet, or (every 5 s) a version announced while this node was away: catch up.
-          if (state.version === 0 || (deps.store && ticks % 5 === 0)) resync(ctx, state.version === 0 ? 'waiting for a first snapshot' : 'periodic check');
+          if (state.version === 0) resync(ctx, 'waiting for a first snapshot');
+          else if (deps.store && ticks % 5 === 0) {
+            if (deps.direct) checkStored(ctx);
+            else resync(ctx, 'periodic check');
+          }
           if (!state.draining) heartbeat('up');
           if (!pending && performance.now() - lastChangeAt >= IDLE_MS) housekeeping(ctx, true);
           return;

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import type { KeyObject } from 'node:crypto';
 import type http from 'node:http';
-import { ActorSystem, type Transport } from '@meshgate/actors';
-import { MessageType, keyIdOf, subjects as makeSubjects, nodeIdProblem, toNodeId, type EndpointsDeltaMessage, type RoutesDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
+import { ActorSystem, type NatsSecurity, type Transport } from '@meshgate/actors';
+import { MessageType, keyIdOf, nodeSubject, subjects as makeSubjects, nodeIdProblem, toNodeId, type EndpointsDeltaMessage, type RoutesDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
 import { startTracing, type Logger } from '@meshgate/telemetry';
 import { WorkerPool } from './worker-pool.ts';
 import { nodeActor, isReady, type NodeMsg, type NodeState } from './node-actor.ts';
@@ -29,6 +29,12 @@ export interface ProxyNodeOptions {
   store?: KvLike;
   /** --state-dir: the last-known-good snapshot is kept there and served at start. */
   stateDir?: string;
+  /**
+   * The NATS servers and credentials `transport` uses: given, each worker
+   * connects too and takes route deltas straight from NATS (WorkerControl in
+   * worker/messages.ts). Without it the main thread hands every change over.
+   */
+  workerNats?: { servers: string[]; security?: NatsSecurity; name: string };
 }
 
 export interface ProxyNode {
@@ -63,8 +69,15 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
 
   let natsUp = true;
   const node = { ref: undefined as undefined | { tell(m: NodeMsg): void; ask<R>(m: NodeMsg, t?: number): Promise<R> } };
+  const direct = opts.workerNats !== undefined;
   const pool = new WorkerPool({
     count: workers, nodeId, http: opts.http, https: opts.https, log,
+    ...(opts.workerNats ? {
+      control: {
+        ...opts.workerNats, routesSubject: subjects.routes, ackSubject: nodeSubject(subjects.ack, nodeId), workers,
+        ...(opts.trustKey ? { trustKey: new Uint8Array(opts.trustKey.export({ format: 'der', type: 'spki' })) } : {}),
+      },
+    } : {}),
     onMessage: (msg) => node.ref?.tell({ type: 'node.v1.worker', msg }),
     onWorkerExit: (index, error) => node.ref?.tell({ type: 'node.v1.worker-exit', index, error: String((error as Error)?.message ?? error) }),
   });
@@ -84,7 +97,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const tracing = startTracing({ serviceName: 'meshgate-proxy', instanceId: nodeId, attributes: { 'meshgate.thread': 'main' } });
   const ref = await system.spawnAndStart<NodeMsg>('node', () => nodeActor({
     nodeId, transport: opts.transport, subjects, pool, log, adminUrl, state, ...(tracing ? { tracing } : {}),
-    ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}), ...(lastKnownGood ? { lastKnownGood } : {}),
+    ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}), ...(lastKnownGood ? { lastKnownGood } : {}), direct,
   }));
   node.ref = ref;
   pool.start();
@@ -99,10 +112,11 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
       const d = m.data as EndpointsDeltaMessage;
       if (d?.type === MessageType.EndpointsDelta) ref.tell({ type: 'node.v1.delta', delta: d });
     }),
-    opts.transport.subscribe(subjects.routes, (m) => {
+    // Direct mode: the workers subscribe to route deltas themselves.
+    ...(direct ? [] : [opts.transport.subscribe(subjects.routes, (m) => {
       const d = m.data as RoutesDeltaMessage;
       if (d?.type === MessageType.RoutesDelta) ref.tell({ type: 'node.v1.routes', delta: d });
-    }),
+    })]),
     opts.transport.subscribe(subjects.liveness, (m) => {
       const l = m.data as LivenessMessage;
       if (l?.type === MessageType.Liveness) ref.tell({ type: 'node.v1.liveness', liveness: l });

@@ -3,7 +3,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { EndpointLiveness } from '@meshgate/protocol';
 import type { Logger } from '@meshgate/telemetry';
-import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './worker/messages.ts';
+import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker, WorkerControl } from './worker/messages.ts';
 
 export interface WorkerPoolOptions {
   count: number;
@@ -13,6 +13,8 @@ export interface WorkerPoolOptions {
   log: Logger;
   /** Listener limits; unset ones come from MESHGATE_HEADER_TIMEOUT_MS, MESHGATE_MAX_HEADER_SIZE, MESHGATE_KEEPALIVE_TIMEOUT_MS, MESHGATE_ACCESS_LOG=off, else the data plane's defaults. */
   limits?: Partial<DataPlaneLimits>;
+  /** Set: each worker takes route deltas from NATS itself (`name` gets the worker index appended). */
+  control?: WorkerControl;
   onMessage(msg: FromWorker): void;
   /** A worker's serve task failed (crash or start-up error). */
   onWorkerExit(index: number, error: unknown): void;
@@ -37,6 +39,8 @@ export class WorkerPool {
   readonly #ticketKeys = randomBytes(48);
   readonly #limits: Partial<DataPlaneLimits>;
   readonly #threadIds: (number | undefined)[];
+  /** requestRoutes() calls waiting for each worker's reply. */
+  #reportWaiters: { left: Set<number>; done: () => void }[] = [];
 
   constructor(opts: WorkerPoolOptions) {
     this.#opts = opts;
@@ -67,12 +71,14 @@ export class WorkerPool {
     port1.on('message', (m: FromWorker) => {
       if (m.type === 'worker.v1.listening') this.#threadIds[m.index] = m.threadId;
       this.#opts.onMessage(m);
+      if (m.type === 'worker.v1.routes' && m.reply) this.#replied(m.index);
     });
     this.#ports[index] = port1;
     const task: ServeTask = {
       index, nodeId: this.#opts.nodeId, port: port2,
       http: this.#opts.http, https: this.#opts.https, snapshot: this.#snapshot, liveness: this.#liveness,
       ticketKeys: this.#ticketKeys, limits: this.#limits,
+      ...(this.#opts.control ? { control: { ...this.#opts.control, name: `${this.#opts.control.name} worker ${index}` } } : {}),
     };
     const p = this.#pool.run(task, { transferList: [port2 as never] }).then(
       () => { port1.close(); },
@@ -110,12 +116,47 @@ export class WorkerPool {
     this.#broadcast({ type: 'worker.v1.snapshot', snapshot });
   }
 
-  /** A route delta: every worker patches its table; a replacement worker gets the snapshot and every delta since. */
-  applyDelta(delta: AppliedDelta): void {
+  /**
+   * A route delta: the workers patch their tables; a replacement worker gets
+   * the snapshot and every delta since. `to`: only these workers (the others
+   * took it from NATS already).
+   */
+  applyDelta(delta: AppliedDelta, to?: readonly number[]): void {
     const s = this.#snapshot;
     if (!s) throw new Error('a route delta before any snapshot');
     this.#snapshot = { ...s, deltas: [...s.deltas ?? [], delta] };
-    this.#broadcast({ type: 'worker.v1.delta', delta });
+    const msg: ToWorker = { type: 'worker.v1.delta', delta };
+    if (to) for (const i of to) this.#ports[i]?.postMessage(msg);
+    else this.#broadcast(msg);
+  }
+
+  /** The node's snapshot and the deltas since, to one worker that fell behind. */
+  resend(index: number): void {
+    if (this.#snapshot) this.#ports[index]?.postMessage({ type: 'worker.v1.snapshot', snapshot: this.#snapshot } satisfies ToWorker);
+  }
+
+  /**
+   * Asks every worker for the route deltas it took from NATS and has not
+   * reported yet; resolves once each has answered (their answers reach
+   * onMessage first) or after timeoutMs.
+   */
+  requestRoutes(timeoutMs = 500): Promise<void> {
+    const left = new Set(this.#ports.flatMap((p, i) => (p ? [i] : [])));
+    if (left.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { this.#reportWaiters = this.#reportWaiters.filter((w) => w !== waiter); resolve(); }, timeoutMs);
+      const waiter = { left, done: () => { clearTimeout(timer); resolve(); } };
+      this.#reportWaiters.push(waiter);
+      this.#broadcast({ type: 'worker.v1.report' });
+    });
+  }
+
+  #replied(index: number): void {
+    for (const w of this.#reportWaiters) {
+      w.left.delete(index);
+      if (w.left.size === 0) w.done();
+    }
+    this.#reportWaiters = this.#reportWaiters.filter((w) => w.left.size > 0);
   }
 
   /** How many deltas a replacement worker would patch on top of the snapshot. */

@@ -166,13 +166,26 @@ async function run(nodes: number, routes: number): Promise<Row> {
     procs.push(spawnMeshgate(['demo-backend', '--kind', 'User', '--listen', `127.0.0.1:${backendPort}`]));
     manifests(dir, routes, backendPort);
     const S = subjects();
+    // Per version, the nodes that have it: a node ACKs for itself (a full snapshot), or each of its
+    // workers does (a route delta taken from NATS by every worker): then the node has it once all have.
     const acks = new Map<number, Map<string, { seen: number; at: number; applyMs: number; servingAt: number }>>();
+    const workerAcks = new Map<string, Set<number>>();
+    /** Called when a version's ACK count grows (the wait below; no polling in this process). */
+    let onAck = () => {};
     t.subscribe(allNodesSubject(S.ack), (m) => {
       const a = m.data as AckMessage;
       if (a.type !== MessageType.Ack || !a.ok) return;
       let byNode = acks.get(a.version);
       if (!byNode) acks.set(a.version, byNode = new Map());
-      if (!byNode.has(a.nodeId)) byNode.set(a.nodeId, { seen: performance.now(), at: a.at, applyMs: a.applyMs ?? 0, servingAt: a.servingAt ?? NaN });
+      if (byNode.has(a.nodeId)) return;
+      if (a.worker !== undefined && (a.workers ?? 1) > 1) {
+        const key = `${a.version} ${a.nodeId}`;
+        const got = workerAcks.get(key) ?? new Set<number>();
+        workerAcks.set(key, got.add(a.worker));
+        if (got.size < a.workers!) return;
+      }
+      byNode.set(a.nodeId, { seen: performance.now(), at: a.at, applyMs: a.applyMs ?? 0, servingAt: a.servingAt ?? NaN });
+      onAck();
     });
     /** When the bench saw each version announced (performance.now()). */
     const announced = new Map<number, number>();
@@ -253,7 +266,12 @@ async function run(nodes: number, routes: number): Promise<Row> {
           await new Promise((r) => setTimeout(r, 2));
         }
       })().finally(() => agent.destroy());
-      await eventually(`every node ACKed v${reply.version}`, async () => (acks.get(reply.version)?.size ?? 0) >= nodes, 30_000, 2).catch((err) => {
+      await new Promise<void>((resolve, reject) => {
+        const check = () => { if ((acks.get(reply.version)?.size ?? 0) >= nodes) { clearTimeout(timer); onAck = () => {}; resolve(); } };
+        const timer = setTimeout(() => { onAck = () => {}; reject(new Error(`every node ACKed v${reply.version}: not within 30000 ms`)); }, 30_000);
+        onAck = check;
+        check();
+      }).catch((err) => {
         const missing = nodeProcs.map((p, n) => ({ p, id: `bench-${n}` })).filter(({ id }) => !acks.get(reply.version)?.has(id));
         for (const { p, id } of missing.slice(0, 3)) console.error(`${id} (pid ${p.pid}) did not ACK v${reply.version}; its output:\n${p.output().slice(-2000)}`);
         throw new Error(`${(err as Error).message} (change ${i}; ${missing.length} node(s) missing: ${missing.map((m) => m.id).join(', ')})`);

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { startProxyNode } from '@meshgate/proxy-node';
 import { nodeIdProblem, toNodeId } from '@meshgate/protocol';
 import { parseFlags, usage, UsageError, type FlagSpecs, type HostPort } from '../flags.ts';
-import { commonFlags, connectNatsDeferred, loggerFor, stopOnSignal, trustKeyFrom } from '../common.ts';
+import { commonFlags, connectNatsDeferred, loggerFor, natsSecurityFrom, stopOnSignal, trustKeyFrom } from '../common.ts';
 
 export const proxyFlags: FlagSpecs = {
   ...commonFlags,
@@ -30,6 +30,8 @@ export async function proxyCommand(argv: string[]): Promise<void> {
     ...(trustKey ? { trustKey } : {}), ...(flags['state-dir'] ? { stateDir: flags['state-dir'] as string } : {}),
     http: flags.http as HostPort, https: flags.https as HostPort, admin: flags.admin as HostPort,
     workers: flags.workers as number, subjectPrefix: flags['subject-prefix'] as string,
+    // Each worker connects too and takes route deltas from NATS itself: one thread wakes per change.
+    workerNats: { servers: String(flags.nats).split(',').map((x) => x.trim()).filter(Boolean), security: natsSecurityFrom(flags), name: `meshgate-proxy ${nodeId}` },
   });
   stopOnSignal(log, async () => { await node.stop(); await transport.close(); });
 }

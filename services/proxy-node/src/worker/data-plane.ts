@@ -24,6 +24,8 @@ import { H1Server, type H1Request, type H1Response } from './h1-server.ts';
 import { AccessLog } from './access-log.ts';
 import { channels } from './request-events.ts';
 import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './messages.ts';
+import { startRouteFeed } from './route-feed.ts';
+import { decodeRouteChanges, type RoutesDeltaMessage } from '@meshgate/protocol';
 import { watchHeap } from '../heap-watch.ts';
 
 /** Epoch ms with the fraction (Date.now() ticks in whole ms): comparable across the threads and processes of a machine. */
@@ -157,6 +159,11 @@ export default async function serve(task: ServeTask): Promise<string> {
   let defaultPem: { cert: string; key: string } | undefined;
   const apply = async (snap: AppliedSnapshot) => {
     const t0 = performance.now();
+    // This worker took newer route deltas from NATS than the node had heard of when it sent this: keep them.
+    if (current && (snap.deltas?.at(-1)?.version ?? snap.version) < current.version) {
+      post({ type: 'worker.v1.applied', index, version: current.version, hash: current.hash, durationMs: 0, at: wallClockNow() });
+      return;
+    }
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
       const next = compileSnapshot(snap, liveness, pools.defaults, (m) => log.warn(m, { version: snap.version }));
@@ -183,8 +190,17 @@ export default async function serve(task: ServeTask): Promise<string> {
     }
   };
 
-  /** A route delta: the table patched, not compiled (compiled-config.ts). */
-  const applyDelta = (d: AppliedDelta) => {
+  /**
+   * A route delta: the table patched, not compiled (compiled-config.ts).
+   * `fromNats`: the signed message this worker took from NATS itself; it
+   * ACKs it and reports it to the node later. Otherwise the node handed it
+   * over (the node's own route path, or catching up a worker that missed it).
+   */
+  const applyDelta = (d: AppliedDelta, fromNats?: RoutesDeltaMessage) => {
+    if (!fromNats && current && d.version <= current.version) {
+      post({ type: 'worker.v1.applied', index, version: current.version, hash: current.hash, durationMs: 0, at: wallClockNow() });
+      return;
+    }
     const t0 = performance.now();
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', d.traceparent, { 'meshgate.snapshot.version': d.version, 'meshgate.worker': index, 'meshgate.snapshot.delta': 'routes' });
     try {
@@ -193,34 +209,81 @@ export default async function serve(task: ServeTask): Promise<string> {
       const backendsChanged = next.backends !== current.backends;
       current = next;
       const servingAt = wallClockNow();
+      const durationMs = performance.now() - t0;
+      if (fromNats) {
+        feed?.answer({ ok: true, version: d.version, hash: d.hash, applyMs: durationMs, servingAt });
+        unreported.push(fromNats);
+      } else {
+        post({ type: 'worker.v1.applied', index, version: d.version, hash: d.hash, durationMs, at: servingAt });
+      }
       if (backendsChanged) pools.retain(endpointIds(next));
-      post({ type: 'worker.v1.applied', index, version: d.version, hash: d.hash, durationMs: performance.now() - t0, at: servingAt });
       span?.setAttribute('meshgate.routes', next.routes.size);
       endSpan(span);
     } catch (err) {
       endSpan(span, err);
-      post({ type: 'worker.v1.rejected', index, version: d.version, error: (err as Error).message });
+      if (fromNats) post({ type: 'worker.v1.gap', index, version: d.version, base: d.base, have: current?.version ?? 0, error: (err as Error).message });
+      else post({ type: 'worker.v1.rejected', index, version: d.version, error: (err as Error).message });
     }
   };
+
+  /** Route deltas applied from NATS that the node's main thread has not heard of yet. */
+  let unreported: RoutesDeltaMessage[] = [];
+  const report = (reply: boolean) => {
+    if (!reply && unreported.length === 0) return;
+    post({ type: 'worker.v1.routes', index, routes: unreported, reply });
+    unreported = [];
+  };
+  /** A route delta straight from NATS (task.control): checked here, as the node's main thread checks what it hands over. */
+  const fromNats = (d: RoutesDeltaMessage) => {
+    const cur = current;
+    // None yet: the node hands this worker its snapshot and what came since. The same one twice: nothing to do.
+    if (!cur || d.version === cur.version) return;
+    const refuse = (error: string) => {
+      feed?.answer({ ok: false, version: cur.version, hash: cur.hash, refused: d.version, error });
+      post({ type: 'worker.v1.nack', index, refused: d.version, kept: cur.version, error });
+    };
+    if (d.version < cur.version) { refuse(`stale route delta v${d.version}: v${cur.version} is applied`); return; }
+    if (d.base !== cur.version) { post({ type: 'worker.v1.gap', index, version: d.version, base: d.base, have: cur.version }); return; }
+    let changes;
+    try {
+      feed!.verify(d);
+      changes = decodeRouteChanges(d);
+    } catch (err) {
+      refuse((err as Error).message);
+      return;
+    }
+    applyDelta({ version: d.version, base: d.base, hash: d.hash, changes, ...(d.traceparent ? { traceparent: d.traceparent } : {}) }, d);
+  };
+
+  // Snapshots, deltas from the node and deltas from NATS apply one at a time, in arrival order.
+  let chain: Promise<unknown> = Promise.resolve();
+  let failServe: (err: unknown) => void = () => {};
+  const enqueue = (f: () => unknown) => { chain = chain.then(f).catch((err: unknown) => failServe(err)); };
+  const feed = task.control ? startRouteFeed(task.control, { nodeId: task.nodeId, index, log }, (d) => enqueue(() => fromNats(d))) : undefined;
 
   const heap = watchHeap();
   const stats = setInterval(() => {
     let open = 0;
     for (const s of servers) open += (s as net.Server & { _connections?: number })._connections ?? 0;
+    report(false);
     post({ type: 'worker.v1.stats', index, requests: { ...counters }, open, metrics: telemetry.metricsSnapshot(), heap: heap.stats() });
   }, 1000);
   stats.unref();
 
   return await new Promise<string>((resolve, reject) => {
-    let chain = Promise.resolve();
+    failServe = reject;
     port.on('message', (msg: ToWorker) => {
       switch (msg.type) {
         case 'worker.v1.snapshot':
-          chain = chain.then(() => apply(msg.snapshot)).catch(reject);
+          enqueue(() => apply(msg.snapshot));
           break;
         case 'worker.v1.delta':
           // In order after any snapshot still being applied.
-          chain = chain.then(() => applyDelta(msg.delta)).catch(reject);
+          enqueue(() => applyDelta(msg.delta));
+          break;
+        case 'worker.v1.report':
+          // After what is being applied now.
+          enqueue(() => report(true));
           break;
         case 'worker.v1.liveness':
           if (msg.kind === 'full') liveness.replace(msg.endpoints);
@@ -230,6 +293,7 @@ export default async function serve(task: ServeTask): Promise<string> {
           if (draining) break;
           draining = true;
           clearInterval(stats);
+          void feed?.close();
           drain({ httpServer, httpsServer, h2Sessions, tlsSockets, upgraded }, msg.graceMs).then(async () => {
             accessLog.close();
             await pools.close();
@@ -240,7 +304,7 @@ export default async function serve(task: ServeTask): Promise<string> {
           break;
       }
     });
-    if (task.snapshot) chain = chain.then(() => apply(task.snapshot!)).catch(reject);
+    if (task.snapshot) enqueue(() => apply(task.snapshot!));
   });
 }
 

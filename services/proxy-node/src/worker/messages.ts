@@ -5,7 +5,8 @@
  * and compiles its own copy off the request path.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { EndpointLiveness, RouteChanges } from '@meshgate/protocol';
+import type { NatsSecurity } from '@meshgate/actors';
+import type { EndpointLiveness, RouteChanges, RoutesDeltaMessage } from '@meshgate/protocol';
 import type { HeapStats } from '../heap-watch.ts';
 
 export interface AppliedSnapshot {
@@ -31,6 +32,8 @@ export type ToWorker =
   | { type: 'worker.v1.snapshot'; snapshot: AppliedSnapshot }
   | { type: 'worker.v1.delta'; delta: AppliedDelta }
   | { type: 'worker.v1.liveness'; kind: 'delta' | 'full'; endpoints: readonly EndpointLiveness[] }
+  /** Send the route deltas taken from NATS that the node has not heard of yet, now (`worker.v1.routes`, reply: true). */
+  | { type: 'worker.v1.report' }
   | { type: 'worker.v1.drain'; graceMs: number };
 
 export type FromWorker =
@@ -38,9 +41,40 @@ export type FromWorker =
   /** `at`: when the worker swapped the version in (epoch ms, fractional): its next request is served by it. */
   | { type: 'worker.v1.applied'; index: number; version: number; hash: string; durationMs: number; at: number }
   | { type: 'worker.v1.rejected'; index: number; version: number; error: string }
-  | { type: 'worker.v1.stats'; index: number; requests: Record<string, number>; open: number; metrics?: unknown; heap?: HeapStats };
+  | { type: 'worker.v1.stats'; index: number; requests: Record<string, number>; open: number; metrics?: unknown; heap?: HeapStats }
+  /**
+   * Route deltas this worker applied straight from NATS (and ACKed itself),
+   * in order, as signed: sent with the next stats (at most a second later),
+   * or at once when the node asked (`reply`).
+   */
+  | { type: 'worker.v1.routes'; index: number; routes: RoutesDeltaMessage[]; reply: boolean }
+  /** A route delta from NATS not on this worker's version (`have`): it needs the node's snapshot and deltas. */
+  | { type: 'worker.v1.gap'; index: number; version: number; base: number; have: number; error?: string }
+  /** A route delta from NATS this worker refused (forged, corrupt, stale) and NACKed; it keeps `kept`. */
+  | { type: 'worker.v1.nack'; index: number; refused: number; kept: number; error: string };
 
 export interface ListenAddress { host: string; port: number }
+
+/**
+ * Route deltas straight from NATS: each worker connects with the node's NATS
+ * settings, subscribes to the route-delta subject, verifies, patches its
+ * table and ACKs for itself. One thread wakes per change instead of three
+ * (the node's main thread, the worker, the main thread again for the ACK);
+ * the main thread hears of the deltas with the worker's next stats.
+ */
+export interface WorkerControl {
+  servers: string[];
+  security?: NatsSecurity;
+  /** Connection name (the node's, plus the worker index). */
+  name: string;
+  routesSubject: string;
+  /** This node's ACK subject (the NATS user may publish on its own node's subjects only). */
+  ackSubject: string;
+  /** The node's worker count: each worker's ACK says it, so the config service knows when all have a version. */
+  workers: number;
+  /** --trust-key as SPKI DER: only deltas it signed are applied. */
+  trustKey?: Uint8Array;
+}
 
 /** The one long-running piscina task each worker runs. */
 export interface ServeTask {
@@ -55,6 +89,8 @@ export interface ServeTask {
   /** TLS session ticket keys (48 bytes) shared by the node's workers, so a session resumes on any of them. */
   ticketKeys?: Uint8Array;
   limits?: Partial<DataPlaneLimits>;
+  /** Set: this worker takes route deltas from NATS itself. */
+  control?: WorkerControl;
 }
 
 /** Listener limits; defaults in data-plane.ts (`defaultLimits`), overridable by MESHGATE_* environment variables. */
