@@ -101,8 +101,23 @@ async function requestsTotal(): Promise<number> {
   return sum;
 }
 
-test('a config change is one trace: publish in the config service, apply in the node, compile in every worker', async () => {
+test('a route change is one trace: build and publish in the config service, compile in every worker', async () => {
+  // A new path goes out as a route delta: each worker takes it from NATS and patches its table under the publish span.
   fs.writeFileSync(path.join(dir, 'more.yaml'), ingressManifest('more', { '/': 'users' }, 'more.example'));
+  const compile = await rx.waitForSpan((s) => s.name === 'snapshot compile' && s.attributes['meshgate.snapshot.delta'] === 'routes' && s.parentSpanId !== '', 15_000);
+  const publish = await rx.waitForSpan((s) => s.name === 'snapshot publish' && s.spanId === compile.parentSpanId, 10_000);
+  assert.equal(publish.resource['service.name'], 'meshgate-config-service');
+  assert.equal(compile.resource['service.name'], 'meshgate-proxy');
+  assert.equal(publish.traceId, compile.traceId);
+  assert.equal(compile.attributes['meshgate.snapshot.version'], publish.attributes['meshgate.snapshot.version']);
+  await eventually('a compile span from each worker', async () => new Set(rx.spans.filter((s) => s.name === 'snapshot compile' && s.parentSpanId === publish.spanId).map((s) => s.attributes['meshgate.worker'])).size === 2, 10_000);
+  const build = rx.spans.find((s) => s.name === 'snapshot build' && s.spanId === publish.parentSpanId);
+  assert.ok(build, 'the publish span is a child of the build span');
+});
+
+test('a full snapshot is one trace: publish in the config service, apply in the node, compile in every worker', async () => {
+  // A default backend changes more than routes: the whole snapshot goes out, through the node's main thread.
+  fs.writeFileSync(path.join(dir, 'default.yaml'), ingressManifest('fallback', { '': 'users' }));
   const apply = await rx.waitForSpan((s) => s.name === 'snapshot apply' && s.parentSpanId !== '', 15_000);
   const publish = await rx.waitForSpan((s) => s.name === 'snapshot publish' && s.spanId === apply.parentSpanId, 10_000);
   assert.equal(publish.resource['service.name'], 'meshgate-config-service');
@@ -110,6 +125,4 @@ test('a config change is one trace: publish in the config service, apply in the 
   assert.equal(apply.resource['service.name'], 'meshgate-proxy');
   assert.equal(apply.attributes['meshgate.snapshot.version'], publish.attributes['meshgate.snapshot.version']);
   await eventually('a compile span from each worker', async () => rx.spans.filter((s) => s.name === 'snapshot compile' && s.parentSpanId === apply.spanId).length === 2, 10_000);
-  const build = rx.spans.find((s) => s.name === 'snapshot build' && s.spanId === publish.parentSpanId);
-  assert.ok(build, 'the publish span is a child of the build span');
 });
