@@ -54,6 +54,9 @@ export interface ConfigActorDeps {
   maxMessageBytes: number;
 }
 
+/** An apply within this long of the last read of the KV heads does not read them first (see applyRequest). */
+const SYNC_SKIP_MS = 1_000;
+
 const isConflict = (err: unknown) => (err as { code?: string })?.code === 'MESHGATE_KV_CONFLICT';
 
 /**
@@ -100,6 +103,8 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     storeWarned = true;
   };
 
+  /** When syncFromStore last read both heads (performance.now()). */
+  let syncedAt = -Infinity;
   /** Adopts a newer snapshot and applied objects written by another config service (or an earlier run). */
   const syncFromStore = async () => {
     if (!snapValue || !appliedValue) return;
@@ -122,6 +127,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
         if (r) { applied = decodeApplied(r.bytes); appliedRevision = r.revision; }
       }
       storeWarned = false;
+      syncedAt = performance.now();
     } catch (err) {
       storeFailed('read', err);
     }
@@ -285,7 +291,10 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   const applyRequest = async (req: ApplyRequest): Promise<ApplyReply> => {
     for (let attempt = 0; ; attempt++) {
       timer = new StageTimer();
-      await syncFromStore();
+      // Applies in a burst (a pipeline applying one object after another) skip the read: the
+      // compare-and-set writes below catch anything another config service wrote meanwhile, and
+      // a conflict comes back here with attempt > 0, which reads.
+      if (attempt > 0 || performance.now() - syncedAt > SYNC_SKIP_MS) await syncFromStore();
       timer.lap('sync');
       try { dirFiles = loadManifestDir(deps.manifestsDir, readCache); } catch { /* keep the last good read */ }
       timer.lap('read');

@@ -6,6 +6,8 @@ export interface AdminStatus {
   draining: boolean;
   metrics(): string;
   status(): unknown;
+  /** Brings the node's view up to date first (direct mode: route deltas the workers applied and have not reported yet). */
+  sync?(): Promise<void>;
   /** Ends one worker thread as a crash would (WorkerPool.terminateWorker); behind MESHGATE_DEBUG_ENDPOINTS=1. */
   killWorker?(index: number): Promise<boolean>;
 }
@@ -33,8 +35,15 @@ export async function startAdminServer(addr: ListenAddress, node: AdminStatus): 
       case '/readyz':
         if (node.draining) return send(503, 'draining\n');
         return node.ready ? send(200, 'ready\n') : send(503, 'not ready: waiting for a snapshot in every worker\n');
-      case '/metrics': return send(200, node.metrics(), 'text/plain; version=0.0.4; charset=utf-8');
-      case '/status': return send(200, JSON.stringify(node.status(), null, 2) + '\n', 'application/json');
+      case '/metrics':
+      case '/status': {
+        const answer = () => (path === '/metrics'
+          ? send(200, node.metrics(), 'text/plain; version=0.0.4; charset=utf-8')
+          : send(200, JSON.stringify(node.status(), null, 2) + '\n', 'application/json'));
+        if (!node.sync) return answer();
+        node.sync().then(answer, answer);
+        return;
+      }
       case '/debug/kill-worker': {
         if (!debugEndpoints || !node.killWorker) break;
         if (req.method !== 'POST') return send(405, 'method not allowed: POST /debug/kill-worker?index=N\n');

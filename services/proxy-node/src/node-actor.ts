@@ -42,6 +42,8 @@ export type NodeMsg =
   | { type: 'node.v1.missed'; version: number }
   | { type: 'node.v1.tick' }
   | { type: 'node.v1.compact' }
+  /** Answered once everything already in the mailbox is handled (ProxyNode's sync: after the workers' reports). */
+  | { type: 'node.v1.flush' }
   | { type: 'node.v1.drain' };
 
 /** push: announced on NATS (a stale one is NACKed); pull: asked for (KV or config service); disk: last-known-good. */
@@ -556,6 +558,8 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
           return;
         case 'node.v1.compact':
           housekeeping(ctx, false);
+          return;
+        case 'node.v1.flush':
           return;
         case 'node.v1.drain':
           state.draining = true;

@@ -82,8 +82,19 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     onWorkerExit: (index, error) => node.ref?.tell({ type: 'node.v1.worker-exit', index, error: String((error as Error)?.message ?? error) }),
   });
 
+  /**
+   * Direct mode: the workers' route deltas reach this thread with their
+   * stats, up to a second late. /status, /metrics and a stop ask for them
+   * first, so what they show (and the last-known-good record) is current.
+   */
+  const sync = async () => {
+    if (!direct) return;
+    await pool.requestRoutes();
+    await node.ref?.ask({ type: 'node.v1.flush' }, 2_000);
+  };
   const mainHeap = watchHeap();
   const admin: http.Server = await startAdminServer(opts.admin, {
+    ...(direct ? { sync } : {}),
     get ready() { return isReady(state); },
     get draining() { return state.draining; },
     metrics: () => renderMetrics(state, () => natsUp, mainHeap.stats()),
@@ -146,6 +157,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     stop() {
       stopped ??= (async () => {
         clearInterval(tick);
+        await sync().catch(() => {});
         await ref.ask({ type: 'node.v1.drain' }).catch(() => {});
         for (const s of subs) s.unsubscribe();
         await pool.drain(opts.drainMs ?? 5_000);

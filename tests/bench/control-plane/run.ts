@@ -16,7 +16,8 @@
  * then reports p50/p99 over the changes, plus the size of an endpoint-only
  * change on the wire (a delta) at that route count.
  *
- * Flags: --nodes 1,10,50  --routes 100,1000,10000  --changes N  --out FILE  --cpu-prof DIR
+ * Flags: --nodes 1,10,50  --routes 100,1000,10000  --changes N  --warmup N (default 10: made first,
+ * not counted, their slowest reported apart)  --out FILE  --cpu-prof DIR
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
  * config service's log (each published version with the ms of each step);
  * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
@@ -37,6 +38,8 @@ const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--$
 const NODES = arg('nodes', '1,10').split(',').map(Number);
 const ROUTES = arg('routes', '100,1000').split(',').map(Number);
 const CHANGES = Number(arg('changes', '15'));
+/** Changes made first and not counted (their slowest is reported apart): see oneChange's caller. */
+const WARMUP = Number(arg('warmup', '10'));
 const OUT = arg('out', path.resolve(import.meta.dirname, '../../../docs/benchmarks/control-plane.md'));
 /** `--cpu-prof DIR`: CPU profiles of the config service and of the first node (main thread and worker) under DIR. */
 const PROF = arg('cpu-prof', '');
@@ -105,6 +108,8 @@ interface Row {
   httpP50: number; httpP99: number;
   deltaBytes: number; snapshotBytes: number; routeDeltaBytes: number;
   stagesP50: Stages; stagesP99: Stages; load: number[];
+  /** The slowest "every node serving" of the warm-up changes (not in the percentiles). */
+  warmMax: number;
   /** CPU ms per change (idle use subtracted): the config service, and all nodes (main threads and workers) together. */
   cpu: { config: number; nodes: number };
 }
@@ -231,26 +236,9 @@ async function run(nodes: number, routes: number): Promise<Row> {
     await new Promise((r) => setTimeout(r, 1500)); // heartbeats reach the config service
     // CPU time is what a loaded machine does not distort: what the processes spend idle (heartbeats,
     // stats), then what the changes cost on top, for the config service and for all nodes together.
-    const pids = { config: [config.pid], nodes: nodeProcs.map((p) => p.pid) };
-    const idle0 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
-    const threadsIdle = process.env.BENCH_THREADS ? threadCpu(pids.nodes) : undefined;
-    await new Promise((r) => setTimeout(r, IDLE_MS));
-    const busy0 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
-    const idleRate = { config: (busy0.config - idle0.config) / (busy0.at - idle0.at), nodes: (busy0.nodes - idle0.nodes) / (busy0.at - idle0.at) };
-    const threads0 = process.env.BENCH_THREADS ? threadCpu(pids.nodes) : undefined;
-    const others0 = { nats: cpuMs([nats.pid]), bench: process.cpuUsage() };
-    const idleMs = busy0.at - idle0.at;
-    const ack: number[] = [];
-    const serving: number[] = [];
-    /** Changes whose path answered over HTTP before any node's worker said it swapped it in (clocks or ACKs wrong: should stay 0). */
-    let servedBeforeSwap = 0;
-    const serve: number[] = [];
-    const stages: Stages[] = [];
-    const load: number[] = [];
     /** performance.now() of a Date.now() reading from another process on this machine. */
     const fromWall = (ms: number) => ms - performance.timeOrigin;
-    for (let i = 0; i < CHANGES; i++) {
-      load.push(os.loadavg()[0]!);
+    const oneChange = async (i: number) => {
       const t0 = performance.now();
       const reply = await t.request<ApplyReply>(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'bench-change.yaml', text: change(i) }] }, 60_000);
       if (process.env.BENCH_LOG) console.log(`apply reply after ${(performance.now() - t0).toFixed(1)} ms; version created ${(reply.version - (Date.now() - (performance.now() - t0))).toFixed(0)} ms after t0`);
@@ -278,19 +266,50 @@ async function run(nodes: number, routes: number): Promise<Row> {
       });
       await servedP;
       const byNode = [...acks.get(reply.version)!.values()];
-      ack.push(Math.max(...byNode.map((a) => a.seen)) - t0);
-      serving.push(Math.max(...byNode.map((a) => fromWall(a.servingAt))) - t0);
-      serve.push(served - t0);
-      if (served < Math.min(...byNode.map((a) => fromWall(a.servingAt)))) servedBeforeSwap++;
-      const st: Stages = {
-        announced: (announced.get(reply.version) ?? NaN) - t0,
-        received: Math.max(...byNode.map((a) => fromWall(a.at - a.applyMs))) - t0,
-        apply: Math.max(...byNode.map((a) => a.applyMs)),
-        acked: ack.at(-1)!,
+      const r = {
+        ack: Math.max(...byNode.map((a) => a.seen)) - t0,
+        serving: Math.max(...byNode.map((a) => fromWall(a.servingAt))) - t0,
+        served: served - t0,
+        beforeSwap: served < Math.min(...byNode.map((a) => fromWall(a.servingAt))),
+        st: {
+          announced: (announced.get(reply.version) ?? NaN) - t0,
+          received: Math.max(...byNode.map((a) => fromWall(a.at - a.applyMs))) - t0,
+          apply: Math.max(...byNode.map((a) => a.applyMs)),
+          acked: Math.max(...byNode.map((a) => a.seen)) - t0,
+        } satisfies Stages,
       };
-      stages.push(st);
       const slowest = [...acks.get(reply.version)!.entries()].sort((a, b) => b[1].servingAt - a[1].servingAt)[0]![0];
-      if (process.env.BENCH_VERBOSE) console.log(`change ${i}: last serving ${slowest}, announced ${st.announced.toFixed(1)} ms, slowest node received ${st.received.toFixed(1)} ms, slowest apply ${st.apply.toFixed(1)} ms, all serving ${serving.at(-1)!.toFixed(1)} ms, all ACKed ${st.acked.toFixed(1)} ms, HTTP ${serve.at(-1)!.toFixed(1)} ms`);
+      if (process.env.BENCH_VERBOSE) console.log(`change ${i}${i < WARMUP ? ' (warm-up)' : ''}: last serving ${slowest}, announced ${r.st.announced.toFixed(1)} ms, slowest node received ${r.st.received.toFixed(1)} ms, slowest apply ${r.st.apply.toFixed(1)} ms, all serving ${r.serving.toFixed(1)} ms, all ACKed ${r.st.acked.toFixed(1)} ms, HTTP ${r.served.toFixed(1)} ms`);
+      return r;
+    };
+    // Warm-up, not counted: the first changes after start run code each thread has not compiled yet
+    // (a worker's NATS client, decoder and patch run for the first time); their figures are reported apart.
+    const warm: number[] = [];
+    for (let i = 0; i < WARMUP; i++) warm.push((await oneChange(i)).serving);
+    const pids = { config: [config.pid], nodes: nodeProcs.map((p) => p.pid) };
+    const idle0 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
+    const threadsIdle = process.env.BENCH_THREADS ? threadCpu(pids.nodes) : undefined;
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const busy0 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
+    const idleRate = { config: (busy0.config - idle0.config) / (busy0.at - idle0.at), nodes: (busy0.nodes - idle0.nodes) / (busy0.at - idle0.at) };
+    const threads0 = process.env.BENCH_THREADS ? threadCpu(pids.nodes) : undefined;
+    const others0 = { nats: cpuMs([nats.pid]), bench: process.cpuUsage() };
+    const idleMs = busy0.at - idle0.at;
+    const ack: number[] = [];
+    const serving: number[] = [];
+    /** Changes whose path answered over HTTP before any node's worker said it swapped it in (clocks or ACKs wrong: should stay 0). */
+    let servedBeforeSwap = 0;
+    const serve: number[] = [];
+    const stages: Stages[] = [];
+    const load: number[] = [];
+    for (let i = WARMUP; i < WARMUP + CHANGES; i++) {
+      load.push(os.loadavg()[0]!);
+      const r = await oneChange(i);
+      ack.push(r.ack);
+      serving.push(r.serving);
+      serve.push(r.served);
+      if (r.beforeSwap) servedBeforeSwap++;
+      stages.push(r.st);
     }
     const busy1 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
     const spent = (k: 'config' | 'nodes') => Math.max(0, busy1[k] - busy0[k] - idleRate[k] * (busy1.at - busy0.at)) / CHANGES;
@@ -314,7 +333,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     await eventually('endpoint delta seen', async () => deltaBytes > 0, 10_000, 5);
     const stagePct = (p: number): Stages => ({ announced: pct(stages.map((x) => x.announced), p), received: pct(stages.map((x) => x.received), p), apply: pct(stages.map((x) => x.apply), p), acked: pct(stages.map((x) => x.acked), p) });
     if (servedBeforeSwap) console.error(`nodes ${nodes} routes ${routes}: ${servedBeforeSwap} change(s) answered over HTTP before any worker reported swapping them in`);
-    return { cpu, nodes, routes, servingP50: pct(serving, 50), servingP99: pct(serving, 99), ackP50: pct(ack, 50), ackP99: pct(ack, 99), httpP50: pct(serve, 50), httpP99: pct(serve, 99), deltaBytes, snapshotBytes, routeDeltaBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load };
+    return { cpu, nodes, routes, servingP50: pct(serving, 50), servingP99: pct(serving, 99), ackP50: pct(ack, 50), ackP99: pct(ack, 99), httpP50: pct(serve, 50), httpP99: pct(serve, 99), deltaBytes, snapshotBytes, routeDeltaBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load, warmMax: warm.length ? Math.max(...warm) : NaN };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await t.close();
@@ -337,7 +356,7 @@ for (const routes of ROUTES) {
       continue;
     }
     rows.push(r);
-    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; all serving p50 ${r.servingP50.toFixed(1)} ms p99 ${r.servingP99.toFixed(1)} ms; all ACKed p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; HTTP p50 ${r.httpP50.toFixed(1)} ms p99 ${r.httpP99.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, route delta ${r.routeDeltaBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
+    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; all serving p50 ${r.servingP50.toFixed(1)} ms p99 ${r.servingP99.toFixed(1)} ms; all ACKed p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; HTTP p50 ${r.httpP50.toFixed(1)} ms p99 ${r.httpP99.toFixed(1)} ms; warm-up (${WARMUP} changes) slowest all serving ${r.warmMax.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, route delta ${r.routeDeltaBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
   }
 }
 
@@ -348,11 +367,11 @@ function loadRange(xs: number[]): string {
 }
 
 const f = (x: number) => x.toFixed(1);
-const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}`;
+const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 10 ? ` --warmup ${WARMUP}` : ''}`;
 const table = [
-  '| nodes | routes | apply → every node serving p50 / p99 (ms) | apply → every node ACKed p50 / p99 (ms) | apply → the path answers over HTTP p50 / p99 (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.servingP50)} / ${f(r.servingP99)} | ${f(r.ackP50)} / ${f(r.ackP99)} | ${f(r.httpP50)} / ${f(r.httpP99)} | ${r.snapshotBytes} B | ${r.routeDeltaBytes ? `${r.routeDeltaBytes} B` : 'full snapshot'} | ${r.deltaBytes} B | ${loadRange(r.load)} |`),
+  `| nodes | routes | apply → every node serving p50 / p99 (ms) | apply → every node ACKed p50 / p99 (ms) | apply → the path answers over HTTP p50 / p99 (ms) | the ${WARMUP} warm-up changes before: slowest every node serving (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |`,
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.servingP50)} / ${f(r.servingP99)} | ${f(r.ackP50)} / ${f(r.ackP99)} | ${f(r.httpP50)} / ${f(r.httpP99)} | ${f(r.warmMax)} | ${r.snapshotBytes} B | ${r.routeDeltaBytes ? `${r.routeDeltaBytes} B` : 'full snapshot'} | ${r.deltaBytes} B | ${loadRange(r.load)} |`),
 ].join('\n');
 const cores = os.cpus().length;
 const stages = [
