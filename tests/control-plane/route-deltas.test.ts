@@ -144,6 +144,24 @@ test('a replacement worker starts from the snapshot and the route deltas since (
   assert.ok(onDisk().snapshot.version > routeDeltas[0]!.version, 'the base moved on');
 });
 
+test('a worker replaced right after a route delta (before the node heard of it from the workers) still gets it', async () => {
+  type Status = { version: number; workerVersions: number[]; workerRestarts: number };
+  const restarts = (await status(proxy) as unknown as Status).workerRestarts;
+  const from = routeDeltas.length;
+  write('rd-late', ['/rd-late']);
+  await eventually('a route delta', async () => routeDeltas.length > from, 10_000);
+  const v = routeDeltas.at(-1)!.version;
+  await eventually('both workers ACKed it', async () => acks.filter((a) => a.version === v && a.ok && a.worker !== undefined).length === 2, 10_000);
+  // At once: the node's main thread hears of the delta with the workers' next stats, up to a second later.
+  const r = await request(`http://127.0.0.1:${proxy.admin}/debug/kill-worker?index=1`, { method: 'POST' });
+  assert.equal(r.status, 200, r.body);
+  await eventually('worker 1 replaced and serving the delta', async () => {
+    const s = await status(proxy) as unknown as Status;
+    return s.workerRestarts > restarts && s.version === v && s.workerVersions.every((x) => x === v);
+  }, 20_000);
+  for (let i = 0; i < 8; i++) assert.equal(await get(proxy, '/rd-late'), 200);
+});
+
 test('a node restarted with NATS down serves the route deltas it had applied (last-known-good)', async () => {
   write('rd-last', ['/rd-last']);
   await eventually('/rd-last', async () => (await get(proxy, '/rd-last')) === 200, 10_000);

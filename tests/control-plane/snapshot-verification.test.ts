@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NatsTransport, NatsKvStore, type TransportMessage } from '@meshgate/actors';
 import {
-  MessageType, encodeSnapshot, generateSigningKeyPair, loadSigningKey, msgpackCodec, readStoredSnapshot, signMessage, subjects, allNodesSubject,
-  type AckMessage, type RoutesDeltaMessage, type SnapshotMessage,
+  MessageType, encodeSnapshot, encodeRoutesDelta, generateSigningKeyPair, loadSigningKey, msgpackCodec, readStoredSnapshot, signMessage, subjects, allNodesSubject,
+  type AckMessage, type RouteChanges, type RoutesDeltaMessage, type SnapshotMessage,
 } from '@meshgate/protocol';
 import { startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 import { get, makeMeshDir, ready, services, startBackends, startConfigService, startProxy, status, type MeshDir, type ProxyProc } from './mesh.ts';
@@ -86,6 +86,37 @@ test('corrupt content under a valid signature, and an unknown format', async () 
 test('stale: a genuine older snapshot replayed', async () => {
   const v = (await status(proxy)).version;
   await expectNack(signMessage(encodeSnapshot(routes('/evil'), v - 1), trustedKey()), /stale snapshot/);
+});
+
+/** A route delta goes straight to each worker, which checks it and NACKs for itself; the node shows the NACK too. */
+async function expectRouteNack(d: RoutesDeltaMessage, pattern: RegExp): Promise<void> {
+  const before = await status(proxy);
+  const from = acks.length;
+  t.publish(S.routes, d);
+  await eventually(`worker NACK matching ${pattern}`, async () => acks.slice(from).some((a) => !a.ok && pattern.test(a.error ?? '')), 5_000);
+  const nack = acks.slice(from).find((a) => !a.ok)!;
+  assert.deepEqual([nack.nodeId, nack.worker, nack.workers, nack.refused], ['cp-verify-1', 0, 1, d.version]);
+  assert.equal(nack.version, before.version, 'the NACK names the version kept');
+  const after = await status(proxy);
+  assert.equal(after.version, before.version);
+  assert.match(after.lastNack?.error ?? '', pattern);
+  assert.equal(await get(proxy, '/users/x'), 200, 'the old config keeps serving');
+  assert.equal(await get(proxy, '/evil'), 404);
+}
+
+const evilDelta = (version: number, base: number) => encodeRoutesDelta({
+  removedRules: [], addedRules: routes('/evil').rules as unknown as RouteChanges['addedRules'], removedBackends: [], upsertedBackends: [],
+}, version, base, 'f'.repeat(64));
+
+test('route deltas: forged, unsigned, altered and stale ones are NACKed by the worker, the old config keeps serving', async () => {
+  const v = (await status(proxy)).version;
+  const other = loadSigningKey(generateSigningKeyPair().privatePem);
+  await expectRouteNack(signMessage(evilDelta(v + 1e6, v), other), /signed by key [0-9a-f]+, not the trusted/);
+  await expectRouteNack(evilDelta(v + 1e6, v), /unsigned/);
+  const signed = signMessage(evilDelta(v + 1e6, v), trustedKey());
+  const body = new Uint8Array(signed.body); body[body.length - 3] ^= 0xff;
+  await expectRouteNack({ ...signed, body }, /forged or altered/);
+  await expectRouteNack(signMessage(evilDelta(v - 1, v - 2), trustedKey()), /stale route delta/);
 });
 
 test('an endpoint change goes out as a delta under 1 KB, and the nodes apply it', async () => {
