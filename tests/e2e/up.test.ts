@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { freePort, spawnMeshgate, request, eventually } from '@meshgate/testing';
+import { freePort, freePortRun, spawnMeshgate, request, eventually } from '@meshgate/testing';
 
 function processesMatching(pattern: string): string[] {
   try {
@@ -18,7 +18,8 @@ function processesMatching(pattern: string): string[] {
 
 for (const mode of ['nats-server', 'in-memory'] as const) {
   test(`meshgate up (${mode}): the seed demo answers and Ctrl-C stops everything`, async () => {
-    const [http, https, admin] = [await freePort(), await freePort(), await freePort()];
+    // --admin and the three ports after it (the proxies', the config service's, the agent's).
+    const [http, https, admin] = [await freePort(), await freePort(), await freePortRun(4)];
     const up = spawnMeshgate(['up', '--http', `127.0.0.1:${http}`, '--https', `127.0.0.1:${https}`, '--admin', `127.0.0.1:${admin}`],
       { env: mode === 'in-memory' ? { MESHGATE_NATS_SERVER: 'none' } : {} });
     try {

@@ -38,3 +38,31 @@ export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
 }
+
+/**
+ * `n` consecutive free ports (a base and the next n-1), below the kernel's
+ * ephemeral range (32768 up on Linux), so an outgoing connection of another
+ * process cannot take one between this check and the bind (`meshgate up`
+ * puts its admin listeners on --admin and the ports after it).
+ */
+export async function freePortRun(n: number, host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - n));
+    const bound: net.Server[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        bound.push(await new Promise<net.Server>((resolve, reject) => {
+          const srv = net.createServer();
+          srv.once('error', reject);
+          srv.listen(base + i, host, () => resolve(srv));
+        }));
+      }
+      return base;
+    } catch {
+      // taken: another base
+    } finally {
+      await Promise.all(bound.map((s) => new Promise((r) => s.close(r))));
+    }
+  }
+  throw new Error(`no ${n} consecutive free ports found on ${host} between 20000 and 32000`);
+}

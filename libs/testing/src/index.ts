@@ -1,4 +1,4 @@
-export { freePort, freePorts, waitForPort } from './free-port.ts';
+export { freePort, freePorts, freePortRun, waitForPort } from './free-port.ts';
 export { startNatsServer, findNatsServer, type NatsServer, type StartNatsOptions } from './nats-server.ts';
 export { spawnMeshgate, spawnProcess, MESHGATE_BIN, type Proc } from './processes.ts';
 export { request, eventually, type SimpleResponse } from './http-client.ts';
