@@ -16,6 +16,8 @@ export interface RouteFeed {
   verify(d: RoutesDeltaMessage): void;
   /** ACK or NACK for this worker (dropped while NATS is away: the node's heartbeats and later ACKs say where it is). */
   answer(a: Pick<AckMessage, 'ok' | 'version' | 'hash'> & Partial<Pick<AckMessage, 'refused' | 'error' | 'applyMs' | 'servingAt'>>): void;
+  /** Encodes an ACK without sending it (warm-up: see data-plane.ts). */
+  encodeAck(a: Pick<AckMessage, 'ok' | 'version' | 'hash'>): Uint8Array;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export function startRouteFeed(c: WorkerControl, who: { nodeId: string; index: n
       const msg: AckMessage = { type: MessageType.Ack, nodeId: who.nodeId, worker: who.index, workers: c.workers, at: Date.now(), ...a };
       try { transport?.publish(c.ackSubject, msg); } catch { /* reconnecting */ }
     },
+    encodeAck: (a) => msgpackCodec.encode({ type: MessageType.Ack, nodeId: who.nodeId, worker: who.index, workers: c.workers, at: Date.now(), ...a } satisfies AckMessage),
     async close() {
       closed = true;
       await transport?.close().catch(() => {});
