@@ -21,7 +21,8 @@
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
  * config service's log (each published version with the ms of each step);
  * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
- * and the bench's own, and the idle use; BENCH_NO_POLL=1 leaves out the HTTP
+ * and the bench's own, and the idle use; BENCH_NODE_OPTIONS sets the nodes'
+ * NODE_OPTIONS (V8 heap flags, say); BENCH_NO_POLL=1 leaves out the HTTP
  * cross-check (to see what it costs the nodes).
  * Defaults are the small development run (1,10 nodes; 100,1000 routes; 15
  * changes): the full matrix wants a quiet machine.
@@ -223,7 +224,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
       const batch: { proc: Proc; admin: number }[] = [];
       for (let i = first; i < Math.min(nodes, first + START_BATCH); i++) {
         const admin = await freePort();
-        const proc = spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) } });
+        const proc = spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) } });
         procs.push(proc);
         nodeProcs.push(proc);
         batch.push({ proc, admin });
