@@ -21,8 +21,9 @@
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
  * config service's log (each published version with the ms of each step);
  * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
- * and the bench's own, and the idle use; BENCH_NODE_OPTIONS sets the nodes'
- * NODE_OPTIONS (V8 heap flags, say); BENCH_NO_POLL=1 leaves out the HTTP
+ * and the bench's own, and the idle use; BENCH_NODE_OPTIONS and
+ * BENCH_CONFIG_NODE_OPTIONS set the nodes' and the config service's NODE_OPTIONS
+ * (V8 heap flags, say); BENCH_NO_POLL=1 leaves out the HTTP
  * cross-check (to see what it costs the nodes).
  * Defaults are the small development run (1,10 nodes; 100,1000 routes; 15
  * changes): the full matrix wants a quiet machine.
@@ -210,7 +211,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
       if (typeof v === 'number' && !announced.has(v)) announced.set(v, performance.now());
       routeDeltaBytes = msgpackCodec.encode(m.data).length;
     });
-    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: profEnv(`config-${nodes}x${routes}`), echo: Boolean(process.env.BENCH_CONFIG_LOG) });
+    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: { ...(process.env.BENCH_CONFIG_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_CONFIG_NODE_OPTIONS } : {}), ...profEnv(`config-${nodes}x${routes}`) }, echo: Boolean(process.env.BENCH_CONFIG_LOG) });
     procs.push(config);
     void config.exited.then((code) => { if (code !== 0 && code !== 'SIGTERM') console.error(`config service exited ${code}:\n${config.output().slice(-2000)}`); });
     // The config service first, then the nodes a few at a time: 50 processes starting at once on 2 cores
