@@ -21,10 +21,9 @@
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
  * config service's log (each published version with the ms of each step);
  * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
- * and the bench's own, and the idle use; BENCH_NODE_OPTIONS sets the nodes'
- * NODE_OPTIONS, BENCH_CONFIG_NODE_OPTIONS the config service's (default: what
- * `meshgate up` and docker-compose give it, --max-semi-space-size=64);
- * BENCH_NO_POLL=1 leaves out the HTTP
+ * and the bench's own, and the idle use; BENCH_NODE_OPTIONS and
+ * BENCH_CONFIG_NODE_OPTIONS set the nodes' and the config service's
+ * NODE_OPTIONS (V8 heap flags, say); BENCH_NO_POLL=1 leaves out the HTTP
  * cross-check (to see what it costs the nodes).
  * Defaults are the small development run (1,10 nodes; 100,1000 routes; 15
  * changes): the full matrix wants a quiet machine.
@@ -46,8 +45,6 @@ const WARMUP = Number(arg('warmup', '30'));
 const OUT = arg('out', path.resolve(import.meta.dirname, '../../../docs/benchmarks/control-plane.md'));
 /** `--cpu-prof DIR`: CPU profiles of the config service and of the first node (main thread and worker) under DIR. */
 const PROF = arg('cpu-prof', '');
-/** The config service's V8 flags as `meshgate up` and docker-compose set them (configServiceNodeOptions in up.ts); BENCH_CONFIG_NODE_OPTIONS replaces them ('' for none). */
-const CONFIG_NODE_OPTIONS = '--max-semi-space-size=64';
 /** Nodes started at once (then waited for): see run(). */
 const START_BATCH = 5;
 const profEnv = (name: string): NodeJS.ProcessEnv => (PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(PROF, name)}` } : {});
@@ -214,7 +211,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
       if (typeof v === 'number' && !announced.has(v)) announced.set(v, performance.now());
       routeDeltaBytes = msgpackCodec.encode(m.data).length;
     });
-    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: { NODE_OPTIONS: process.env.BENCH_CONFIG_NODE_OPTIONS ?? CONFIG_NODE_OPTIONS, ...profEnv(`config-${nodes}x${routes}`) }, echo: Boolean(process.env.BENCH_CONFIG_LOG) });
+    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: { ...(process.env.BENCH_CONFIG_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_CONFIG_NODE_OPTIONS } : {}), ...profEnv(`config-${nodes}x${routes}`) }, echo: Boolean(process.env.BENCH_CONFIG_LOG) });
     procs.push(config);
     void config.exited.then((code) => { if (code !== 0 && code !== 'SIGTERM') console.error(`config service exited ${code}:\n${config.output().slice(-2000)}`); });
     // The config service first, then the nodes a few at a time: 50 processes starting at once on 2 cores

@@ -114,7 +114,7 @@ export async function upCommand(argv: string[]): Promise<void> {
         // Own process group: Ctrl-C reaches `up` alone, which stops the
         // components in order (nodes drain before NATS goes away).
         detached: true,
-        env: { ...process.env, ...natsAuth.env, MESHGATE_EXIT_WITH_PARENT: '1', ...(name === 'config-service' ? { NODE_OPTIONS: configServiceNodeOptions(process.env.NODE_OPTIONS) } : {}) },
+        env: { ...process.env, ...natsAuth.env, MESHGATE_EXIT_WITH_PARENT: '1' },
       });
       children.add(child);
       child.on('exit', (code, signal) => {
@@ -226,16 +226,4 @@ async function waitReady(adminUrl: string, timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`proxy node ${adminUrl} not ready after ${timeoutMs / 1000} s: see the errors above`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/**
- * The config service's V8 flags: a larger young generation (64 MB
- * semi-spaces, V8's default is 16). Each change's build, diff and encode
- * leave garbage that outlived the default young generation and piled up in
- * the old one, and its collections, every ten changes or so in a burst of
- * applies, held one announcement 50 to 200 ms (docs/benchmarks/control-plane.md).
- * An operator's own --max-semi-space-size wins.
- */
-export function configServiceNodeOptions(current = ''): string {
-  return /--max-semi-space-size/.test(current) ? current : `${current} --max-semi-space-size=64`.trim();
 }
