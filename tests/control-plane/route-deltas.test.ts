@@ -110,6 +110,26 @@ test('a path removed and another changed by route deltas; an endpoint delta on t
   await atStored(v);
 });
 
+test('an endpoint change right after a route delta applies on top of it, before the node heard of the delta from its workers', async () => {
+  // The workers ACK a route delta at once and tell the node's main thread with their next stats;
+  // an endpoint delta on the new version makes the main thread ask them first, not resync.
+  const fromLog = proxy.proc.output().length;
+  const from = routeDeltas.length;
+  write('rd-then-ep', ['/rd-then-ep']);
+  await eventually('a route delta', async () => routeDeltas.length > from, 10_000);
+  const v = routeDeltas.at(-1)!.version;
+  await eventually('both workers ACKed it', async () => acks.filter((a) => a.version === v && a.ok && a.worker !== undefined).length === 2, 10_000);
+  fs.writeFileSync(path.join(m.manifests, 'services.yaml'), services(m, '127.0.0.3'));
+  // Watched through the ACKs only: /status would make the node ask its workers first.
+  await eventually('the node ACKed the endpoint delta', async () => acks.some((a) => a.ok && a.worker === undefined && a.version > v), 10_000);
+  const log = proxy.proc.output().slice(fromLog);
+  assert.match(log, /"endpoint delta applied"/);
+  assert.doesNotMatch(log, /version gap|full resync|refused/);
+  assert.equal(await get(proxy, '/rd-then-ep'), 200);
+  fs.writeFileSync(path.join(m.manifests, 'services.yaml'), services(m));
+  await atStored((await status(proxy)).version);
+});
+
 test('a replacement worker starts from the snapshot and the route deltas since (also once they are folded into one)', async () => {
   // 70 changes in a row: more than the node folds into a snapshot for new workers once it is quiet (32),
   // and than its last-known-good record keeps before taking the stored full snapshot as its base (64).
