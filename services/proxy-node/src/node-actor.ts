@@ -165,17 +165,22 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
     pool.setSnapshot({ version, hash, packed, ...(tp ? { traceparent: tp } : {}) });
   };
 
-  /** Every worker patches its route table with a verified route delta; no snapshot is decoded or compiled. */
-  const serveRoutes = (d: RoutesDeltaMessage, changes: RouteChanges) => {
-    if (pending?.span) endSpan(pending.span, new Error(`superseded by v${d.version}`));
-    const span = startLinkedSpan(deps.tracing, 'snapshot apply', d.traceparent, { 'meshgate.node': state.nodeId, 'meshgate.snapshot.version': d.version, 'meshgate.snapshot.source': 'push', 'meshgate.snapshot.delta': 'routes', 'meshgate.workers': pool.count });
-    pending = { version: d.version, hash: d.hash, since: performance.now(), previous: state.version, save: () => deps.lastKnownGood?.saveDelta(d), ...(span ? { span } : {}) };
+  /** The node's version is now the delta's; it is kept for replacement workers and folds (see `routeDeltas`). */
+  const holdRouteDelta = (d: RoutesDeltaMessage, changes: RouteChanges) => {
     state.version = d.version;
     state.hash = d.hash;
     state.source = 'push';
     routeDeltas.push(changes);
     state.routeDeltas = routeDeltas.length;
     lastChangeAt = performance.now();
+  };
+
+  /** Every worker patches its route table with a verified route delta; no snapshot is decoded or compiled. */
+  const serveRoutes = (d: RoutesDeltaMessage, changes: RouteChanges) => {
+    if (pending?.span) endSpan(pending.span, new Error(`superseded by v${d.version}`));
+    const span = startLinkedSpan(deps.tracing, 'snapshot apply', d.traceparent, { 'meshgate.node': state.nodeId, 'meshgate.snapshot.version': d.version, 'meshgate.snapshot.source': 'push', 'meshgate.snapshot.delta': 'routes', 'meshgate.workers': pool.count });
+    pending = { version: d.version, hash: d.hash, since: performance.now(), previous: state.version, save: () => deps.lastKnownGood?.saveDelta(d), ...(span ? { span } : {}) };
+    holdRouteDelta(d, changes);
     const tp = traceparentOf(span);
     pool.applyDelta({ version: d.version, base: d.base, hash: d.hash, changes, ...(tp ? { traceparent: tp } : {}) });
   };
@@ -346,12 +351,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
         log.error('a worker reported a route delta that does not decode', { worker: index, version: d.version, error: (err as Error).message });
         return;
       }
-      state.version = d.version;
-      state.hash = d.hash;
-      state.source = 'push';
-      routeDeltas.push(changes);
-      state.routeDeltas = routeDeltas.length;
-      lastChangeAt = performance.now();
+      holdRouteDelta(d, changes);
       const behind = state.workerVersions.flatMap((v, i) => (v < d.version ? [i] : []));
       pool.applyDelta({ version: d.version, base: d.base, hash: d.hash, changes }, behind);
       const save = () => deps.lastKnownGood?.saveDelta(d);
