@@ -155,15 +155,15 @@ export default async function serve(task: ServeTask): Promise<string> {
     post({ type: 'worker.v1.listening', index, threadId });
   };
 
+  /** The node handed over a version this worker is already past (it took newer deltas from NATS): say which it serves. */
+  const keepCurrent = (cfg: CompiledConfig) => post({ type: 'worker.v1.applied', index, version: cfg.version, hash: cfg.hash, durationMs: 0, at: wallClockNow() });
+
   /** The PEMs of the https server's own (no-SNI) context. */
   let defaultPem: { cert: string; key: string } | undefined;
   const apply = async (snap: AppliedSnapshot) => {
     const t0 = performance.now();
     // This worker took newer route deltas from NATS than the node had heard of when it sent this: keep them.
-    if (current && (snap.deltas?.at(-1)?.version ?? snap.version) < current.version) {
-      post({ type: 'worker.v1.applied', index, version: current.version, hash: current.hash, durationMs: 0, at: wallClockNow() });
-      return;
-    }
+    if (current && (snap.deltas?.at(-1)?.version ?? snap.version) < current.version) return keepCurrent(current);
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
       const next = compileSnapshot(snap, liveness, pools.defaults, (m) => log.warn(m, { version: snap.version }));
@@ -198,10 +198,7 @@ export default async function serve(task: ServeTask): Promise<string> {
    * over (the node's own route path, or catching up a worker that missed it).
    */
   const applyDelta = (d: AppliedDelta, fromNats?: RoutesDeltaMessage) => {
-    if (!fromNats && current && d.version <= current.version) {
-      post({ type: 'worker.v1.applied', index, version: current.version, hash: current.hash, durationMs: 0, at: wallClockNow() });
-      return;
-    }
+    if (!fromNats && current && d.version <= current.version) return keepCurrent(current);
     const t0 = performance.now();
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', d.traceparent, { 'meshgate.snapshot.version': d.version, 'meshgate.worker': index, 'meshgate.snapshot.delta': 'routes' });
     try {
@@ -259,9 +256,10 @@ export default async function serve(task: ServeTask): Promise<string> {
   /**
    * The route-delta path run once on nothing, after the first snapshot: an
    * empty delta encoded, checked, decoded and patched into a table that is
-   * thrown away, an ACK encoded and not sent. The first real change then
-   * does not pay for compiling that code (with 50 nodes on 2 cores, every
-   * node compiling it at the same change cost that change 200 ms and more).
+   * thrown away, an ACK encoded and not sent, so the first real change
+   * compiles less of it (with 50 nodes on 2 cores every node compiles at the
+   * same change; the NATS client's receive path, which only a real message
+   * runs, is still left to it: docs/benchmarks/control-plane.md).
    */
   let warmed = false;
   const warmDeltaPath = () => {

@@ -37,13 +37,13 @@ export function startRouteFeed(c: WorkerControl, who: { nodeId: string; index: n
     // The main thread connected with the same settings; if this one cannot, the node still hands deltas over.
     who.log.error('worker cannot connect to NATS: route deltas reach it through the node', { error: (err as Error).message });
   });
+  const ackOf = (a: Pick<AckMessage, 'ok' | 'version' | 'hash'> & Partial<AckMessage>): AckMessage => ({ type: MessageType.Ack, nodeId: who.nodeId, worker: who.index, workers: c.workers, at: Date.now(), ...a });
   return {
     verify: (d) => verifyMessage(d, trustKey, trustId),
     answer(a) {
-      const msg: AckMessage = { type: MessageType.Ack, nodeId: who.nodeId, worker: who.index, workers: c.workers, at: Date.now(), ...a };
-      try { transport?.publish(c.ackSubject, msg); } catch { /* reconnecting */ }
+      try { transport?.publish(c.ackSubject, ackOf(a)); } catch { /* reconnecting */ }
     },
-    encodeAck: (a) => msgpackCodec.encode({ type: MessageType.Ack, nodeId: who.nodeId, worker: who.index, workers: c.workers, at: Date.now(), ...a } satisfies AckMessage),
+    encodeAck: (a) => msgpackCodec.encode(ackOf(a)),
     async close() {
       closed = true;
       await transport?.close().catch(() => {});
