@@ -3,8 +3,12 @@
  * JetStream KV bucket. The bucket itself is reached through the structural
  * `KvLike` (libs/actors' KvStore fits), so this file stays free of NATS.
  *
- *   snapshot.head                  { version, hash, blob, chunks, size }   compare-and-set by revision
+ *   snapshot.head                  { version, hash, blob, chunks, size, inline? }   compare-and-set by revision
  *   snapshot.blob.<writer>.<slot>.<i>   the msgpack-encoded SnapshotMessage, in chunks
+ *
+ * Inline: a value of up to INLINE_BYTES (a compressed snapshot of 10,000
+ * routes is well under that) rides in the head itself, so storing it is one
+ * JetStream round trip, not two (chunks, then the head).
  *
  * Chunks: a snapshot may exceed the server's max_payload (1 MiB by default).
  * Each writer alternates between its own two slots, so the chunks the head
@@ -21,11 +25,15 @@ export interface KvLike {
 }
 
 export const CHUNK_BYTES = 256 * 1024;
+/** Values up to this size are stored in the head (every reader's periodic check reads the head whole). */
+export const INLINE_BYTES = 64 * 1024;
 
 export interface ChunkedHead {
   readonly blob: string;
   readonly chunks: number;
   readonly size: number;
+  /** The value itself, when it is small (then chunks is 0). */
+  readonly inline?: Uint8Array;
 }
 
 export interface SnapshotHead extends ChunkedHead {
@@ -70,7 +78,7 @@ export class ChunkedValue {
       const h = await this.#kv.get(`${this.#key}.head`);
       if (!h) return undefined;
       const head = msgpackCodec.decode(h.value) as H;
-      const bytes = await getChunks(this.#kv, head);
+      const bytes = head.inline ?? await getChunks(this.#kv, head);
       if (bytes) return { head, bytes, revision: h.revision };
     }
     throw new Error(`${this.#key} in the KV store keeps changing while read: try again`);
@@ -81,10 +89,17 @@ export class ChunkedValue {
     return h ? { head: msgpackCodec.decode(h.value) as H, revision: h.revision } : undefined;
   }
 
-  /** Writes the chunks, then the head if its revision is still `revision` (0: no head yet). Rejects the store's conflict error otherwise. */
+  /**
+   * Writes the chunks (none for a small value), then the head if its revision is
+   * still `revision` (0: no head yet). Rejects the store's conflict error otherwise.
+   */
   async write(bytes: Uint8Array, revision: number, extra: Record<string, unknown> = {}): Promise<number> {
-    this.#slot ^= 1;
-    const head = await putChunks(this.#kv, `${this.#key}.blob.${this.#writer}.${this.#slot}`, bytes);
+    let head: ChunkedHead;
+    if (bytes.length <= INLINE_BYTES) head = { blob: '', chunks: 0, size: bytes.length, inline: bytes };
+    else {
+      this.#slot ^= 1;
+      head = await putChunks(this.#kv, `${this.#key}.blob.${this.#writer}.${this.#slot}`, bytes);
+    }
     return this.#kv.update(`${this.#key}.head`, msgpackCodec.encode({ ...extra, ...head }), revision);
   }
 }
