@@ -42,6 +42,13 @@ const ROUTES = arg('routes', '100,1000').split(',').map(Number);
 const CHANGES = Number(arg('changes', '15'));
 /** Changes made first and not counted (their slowest is reported apart): see oneChange's caller. */
 const WARMUP = Number(arg('warmup', '30'));
+/**
+ * `--gap-ms N`: a pause before each change. 0 (the default) makes each change as soon as the previous
+ * one is served everywhere: the nodes' and the config service's after-work (ACKs, collections, V8's
+ * optimizing) then overlaps the next change. A gap measures each change on a settled mesh, as changes
+ * an operator or a pipeline applies one at a time, seconds apart, are.
+ */
+const GAP_MS = Number(arg('gap-ms', '0'));
 const OUT = arg('out', path.resolve(import.meta.dirname, '../../../docs/benchmarks/control-plane.md'));
 /** `--cpu-prof DIR`: CPU profiles of the config service and of the first node (main thread and worker) under DIR. */
 const PROF = arg('cpu-prof', '');
@@ -289,7 +296,8 @@ async function run(nodes: number, routes: number): Promise<Row> {
     // Warm-up, not counted: the first changes after start run code each thread has not compiled yet
     // (a worker's NATS client, decoder and patch run for the first time); their figures are reported apart.
     const warm: number[] = [];
-    for (let i = 0; i < WARMUP; i++) warm.push((await oneChange(i)).serving);
+    const gap = () => (GAP_MS > 0 ? new Promise((r) => setTimeout(r, GAP_MS)) : undefined);
+    for (let i = 0; i < WARMUP; i++) { await gap(); warm.push((await oneChange(i)).serving); }
     const pids = { config: [config.pid], nodes: nodeProcs.map((p) => p.pid) };
     const idle0 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
     const threadsIdle = process.env.BENCH_THREADS ? threadCpu(pids.nodes) : undefined;
@@ -307,6 +315,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     const stages: Stages[] = [];
     const load: number[] = [];
     for (let i = WARMUP; i < WARMUP + CHANGES; i++) {
+      await gap();
       load.push(os.loadavg()[0]!);
       const r = await oneChange(i);
       ack.push(r.ack);
@@ -371,7 +380,7 @@ function loadRange(xs: number[]): string {
 }
 
 const f = (x: number) => x.toFixed(1);
-const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 30 ? ` --warmup ${WARMUP}` : ''}`;
+const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 30 ? ` --warmup ${WARMUP}` : ''}${GAP_MS ? ` --gap-ms ${GAP_MS}` : ''}`;
 const table = [
   `| nodes | routes | apply → every node serving p50 / p99 (ms) | apply → every node ACKed p50 / p99 (ms) | apply → the path answers over HTTP p50 / p99 (ms) | every node serving, counting the ${WARMUP} warm-up changes too: p99 / slowest (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |`,
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -383,7 +392,7 @@ const stages = [
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} | ${f(r.cpu.config)} / ${f(r.cpu.nodes)} (${f(r.cpu.nodes / r.nodes)}) | ${f(r.cpu.config + r.cpu.nodes / Math.min(cores, r.nodes))} |`),
 ].join('\n');
-const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, ${CHANGES} changes per row)
+const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, ${CHANGES} changes per row${GAP_MS ? `, ${GAP_MS} ms apart` : ''})
 
 \`\`\`sh
 ${cmd}
