@@ -290,7 +290,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
         } satisfies Stages,
       };
       const slowest = [...acks.get(reply.version)!.entries()].sort((a, b) => b[1].servingAt - a[1].servingAt)[0]![0];
-      if (process.env.BENCH_VERBOSE) console.log(`change ${i}${i < WARMUP ? ' (warm-up)' : ''}: last serving ${slowest}, announced ${r.st.announced.toFixed(1)} ms, slowest node received ${r.st.received.toFixed(1)} ms, slowest apply ${r.st.apply.toFixed(1)} ms, all serving ${r.serving.toFixed(1)} ms, all ACKed ${r.st.acked.toFixed(1)} ms, HTTP ${r.served.toFixed(1)} ms`);
+      if (process.env.BENCH_VERBOSE) console.log(`change ${i}${i < WARMUP ? ' (warm-up)' : ''} v${reply.version} applied at ${(performance.timeOrigin + t0).toFixed(1)}: last serving ${slowest}, announced ${r.st.announced.toFixed(1)} ms, slowest node received ${r.st.received.toFixed(1)} ms, slowest apply ${r.st.apply.toFixed(1)} ms, all serving ${r.serving.toFixed(1)} ms, all ACKed ${r.st.acked.toFixed(1)} ms, HTTP ${r.served.toFixed(1)} ms`);
       return r;
     };
     // Warm-up, not counted: the first changes after start run code each thread has not compiled yet
