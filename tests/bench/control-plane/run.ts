@@ -34,7 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NatsTransport } from '@meshgate/actors';
 import { AdminMessageType, MessageType, allNodesSubject, msgpackCodec, subjects, type AckMessage, type ApplyReply } from '@meshgate/protocol';
-import { freePort, request, spawnMeshgate, startNatsServer, eventually, type Proc } from '@meshgate/testing';
+import { freePort, request, spawnMeshgate, spawnProcess, startNatsServer, eventually, type Proc } from '@meshgate/testing';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : def; };
 const NODES = arg('nodes', '1,10').split(',').map(Number);
@@ -121,6 +121,8 @@ interface Row {
   allP99: number; allMax: number;
   /** CPU ms per change (idle use subtracted): the config service, and all nodes (main threads and workers) together. */
   cpu: { config: number; nodes: number };
+  /** How late a 1 ms timer in an otherwise idle process woke during the counted changes (timer-probe.ts). */
+  lateness: { p99: number; p999: number; max: number };
 }
 
 /** How long the processes are watched doing nothing, for their idle CPU use. */
@@ -314,6 +316,9 @@ async function run(nodes: number, routes: number): Promise<Row> {
     const serve: number[] = [];
     const stages: Stages[] = [];
     const load: number[] = [];
+    const probe = spawnProcess(process.execPath, [path.resolve(import.meta.dirname, 'timer-probe.ts')]);
+    procs.push(probe);
+    await probe.waitFor('ready');
     for (let i = WARMUP; i < WARMUP + CHANGES; i++) {
       await gap();
       load.push(os.loadavg()[0]!);
@@ -325,6 +330,9 @@ async function run(nodes: number, routes: number): Promise<Row> {
       stages.push(r.st);
     }
     const busy1 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
+    probe.kill();
+    await probe.exited;
+    const lateness = JSON.parse(probe.output().trim().split('\n').at(-1)!) as Row['lateness'];
     const spent = (k: 'config' | 'nodes') => Math.max(0, busy1[k] - busy0[k] - idleRate[k] * (busy1.at - busy0.at)) / CHANGES;
     const cpu = { config: spent('config'), nodes: spent('nodes') };
     if (threads0) {
@@ -346,7 +354,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     await eventually('endpoint delta seen', async () => deltaBytes > 0, 10_000, 5);
     const stagePct = (p: number): Stages => ({ announced: pct(stages.map((x) => x.announced), p), received: pct(stages.map((x) => x.received), p), apply: pct(stages.map((x) => x.apply), p), acked: pct(stages.map((x) => x.acked), p) });
     if (servedBeforeSwap) console.error(`nodes ${nodes} routes ${routes}: ${servedBeforeSwap} change(s) answered over HTTP before any worker reported swapping them in`);
-    return { cpu, nodes, routes, servingP50: pct(serving, 50), servingP99: pct(serving, 99), ackP50: pct(ack, 50), ackP99: pct(ack, 99), httpP50: pct(serve, 50), httpP99: pct(serve, 99), deltaBytes, snapshotBytes, routeDeltaBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load, allP99: pct([...warm, ...serving], 99), allMax: Math.max(...warm, ...serving) };
+    return { cpu, nodes, routes, servingP50: pct(serving, 50), servingP99: pct(serving, 99), ackP50: pct(ack, 50), ackP99: pct(ack, 99), httpP50: pct(serve, 50), httpP99: pct(serve, 99), deltaBytes, snapshotBytes, routeDeltaBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load, lateness, allP99: pct([...warm, ...serving], 99), allMax: Math.max(...warm, ...serving) };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await t.close();
@@ -369,7 +377,7 @@ for (const routes of ROUTES) {
       continue;
     }
     rows.push(r);
-    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; all serving p50 ${r.servingP50.toFixed(1)} ms p99 ${r.servingP99.toFixed(1)} ms; all ACKed p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; HTTP p50 ${r.httpP50.toFixed(1)} ms p99 ${r.httpP99.toFixed(1)} ms; counting the ${WARMUP} warm-up changes too: all serving p99 ${r.allP99.toFixed(1)} ms, slowest ${r.allMax.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, route delta ${r.routeDeltaBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}`);
+    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; all serving p50 ${r.servingP50.toFixed(1)} ms p99 ${r.servingP99.toFixed(1)} ms; all ACKed p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; HTTP p50 ${r.httpP50.toFixed(1)} ms p99 ${r.httpP99.toFixed(1)} ms; counting the ${WARMUP} warm-up changes too: all serving p99 ${r.allP99.toFixed(1)} ms, slowest ${r.allMax.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, route delta ${r.routeDeltaBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}; a 1 ms timer woke late by p99 ${r.lateness.p99} ms, p99.9 ${r.lateness.p999} ms, at most ${r.lateness.max} ms`);
   }
 }
 
@@ -388,9 +396,9 @@ const table = [
 ].join('\n');
 const cores = os.cpus().length;
 const stages = [
-  '| nodes | routes | announced (config service: build, store, publish) | slowest node received (NATS, verify, unpack) | slowest node applied (workers patch or compile, swap) | every ACK seen | CPU per change: config service / all nodes (per node) | CPU bound on idle cores |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} | ${f(r.cpu.config)} / ${f(r.cpu.nodes)} (${f(r.cpu.nodes / r.nodes)}) | ${f(r.cpu.config + r.cpu.nodes / Math.min(cores, r.nodes))} |`),
+  '| nodes | routes | announced (config service: build, store, publish) | slowest node received (NATS, verify, unpack) | slowest node applied (workers patch or compile, swap) | every ACK seen | CPU per change: config service / all nodes (per node) | CPU bound on idle cores | a 1 ms timer in an idle process woke late by p99 / p99.9 / at most (ms) |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} | ${f(r.cpu.config)} / ${f(r.cpu.nodes)} (${f(r.cpu.nodes / r.nodes)}) | ${f(r.cpu.config + r.cpu.nodes / Math.min(cores, r.nodes))} | ${r.lateness.p99} / ${r.lateness.p999} / ${r.lateness.max} |`),
 ].join('\n');
 const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, ${CHANGES} changes per row${GAP_MS ? `, ${GAP_MS} ms apart` : ''})
 
@@ -400,7 +408,7 @@ ${cmd}
 
 ${table}
 
-Where each change's time went, p50 / p99 in ms from the apply request (the node columns are the slowest node's; "applied" is a duration, the others are points in time). CPU per change is measured from /proc with the processes' idle use subtracted; the bound is what the change would take on ${cores} idle cores (config service, then the nodes in parallel), the floor under the wall-clock figures:
+Where each change's time went, p50 / p99 in ms from the apply request (the node columns are the slowest node's; "applied" is a duration, the others are points in time). CPU per change is measured from /proc with the processes' idle use subtracted; the bound is what the change would take on ${cores} idle cores (config service, then the nodes in parallel), the floor under the wall-clock figures. The last column is the machine's scheduling delay meanwhile (tests/bench/control-plane/timer-probe.ts): any thread, a node's worker too, can wait that long for a core:
 
 ${stages}
 ${failed.length ? `\nRows that did not complete: ${failed.map((x) => `\n- ${x}`).join('')}\n` : ''}`;
