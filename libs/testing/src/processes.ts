@@ -20,8 +20,9 @@ export interface Proc {
 }
 
 /** Runs `node meshgate.js ...args` with this Node (v24) and captures its output. */
-export function spawnMeshgate(args: string[], opts: { env?: NodeJS.ProcessEnv; echo?: boolean } = {}): Proc {
-  return spawnProcess(process.execPath, [MESHGATE_BIN, ...args], opts);
+/** `nodeFlags`: flags for node itself (V8's too, which NODE_OPTIONS refuses), before the CLI's path. */
+export function spawnMeshgate(args: string[], opts: { env?: NodeJS.ProcessEnv; echo?: boolean; nodeFlags?: string[] } = {}): Proc {
+  return spawnProcess(process.execPath, [...(opts.nodeFlags ?? []), MESHGATE_BIN, ...args], opts);
 }
 
 export function spawnProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; echo?: boolean } = {}): Proc {

@@ -17,13 +17,13 @@
  * change on the wire (a delta) at that route count.
  *
  * Flags: --nodes 1,10,50  --routes 100,1000,10000  --changes N  --warmup N (default 30: made
- * first, left out of the percentiles, which are also given counting them)  --out FILE  --cpu-prof DIR
+ * first, left out of the percentiles, which are also given counting them)  --out FILE  --cpu-prof DIR  --gap-ms N
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
  * config service's log (each published version with the ms of each step);
  * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
  * and the bench's own, and the idle use; BENCH_NODE_OPTIONS and
- * BENCH_CONFIG_NODE_OPTIONS set the nodes' and the config service's
- * NODE_OPTIONS (V8 heap flags, say); BENCH_NO_POLL=1 leaves out the HTTP
+ * BENCH_CONFIG_NODE_OPTIONS add flags to the nodes' and the config service's
+ * node command line (V8 flags, say); BENCH_NO_POLL=1 leaves out the HTTP
  * cross-check (to see what it costs the nodes).
  * Defaults are the small development run (1,10 nodes; 100,1000 routes; 15
  * changes): the full matrix wants a quiet machine.
@@ -54,6 +54,8 @@ const OUT = arg('out', path.resolve(import.meta.dirname, '../../../docs/benchmar
 const PROF = arg('cpu-prof', '');
 /** Nodes started at once (then waited for): see run(). */
 const START_BATCH = 5;
+/** BENCH_NODE_OPTIONS and BENCH_CONFIG_NODE_OPTIONS go on node's command line: NODE_OPTIONS refuses most V8 flags. */
+const flags = (s: string | undefined) => (s ?? '').split(' ').filter(Boolean);
 const profEnv = (name: string): NodeJS.ProcessEnv => (PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(PROF, name)}` } : {});
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN; };
@@ -220,7 +222,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
       if (typeof v === 'number' && !announced.has(v)) announced.set(v, performance.now());
       routeDeltaBytes = msgpackCodec.encode(m.data).length;
     });
-    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: { ...(process.env.BENCH_CONFIG_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_CONFIG_NODE_OPTIONS } : {}), ...profEnv(`config-${nodes}x${routes}`) }, echo: Boolean(process.env.BENCH_CONFIG_LOG) });
+    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: profEnv(`config-${nodes}x${routes}`), nodeFlags: flags(process.env.BENCH_CONFIG_NODE_OPTIONS), echo: Boolean(process.env.BENCH_CONFIG_LOG) });
     procs.push(config);
     void config.exited.then((code) => { if (code !== 0 && code !== 'SIGTERM') console.error(`config service exited ${code}:\n${config.output().slice(-2000)}`); });
     // The config service first, then the nodes a few at a time: 50 processes starting at once on 2 cores
@@ -234,7 +236,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
       const batch: { proc: Proc; admin: number }[] = [];
       for (let i = first; i < Math.min(nodes, first + START_BATCH); i++) {
         const admin = await freePort();
-        const proc = spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) } });
+        const proc = spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) }, nodeFlags: flags(process.env.BENCH_NODE_OPTIONS) });
         procs.push(proc);
         nodeProcs.push(proc);
         batch.push({ proc, admin });
