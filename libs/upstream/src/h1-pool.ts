@@ -42,6 +42,8 @@ export interface H1PoolOptions {
   connections: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Called when the pool opens a connection (its deadlines need sweeping from then on). */
+  onConnection?: () => void;
 }
 
 const enum_ = { connecting: 0, idle: 1, busy: 2, closed: 3 } as const;
@@ -142,6 +144,7 @@ export class H1Connection {
     this.pool = pool;
     this.idleLimitMs = pool.opts.idleTimeoutMs;
     pool.all.add(this);
+    pool.opts.onConnection?.();
     const socket = this.socket = net.connect({ host: pool.host, port: pool.port, noDelay: true });
     const parser = this.parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);

@@ -69,18 +69,25 @@ export class UpstreamPools {
       : `${ep.id}|${connectTimeoutMs}|${idleTimeoutMs}`;
     const hit = this.#h1.get(key);
     if (hit !== undefined) return hit;
-    const pool: H1Pool & { endpoint?: string } = new H1Pool(ep.address, ep.port, { connections: this.#opts.connections, connectTimeoutMs, idleTimeoutMs });
+    const pool: H1Pool & { endpoint?: string } = new H1Pool(ep.address, ep.port, {
+      connections: this.#opts.connections, connectTimeoutMs, idleTimeoutMs, onConnection: this.#armSweep,
+    });
     pool.endpoint = ep.id;
     this.#h1.set(key, pool);
-    if (this.#sweep === undefined) {
-      this.#sweep = setInterval(() => {
-        const now = performance.now();
-        for (const p of this.#h1.values()) p.sweep(now);
-      }, SWEEP_MS);
-      this.#sweep.unref();
-    }
     return pool;
   }
+
+  /** The deadlines' sweep runs while any pool has a connection: an idle worker is not woken ten times a second. */
+  readonly #armSweep = (): void => {
+    if (this.#sweep !== undefined) return;
+    this.#sweep = setInterval(() => {
+      const now = performance.now();
+      let open = 0;
+      for (const p of this.#h1.values()) { p.sweep(now); open += p.all.size; }
+      if (open === 0) { clearInterval(this.#sweep); this.#sweep = undefined; }
+    }, SWEEP_MS);
+    this.#sweep.unref();
+  };
 
   /** Closes the pools of endpoints no longer in `keep` (after their in-flight requests finish). */
   retain(keep: ReadonlySet<string>): void {

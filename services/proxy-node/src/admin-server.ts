@@ -6,7 +6,7 @@ export interface AdminStatus {
   draining: boolean;
   metrics(): string;
   status(): unknown;
-  /** Brings the node's view up to date first (direct mode: route deltas the workers applied and have not reported yet). */
+  /** Brings the node's view up to date first: the workers' statistics, and (direct mode) the route deltas they applied and have not reported yet. */
   sync?(): Promise<void>;
   /** Ends one worker thread as a crash would (WorkerPool.terminateWorker); behind MESHGATE_DEBUG_ENDPOINTS=1. */
   killWorker?(index: number): Promise<boolean>;

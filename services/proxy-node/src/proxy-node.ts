@@ -83,18 +83,18 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   });
 
   /**
-   * Direct mode: the workers' route deltas reach this thread with their
-   * stats, up to a second late. /status, /metrics and a stop ask for them
+   * The workers' statistics reach this thread each second while they
+   * change (every 10 s when idle) and, in direct mode, the route deltas they
+   * applied come with them. /status, /metrics and a stop ask for both
    * first, so what they show (and the last-known-good record) is current.
    */
   const sync = async () => {
-    if (!direct) return;
     await pool.requestRoutes();
     await node.ref?.ask({ type: 'node.v1.flush' }, 2_000);
   };
   const mainHeap = watchHeap();
   const admin: http.Server = await startAdminServer(opts.admin, {
-    ...(direct ? { sync } : {}),
+    sync,
     get ready() { return isReady(state); },
     get draining() { return state.draining; },
     metrics: () => renderMetrics(state, () => natsUp, mainHeap.stats()),

@@ -29,6 +29,8 @@ import { decodeRouteChanges, encodeRoutesDelta, type RoutesDeltaMessage } from '
 import { watchHeap } from '../heap-watch.ts';
 
 /** Epoch ms with the fraction (Date.now() ticks in whole ms): comparable across the threads and processes of a machine. */
+/** An idle worker still sends its statistics (heap, say) this often. */
+const STATS_IDLE_MS = 10_000;
 const wallClockNow = () => performance.timeOrigin + performance.now();
 
 export const defaultLimits: DataPlaneLimits = {
@@ -280,12 +282,22 @@ export default async function serve(task: ServeTask): Promise<string> {
   const feed = task.control ? startRouteFeed(task.control, { nodeId: task.nodeId, index, log }, (d) => enqueue(() => fromNats(d))) : undefined;
 
   const heap = watchHeap();
-  const stats = setInterval(() => {
+  /** What the last statistics said (requests, open connections, collections) and when. */
+  let lastStats = '';
+  let lastStatsAt = 0;
+  /** Statistics each second while they change; an idle worker's every STATS_IDLE_MS, or when the node asks (/metrics). */
+  const postStats = (force: boolean) => {
     let open = 0;
     for (const s of servers) open += (s as net.Server & { _connections?: number })._connections ?? 0;
-    report(false);
-    post({ type: 'worker.v1.stats', index, requests: { ...counters }, open, metrics: telemetry.metricsSnapshot(), heap: heap.stats() });
-  }, 1000);
+    const h = heap.stats();
+    const key = `${JSON.stringify(counters)} ${open} ${h.majorGcs}`;
+    const now = performance.now();
+    if (!force && key === lastStats && now - lastStatsAt < STATS_IDLE_MS) return;
+    lastStats = key;
+    lastStatsAt = now;
+    post({ type: 'worker.v1.stats', index, requests: { ...counters }, open, metrics: telemetry.metricsSnapshot(), heap: h });
+  };
+  const stats = setInterval(() => { report(false); postStats(false); }, 1000);
   stats.unref();
 
   return await new Promise<string>((resolve, reject) => {
@@ -300,8 +312,8 @@ export default async function serve(task: ServeTask): Promise<string> {
           enqueue(() => applyDelta(msg.delta));
           break;
         case 'worker.v1.report':
-          // After what is being applied now.
-          enqueue(() => report(true));
+          // After what is being applied now; with fresh statistics (the node asks for /status and /metrics).
+          enqueue(() => { postStats(true); report(true); });
           break;
         case 'worker.v1.liveness':
           if (msg.kind === 'full') liveness.replace(msg.endpoints);

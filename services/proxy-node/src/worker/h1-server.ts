@@ -243,27 +243,34 @@ export class H1Server {
   readonly opts: H1ServerOptions;
   readonly bodyTimeoutMs: number;
   readonly conns = new Set<H1Conn>();
+  /** Checks each connection's timeouts; runs only while there are connections (an idle worker is not woken for it). */
   #sweep: NodeJS.Timeout | undefined;
+  readonly #sweepMs: number;
+  #closed = false;
 
   constructor(opts: H1ServerOptions) {
     this.opts = opts;
     this.bodyTimeoutMs = opts.bodyTimeoutMs ?? opts.headersTimeoutMs;
-    this.server = net.createServer({ noDelay: true }, (socket) => {
-      this.conns.add(new H1Conn(this, socket));
-    });
+    this.server = net.createServer({ noDelay: true }, (socket) => this.#add(socket));
     // Header and body timeouts come at most a quarter of the timeout late (node:http checks on a similar interval).
-    const every = Math.max(50, Math.min(1_000, Math.min(opts.headersTimeoutMs, this.bodyTimeoutMs) / 4));
-    this.#sweep = setInterval(() => {
-      const now = performance.now();
-      for (const c of this.conns) c.check(now);
-    }, every);
-    this.#sweep.unref();
+    this.#sweepMs = Math.max(50, Math.min(1_000, Math.min(opts.headersTimeoutMs, this.bodyTimeoutMs) / 4));
   }
 
   /** Serves HTTP/1.x on a connection accepted elsewhere (TLS with ALPN http/1.1 or none). */
   adopt(socket: net.Socket): void {
     socket.setNoDelay(true);
+    this.#add(socket);
+  }
+
+  #add(socket: net.Socket): void {
     this.conns.add(new H1Conn(this, socket));
+    if (this.#sweep || this.#closed) return;
+    this.#sweep = setInterval(() => {
+      if (this.conns.size === 0) { clearInterval(this.#sweep); this.#sweep = undefined; return; }
+      const now = performance.now();
+      for (const c of this.conns) c.check(now);
+    }, this.#sweepMs);
+    this.#sweep.unref();
   }
 
   /** Connections with no request in progress. */
@@ -278,6 +285,7 @@ export class H1Server {
   /** Stops accepting; `cb` when every connection is gone. Idle ones are not closed here (see closeIdleConnections). */
   close(cb?: () => void): void {
     for (const c of this.conns) c.closing = true;
+    this.#closed = true;
     if (this.#sweep) clearInterval(this.#sweep);
     this.server.close(() => cb?.());
   }
