@@ -19,8 +19,10 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Runs `node meshgate.js ...args` with this Node (v24) and captures its output. */
-/** `nodeFlags`: flags for node itself (V8's too, which NODE_OPTIONS refuses), before the CLI's path. */
+/**
+ * Runs `node meshgate.js ...args` with this Node (v24) and captures its output.
+ * `nodeFlags`: flags for node itself (V8's too, which NODE_OPTIONS refuses), before the CLI's path.
+ */
 export function spawnMeshgate(args: string[], opts: { env?: NodeJS.ProcessEnv; echo?: boolean; nodeFlags?: string[] } = {}): Proc {
   return spawnProcess(process.execPath, [...(opts.nodeFlags ?? []), MESHGATE_BIN, ...args], opts);
 }

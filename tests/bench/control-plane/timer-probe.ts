@@ -3,8 +3,9 @@
  * it asks to be woken every millisecond and records how late each wake-up
  * is. On SIGTERM it prints `{"n","p50","p99","p999","max"}` (ms) and exits.
  * The control-plane bench runs it beside each row's counted changes: a node's
- * worker waits for its turn on the cores the same way, so this is the part of
- * the tail no code in meshgate can remove on that machine.
+ * worker waits for its turn on the cores the same way, so it shows how much
+ * of a change's tail is waiting for a core rather than doing work (the
+ * waiting grows with everything the machine runs, the mesh included).
  */
 const late: number[] = [];
 let timer: NodeJS.Timeout | undefined;

@@ -28,9 +28,9 @@ import { startRouteFeed } from './route-feed.ts';
 import { decodeRouteChanges, encodeRoutesDelta, type RoutesDeltaMessage } from '@meshgate/protocol';
 import { watchHeap } from '../heap-watch.ts';
 
-/** Epoch ms with the fraction (Date.now() ticks in whole ms): comparable across the threads and processes of a machine. */
 /** An idle worker still sends its statistics (heap, say) this often. */
 const STATS_IDLE_MS = 10_000;
+/** Epoch ms with the fraction (Date.now() ticks in whole ms): comparable across the threads and processes of a machine. */
 const wallClockNow = () => performance.timeOrigin + performance.now();
 
 export const defaultLimits: DataPlaneLimits = {
