@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NatsTransport, NatsKvStore, type TransportMessage } from '@meshgate/actors';
 import {
-  MessageType, encodeSnapshot, encodeRoutesDelta, generateSigningKeyPair, loadSigningKey, msgpackCodec, readStoredSnapshot, signMessage, subjects, allNodesSubject,
-  type AckMessage, type RouteChanges, type RoutesDeltaMessage, type SnapshotMessage,
+  AdminMessageType, MessageType, encodeSnapshot, encodeRoutesDelta, generateSigningKeyPair, loadSigningKey, msgpackCodec, readStoredSnapshot, signMessage, subjects, allNodesSubject,
+  type AckMessage, type ApplyReply, type RouteChanges, type RoutesDeltaMessage, type SnapshotMessage,
 } from '@meshgate/protocol';
 import { startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 import { get, makeMeshDir, ready, services, startBackends, startConfigService, startProxy, status, type MeshDir, type ProxyProc } from './mesh.ts';
@@ -186,6 +186,19 @@ spec:
 `);
     await eventually(`${p} served`, async () => (await get(proxy, p)) === 200, 10_000);
   }
+  // Applies at once: the queue group hands each to one of the two, and each stores its objects and
+  // snapshot on top of the other's (compare-and-set, built again on a conflict): none is lost.
+  const applies = ['/ap-1', '/ap-2', '/ap-3', '/ap-4', '/ap-5', '/ap-6'];
+  const replies = await Promise.all(applies.map((p) => t.request<ApplyReply>(S.admin, {
+    type: AdminMessageType.Apply, action: 'apply', files: [{ path: `${p.slice(1)}.yaml`, text: `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: ${p.slice(1)} }
+spec:
+  rules: [{ http: { paths: [{ path: ${p}, pathType: Prefix, backend: { service: { name: users-svc, port: { number: 80 } } } }] } }]
+` }],
+  }, 30_000)));
+  for (const r of replies) assert.equal(r.results[0]?.outcome, 'created', JSON.stringify(r));
+  for (const p of applies) await eventually(`${p} served`, async () => (await get(proxy, p)) === 200, 10_000);
   for (const sub of subs) sub.unsubscribe();
   const versions = [...seen.keys()].sort();
   assert.ok(versions.length >= 2);

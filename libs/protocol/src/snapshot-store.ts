@@ -3,12 +3,18 @@
  * JetStream KV bucket. The bucket itself is reached through the structural
  * `KvLike` (libs/actors' KvStore fits), so this file stays free of NATS.
  *
- *   snapshot.head                  { version, hash, blob, chunks, size, inline? }   compare-and-set by revision
+ *   snapshot.head                  { version, hash, blob, chunks, size, inline?, applied? }   compare-and-set by revision
  *   snapshot.blob.<writer>.<slot>.<i>   the msgpack-encoded SnapshotMessage, in chunks
+ *   applied.blob.<writer>.<slot>.<i>    the config service's applied objects, in chunks (when `applied` is not inline)
  *
  * Inline: a value of up to INLINE_BYTES (a compressed snapshot of 10,000
  * routes is well under that) rides in the head itself, so storing it is one
  * JetStream round trip, not two (chunks, then the head).
+ *
+ * The config service's applied objects (`meshgate apply`) ride in the same
+ * head as the snapshot built from them: one compare-and-set stores both, so
+ * they never disagree and an apply is one round trip. Proxy nodes ignore
+ * them. (Stores written before that keep them under their own `applied.head`.)
  *
  * Chunks: a snapshot may exceed the server's max_payload (1 MiB by default).
  * Each writer alternates between its own two slots, so the chunks the head
@@ -39,6 +45,8 @@ export interface ChunkedHead {
 export interface SnapshotHead extends ChunkedHead {
   readonly version: number;
   readonly hash: string;
+  /** The config service's applied objects the snapshot was built with (see above). */
+  readonly applied?: ChunkedHead;
 }
 
 export async function putChunks(kv: KvLike, blob: string, bytes: Uint8Array): Promise<ChunkedHead> {
@@ -73,13 +81,16 @@ export class ChunkedValue {
     this.#writer = writer.replace(/[^-\w]/g, '_');
   }
 
-  async read<H extends ChunkedHead>(): Promise<{ head: H; bytes: Uint8Array; revision: number } | undefined> {
+  /**
+   * The head and the whole value. `first`: a head just read (readHead), used
+   * for the first attempt instead of reading it again.
+   */
+  async read<H extends ChunkedHead>(first?: { head: H; revision: number }): Promise<{ head: H; bytes: Uint8Array; revision: number } | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const h = await this.#kv.get(`${this.#key}.head`);
+      const h = attempt === 0 && first ? first : await this.readHead<H>();
       if (!h) return undefined;
-      const head = msgpackCodec.decode(h.value) as H;
-      const bytes = head.inline ?? await getChunks(this.#kv, head);
-      if (bytes) return { head, bytes, revision: h.revision };
+      const bytes = await this.bytesOf(h.head);
+      if (bytes) return { head: h.head, bytes, revision: h.revision };
     }
     throw new Error(`${this.#key} in the KV store keeps changing while read: try again`);
   }
@@ -89,17 +100,27 @@ export class ChunkedValue {
     return h ? { head: msgpackCodec.decode(h.value) as H, revision: h.revision } : undefined;
   }
 
+  /** The value a head points at, or undefined when its chunks were rewritten meanwhile (read the head again). */
+  async bytesOf(head: ChunkedHead): Promise<Uint8Array | undefined> {
+    return head.inline ?? getChunks(this.#kv, head);
+  }
+
   /**
-   * Writes the chunks (none for a small value), then the head if its revision is
-   * still `revision` (0: no head yet). Rejects the store's conflict error otherwise.
+   * Makes `bytes` ready to be pointed at: nothing to write for a small value
+   * (it rides inline), else its chunks in this writer's next slot.
+   */
+  async stage(bytes: Uint8Array): Promise<ChunkedHead> {
+    if (bytes.length <= INLINE_BYTES) return { blob: '', chunks: 0, size: bytes.length, inline: bytes };
+    this.#slot ^= 1;
+    return putChunks(this.#kv, `${this.#key}.blob.${this.#writer}.${this.#slot}`, bytes);
+  }
+
+  /**
+   * Stages the value, then writes the head if its revision is still
+   * `revision` (0: no head yet). Rejects the store's conflict error otherwise.
    */
   async write(bytes: Uint8Array, revision: number, extra: Record<string, unknown> = {}): Promise<number> {
-    let head: ChunkedHead;
-    if (bytes.length <= INLINE_BYTES) head = { blob: '', chunks: 0, size: bytes.length, inline: bytes };
-    else {
-      this.#slot ^= 1;
-      head = await putChunks(this.#kv, `${this.#key}.blob.${this.#writer}.${this.#slot}`, bytes);
-    }
+    const head = await this.stage(bytes);
     return this.#kv.update(`${this.#key}.head`, msgpackCodec.encode({ ...extra, ...head }), revision);
   }
 }
@@ -117,6 +138,7 @@ export async function readStoredSnapshot(kv: KvLike): Promise<{ snapshot: Snapsh
   return { snapshot, revision: r.revision };
 }
 
-export async function writeStoredSnapshot(value: ChunkedValue, snap: SnapshotMessage, revision: number): Promise<number> {
-  return value.write(msgpackCodec.encode(snap), revision, { version: snap.version, hash: snap.hash });
+/** Stores `snap` (with the applied objects it was built from, staged: ChunkedValue.stage) if the head is still at `revision`. */
+export async function writeStoredSnapshot(value: ChunkedValue, snap: SnapshotMessage, revision: number, applied?: ChunkedHead): Promise<number> {
+  return value.write(msgpackCodec.encode(snap), revision, { version: snap.version, hash: snap.hash, ...(applied ? { applied } : {}) });
 }

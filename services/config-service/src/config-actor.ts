@@ -43,7 +43,7 @@ export interface ConfigActorDeps {
   transport: Transport;
   subjects: Subjects;
   log: Logger;
-  /** Durable latest snapshot and applied objects (JetStream KV); none: versions from the clock, nothing durable. */
+  /** Durable latest snapshot and applied objects, in one head (JetStream KV); none: versions from the clock, nothing durable. */
   store?: KvLike;
   signingKey?: KeyObject;
   /** This service's name in the KV chunk keys (two services never share chunk slots). */
@@ -61,10 +61,13 @@ const isConflict = (err: unknown) => (err as { code?: string })?.code === 'MESHG
 
 /**
  * The config actor: manifests directory + applied objects -> mesh config ->
- * snapshot. A new version is first stored in the KV store by
- * compare-and-set on the head's revision (so two config services never
- * publish two different snapshots under one version, and a restart resumes
- * from the stored version), then announced on core NATS: the full snapshot,
+ * snapshot. A new version is first stored in the KV store, with the applied
+ * objects it was built from, by one compare-and-set on the head's revision
+ * (so two config services never publish two different snapshots under one
+ * version, an apply is stored whole or not at all, and a restart resumes
+ * from the stored version and objects); a conflict (another config service
+ * stored first) reads the store and builds again on top of it. Then the
+ * version is announced on core NATS: the full snapshot,
  * a reference to it when it is too large for one message, or only the
  * endpoint changes when nothing else changed. Unchanged content (equal hash)
  * is not published.
@@ -73,6 +76,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   const { log, transport, subjects } = deps;
   const build = defaultBuild(deps.ingressClass);
   const snapValue = deps.store ? snapshotValue(deps.store, deps.writerId) : undefined;
+  /** The applied objects' chunks when they are too large to ride inline in the snapshot head (and where older stores kept them). */
   const appliedValue = deps.store ? new ChunkedValue(deps.store, 'applied', deps.writerId) : undefined;
   const keyId = deps.signingKey ? keyIdOf(deps.signingKey) : undefined;
   const nodes = new NodeRegistry();
@@ -81,7 +85,8 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   let latestContent: SnapshotContent | undefined;
   let snapRevision = 0;
   let applied: AppliedState = emptyApplied();
-  let appliedRevision = 0;
+  /** `applied` as stored (encoded), while it is unchanged. */
+  let appliedBytes: Uint8Array | undefined;
   let mesh: MeshConfig | undefined;
   let dirFiles: SourceFile[] = [];
   /** Each manifest file's text as it last parsed: a file that stops parsing is served from it (see buildKeepingLastGood). */
@@ -103,28 +108,28 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     storeWarned = true;
   };
 
-  /** When syncFromStore last read both heads (performance.now()). */
+  /** When syncFromStore last read the head (performance.now()). */
   let syncedAt = -Infinity;
   /** Adopts a newer snapshot and applied objects written by another config service (or an earlier run). */
   const syncFromStore = async () => {
     if (!snapValue || !appliedValue) return;
     try {
-      // Both heads at once: one round trip to JetStream instead of two, on every apply.
-      const [head, ah] = await Promise.all([snapValue.readHead<SnapshotHead>(), appliedValue.readHead()]);
+      const head = await snapValue.readHead<SnapshotHead>();
       if (head && head.revision !== snapRevision) {
-        const r = await snapValue.read<SnapshotHead>();
+        const r = await snapValue.read<SnapshotHead>(head);
         if (r) {
+          // The objects the stored snapshot was built from: in its head, or in a store written before they were, under their own key.
+          const objects = r.head.applied ? await appliedValue.bytesOf(r.head.applied) : (await appliedValue.read())?.bytes;
+          if (r.head.applied && !objects) throw new Error('the applied objects changed while read');
           const snap = msgpackCodec.decode(r.bytes) as SnapshotMessage;
           if (!latest || snap.version >= latest.version) { latest = snap; latestContent = undefined; }
+          applied = objects ? decodeApplied(objects) : emptyApplied();
+          appliedBytes = objects;
           snapRevision = r.revision;
         }
       } else if (!head) {
         snapRevision = 0;
         if (latest) unpersisted = true; // a new, empty store (nats-server replaced): store ours again
-      }
-      if (ah && ah.revision !== appliedRevision) {
-        const r = await appliedValue.read();
-        if (r) { applied = decodeApplied(r.bytes); appliedRevision = r.revision; }
       }
       storeWarned = false;
       syncedAt = performance.now();
@@ -145,33 +150,41 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     }
   };
 
-  const persist = async (snap: SnapshotMessage): Promise<'stored' | 'conflict' | 'unavailable'> => {
-    if (!snapValue) return 'stored';
+  /** Stores `snap` with the applied objects `objects` (one compare-and-set); on 'stored' they are this service's. */
+  const persist = async (snap: SnapshotMessage, objects: AppliedState): Promise<'stored' | 'conflict' | { unavailable: Error }> => {
+    if (!snapValue || !appliedValue) { applied = objects; return 'stored'; }
     try {
-      snapRevision = await writeStoredSnapshot(snapValue, snap, snapRevision);
+      const bytes = objects === applied && appliedBytes ? appliedBytes : encodeApplied(objects);
+      snapRevision = await writeStoredSnapshot(snapValue, snap, snapRevision, await appliedValue.stage(bytes));
+      applied = objects;
+      appliedBytes = bytes;
       unpersisted = false;
       storeWarned = false;
       return 'stored';
     } catch (err) {
       if (isConflict(err)) return 'conflict';
-      storeFailed('store the snapshot', err);
-      unpersisted = true;
-      return 'unavailable';
+      return { unavailable: err as Error };
     }
   };
+  /** An apply is not done until its objects are stored: say why they could not be. */
+  const appliedNotStored = (err: Error) => new Error(`cannot store the applied objects in the KV store (${err.message}): is nats-server running with JetStream (-js)?`);
 
-  const publish = async (content: SnapshotContent, reason: string, attempt = 0, parent?: ReturnType<typeof startChildSpan>): Promise<void> => {
+  type Published = 'done' | 'conflict';
+  /** Publishes `content` built from the applied objects `objects`; 'conflict': another config service stored first (sync, build again). */
+  const publish = async (content: SnapshotContent, objects: AppliedState, reason: string, attempt: number, parent?: ReturnType<typeof startChildSpan>): Promise<Published> => {
     const span = startChildSpan(deps.tracing, 'snapshot publish', parent, { 'meshgate.reason': reason, 'meshgate.attempt': attempt });
     try {
-      await publishIn(span, content, reason, attempt);
+      const r = await publishIn(span, content, objects, reason);
+      if (r === 'conflict') span?.setAttribute('meshgate.conflict', true);
+      endSpan(span);
+      return r;
     } catch (err) {
       endSpan(span, err);
       throw err;
     }
-    endSpan(span);
   };
 
-  const publishIn = async (span: ReturnType<typeof startChildSpan>, content: SnapshotContent, reason: string, attempt: number): Promise<void> => {
+  const publishIn = async (span: ReturnType<typeof startChildSpan>, content: SnapshotContent, objects: AppliedState, reason: string): Promise<Published> => {
     let prev = latestContent;
     if (latest && !prev) {
       try { prev = latestContent = contentOf(latest); } catch { prev = undefined; }
@@ -188,18 +201,29 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     span?.setAttributes({ 'meshgate.snapshot.version': version, 'meshgate.snapshot.hash': snap.hash.slice(0, 12), 'meshgate.snapshot.bytes': snap.body.length });
     if (latest && snap.hash === latest.hash) {
       span?.setAttribute('meshgate.snapshot.unchanged', true);
-      if (unpersisted) await persist(latest);
-      return;
+      // Nothing to announce; store what is not stored yet: changed applied objects (a refused
+      // apply is remembered), or a version made while the store was away.
+      if (objects === applied && !unpersisted) return 'done';
+      const r = await persist(latest, objects);
+      if (r === 'conflict') return 'conflict';
+      if (r !== 'stored') {
+        if (objects !== applied) throw appliedNotStored(r.unavailable);
+        storeFailed('store the snapshot', r.unavailable);
+      }
+      return 'done';
     }
     snap = sign(snap);
     const base = latest?.version ?? 0;
     timer.lap('sign');
-    const stored = await persist(snap);
+    const stored = await persist(snap, objects);
     timer.lap('store');
-    if (stored === 'conflict') {
-      if (attempt >= 5) { log.error('the KV store keeps changing under us: another config service is publishing; giving up this change', { version }); return; }
-      await syncFromStore();
-      return publish(content, reason, attempt + 1);
+    if (stored === 'conflict') return 'conflict';
+    if (stored !== 'stored') {
+      // An apply fails whole: its objects are not durable, so nothing of it is announced.
+      if (objects !== applied) throw appliedNotStored(stored.unavailable);
+      // A change of the directory serves now and is stored when the store is back.
+      storeFailed('store the snapshot', stored.unavailable);
+      unpersisted = true;
     }
     latest = snap;
     latestContent = next;
@@ -219,16 +243,18 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       rules: next.rules.length, backends: next.backends.length, certificates: next.tls.length, rejected: mesh?.errors.length ?? 0,
       signed: keyId ?? 'no', stored: stored === 'stored' ? (snapValue ? 'kv' : 'memory') : 'pending', ms: timer.ms,
     });
+    return 'done';
   };
 
   /**
-   * Builds from the directory, but a file that no longer parses (a YAML
-   * syntax error mid-edit, a file overwritten with binary) is built from its
-   * last good text, with its parse errors still reported: like a kubectl
-   * apply of a broken file, it changes nothing until it parses again.
+   * Builds from the directory and `objects`, but a file that no longer
+   * parses (a YAML syntax error mid-edit, a file overwritten with binary) is
+   * built from its last good text, with its parse errors still reported:
+   * like a kubectl apply of a broken file, it changes nothing until it
+   * parses again.
    */
-  const buildKeepingLastGood = (): MeshConfig => {
-    let cfg = build(sourcesOf(dirFiles, applied));
+  const buildKeepingLastGood = (objects: AppliedState): MeshConfig => {
+    let cfg = build(sourcesOf(dirFiles, objects));
     const fileLevel = (e: MeshConfig['errors'][number]) => !e.kind && !e.name && e.file !== '';
     const unparsable = new Set(cfg.errors.filter(fileLevel).map((e) => e.file));
     const substitute = dirFiles.filter((f) => unparsable.has(f.path) && lastGoodText.has(f.path) && lastGoodText.get(f.path) !== f.text);
@@ -237,29 +263,17 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       const parseErrors = cfg.errors.filter((e) => fileLevel(e) && kept.has(e.file))
         .map((e) => ({ ...e, message: `${e.message}; serving this file's last good version until it parses again` }));
       const files = dirFiles.map((f) => (kept.has(f.path) ? { ...f, text: lastGoodText.get(f.path)! } : f));
-      const rebuilt = build(sourcesOf(files, applied));
+      const rebuilt = build(sourcesOf(files, objects));
       cfg = { ...rebuilt, errors: [...parseErrors, ...rebuilt.errors] };
     }
     for (const f of dirFiles) if (!unparsable.has(f.path)) lastGoodText.set(f.path, f.text);
     return cfg;
   };
 
-  /** `fresh`: the caller just synced with the store and read the directory (an apply): skip both. */
-  const rebuild = async (reason: string, fresh = false, built?: MeshConfig) => {
-    if (!fresh) {
-      timer = new StageTimer();
-      await syncFromStore();
-      timer.lap('sync');
-      try {
-        dirFiles = loadManifestDir(deps.manifestsDir, readCache);
-        timer.lap('read');
-      } catch (err) {
-        log.error('cannot read manifests; the last good snapshot stays live', { dir: deps.manifestsDir, error: (err as Error).message, version: latest?.version ?? 0 });
-        return;
-      }
-    }
+  /** Builds (unless `built` is given) from `dirFiles` and `objects`, and publishes. */
+  const buildAndPublish = async (reason: string, objects: AppliedState, attempt: number, built?: MeshConfig): Promise<Published> => {
     const buildSpan = built ? undefined : startChildSpan(deps.tracing, 'snapshot build', undefined, { 'meshgate.reason': reason, 'meshgate.files': dirFiles.length });
-    const cfg = built ?? buildKeepingLastGood();
+    const cfg = built ?? buildKeepingLastGood(objects);
     if (!built) timer.lap('build');
     buildSpan?.setAttributes({ 'meshgate.rules': cfg.rules.length, 'meshgate.backends': cfg.backends.length, 'meshgate.rejected': cfg.errors.length });
     endSpan(buildSpan);
@@ -270,21 +284,28 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       for (const e of errors) log.warn('manifest rejected', { error: e });
       lastErrors = errorsKey;
     }
-    await publish(snapshotContentOf(cfg), reason, 0, buildSpan);
+    const r = await publish(snapshotContentOf(cfg), objects, reason, attempt, buildSpan);
     // The nodes are applying by now: index the directory's objects for the next
     // apply here, rather than on its path (parsing is most of a first apply).
     indexObjects(dirFiles);
+    return r;
   };
 
-  const saveApplied = async (next: AppliedState): Promise<boolean> => {
-    if (!appliedValue) { applied = next; return true; }
-    try {
-      appliedRevision = await appliedValue.write(encodeApplied(next), appliedRevision);
-      applied = next;
-      return true;
-    } catch (err) {
-      if (isConflict(err)) return false;
-      throw new Error(`cannot store the applied objects in the KV store (${(err as Error).message}): is nats-server running with JetStream (-js)?`);
+  /** The directory (or the store) changed: read both, build, publish. */
+  const rebuild = async (reason: string) => {
+    for (let attempt = 0; ; attempt++) {
+      timer = new StageTimer();
+      await syncFromStore();
+      timer.lap('sync');
+      try {
+        dirFiles = loadManifestDir(deps.manifestsDir, readCache);
+        timer.lap('read');
+      } catch (err) {
+        log.error('cannot read manifests; the last good snapshot stays live', { dir: deps.manifestsDir, error: (err as Error).message, version: latest?.version ?? 0 });
+        return;
+      }
+      if ((await buildAndPublish(reason, applied, attempt)) === 'done') return;
+      if (attempt >= 5) { log.error('the KV store keeps changing under us: another config service is publishing; giving up this change', { reason }); return; }
     }
   };
 
@@ -292,7 +313,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     for (let attempt = 0; ; attempt++) {
       timer = new StageTimer();
       // Applies in a burst (a pipeline applying one object after another) skip the read: the
-      // compare-and-set writes below catch anything another config service wrote meanwhile, and
+      // compare-and-set write catches anything another config service stored meanwhile, and
       // a conflict comes back here with attempt > 0, which reads.
       if (attempt > 0 || performance.now() - syncedAt > SYNC_SKIP_MS) await syncFromStore();
       timer.lap('sync');
@@ -300,12 +321,11 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       timer.lap('read');
       const r = applyObjects(req, dirFiles, applied, build);
       timer.lap('build');
-      if (r.changed && !(await saveApplied(r.state))) {
-        if (attempt < 5) continue; // another config service applied meanwhile: redo on top of it
+      // The objects and the snapshot built from them are stored together (one compare-and-set).
+      if (r.changed && (await buildAndPublish(`${req.action} ${r.results.map((x) => x.resource).filter(Boolean).join(' ')}`, r.state, attempt, r.built)) === 'conflict') {
+        if (attempt < 5) continue; // another config service stored meanwhile: redo on top of it
         throw new Error('the applied objects keep changing in the KV store: try again');
       }
-      timer.lap('store-applied');
-      if (r.changed) await rebuild(`${req.action} ${r.results.map((x) => x.resource).filter(Boolean).join(' ')}`, true, r.built);
       return { type: AdminMessageType.Result, results: r.results, version: latest?.version ?? 0, hash: latest?.hash ?? '' };
     }
   };
@@ -358,8 +378,8 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
         case 'config.v1.reconnected':
           await syncFromStore();
           if (latest && unpersisted) {
-            const r = await persist(latest);
-            if (r === 'conflict') { await syncFromStore(); return rebuild('reconnected'); }
+            const r = await persist(latest, applied);
+            if (r === 'conflict') return rebuild('reconnected');
           }
           if (latest) announce(latest);
           return;
