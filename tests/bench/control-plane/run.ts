@@ -14,7 +14,12 @@
  *     one; polled every 5 ms on one kept-alive connection): the cross-check
  *     from outside; it never comes before the first node's stamp,
  * then reports p50/p99 over the changes, plus the size of an endpoint-only
- * change on the wire (a delta) at that route count.
+ * change on the wire (a delta) at that route count. It also counts the CPU
+ * the kernel's memory-management threads (kdamond, kswapd, kcompactd) took
+ * during each change, from /proc/PID/schedstat: on a VM that runs DAMON
+ * proactive reclaim, kdamond takes one of the cores for tens of ms at a
+ * time, and the row gives the percentiles of the changes it left alone
+ * apart (see kernelThreads).
  *
  * Flags: --nodes 1,10,50  --routes 100,1000,10000  --changes N  --warmup N (default 30: made
  * first, left out of the percentiles, which are also given counting them)  --out FILE  --cpu-prof DIR  --gap-ms N
@@ -125,7 +130,15 @@ interface Row {
   cpu: { config: number; nodes: number };
   /** How late a 1 ms timer in an otherwise idle process woke during the counted changes (timer-probe.ts). */
   lateness: { p99: number; p999: number; max: number };
+  /**
+   * The kernel's memory-management threads during the counted changes: their CPU ms per change, how
+   * many changes they ran KERNEL_BUSY_MS or more in, and every node serving p50 / p99 over the others.
+   */
+  kernel: { msPerChange: number; busy: number; quietP50: number; quietP99: number };
 }
+
+/** A change during which the kernel's memory threads ran this long (ms) or more counts as one they got in the way of. */
+const KERNEL_BUSY_MS = 5;
 
 /** How long the processes are watched doing nothing, for their idle CPU use. */
 const IDLE_MS = 3_000;
@@ -143,6 +156,29 @@ function cpuMs(pids: number[]): number {
     } catch { /* not Linux, or gone */ }
   }
   return ticks * TICK_MS;
+}
+
+/**
+ * The kernel's memory-management threads: kdamond (DAMON: access monitoring
+ * and, on VMs set up for it, proactive reclaim), kswapd and kcompactd.
+ * They run beside the mesh and take a core while they do; their pids (none
+ * off Linux).
+ */
+function kernelThreads(): number[] {
+  let pids: string[] = [];
+  try { pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return []; }
+  return pids.filter((pid) => {
+    try { return /^(kdamond|kswapd|kcompactd)/.test(fs.readFileSync(`/proc/${pid}/comm`, 'utf8')); } catch { return false; }
+  }).map(Number);
+}
+
+/** CPU time (ms, ns precision) the threads have run so far: the first field of /proc/PID/schedstat. */
+function runMs(pids: number[]): number {
+  let ns = 0;
+  for (const pid of pids) {
+    try { ns += Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone, or no schedstats */ }
+  }
+  return ns / 1e6;
 }
 
 /** GET on `agent`'s connection: the status (0 when the request failed). */
@@ -251,7 +287,9 @@ async function run(nodes: number, routes: number): Promise<Row> {
     // stats), then what the changes cost on top, for the config service and for all nodes together.
     /** performance.now() of a Date.now() reading from another process on this machine. */
     const fromWall = (ms: number) => ms - performance.timeOrigin;
+    const kernel = kernelThreads();
     const oneChange = async (i: number) => {
+      const k0 = runMs(kernel);
       const t0 = performance.now();
       const reply = await t.request<ApplyReply>(S.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'bench-change.yaml', text: change(i) }] }, 60_000);
       if (process.env.BENCH_LOG) console.log(`apply reply after ${(performance.now() - t0).toFixed(1)} ms; version created ${(reply.version - (Date.now() - (performance.now() - t0))).toFixed(0)} ms after t0`);
@@ -279,6 +317,8 @@ async function run(nodes: number, routes: number): Promise<Row> {
         for (const { p, id } of missing.slice(0, 3)) console.error(`${id} (pid ${p.pid}) did not ACK v${reply.version}; its output:\n${p.output().slice(-2000)}`);
         throw new Error(`${(err as Error).message} (change ${i}; ${missing.length} node(s) missing: ${missing.map((m) => m.id).join(', ')})`);
       });
+      // The kernel's memory threads' CPU from the apply until every node ACKed (serving came just before).
+      const kernelMs = runMs(kernel) - k0;
       await servedP;
       const byNode = [...acks.get(reply.version)!.values()];
       const r = {
@@ -286,6 +326,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
         serving: Math.max(...byNode.map((a) => fromWall(a.servingAt))) - t0,
         served: served - t0,
         beforeSwap: served < Math.min(...byNode.map((a) => fromWall(a.servingAt))),
+        kernelMs,
         st: {
           announced: (announced.get(reply.version) ?? NaN) - t0,
           received: Math.max(...byNode.map((a) => fromWall(a.at - a.applyMs))) - t0,
@@ -294,7 +335,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
         } satisfies Stages,
       };
       const slowest = [...acks.get(reply.version)!.entries()].sort((a, b) => b[1].servingAt - a[1].servingAt)[0]![0];
-      if (process.env.BENCH_VERBOSE) console.log(`change ${i}${i < WARMUP ? ' (warm-up)' : ''} v${reply.version} applied at ${(performance.timeOrigin + t0).toFixed(1)}: last serving ${slowest}, announced ${r.st.announced.toFixed(1)} ms, slowest node received ${r.st.received.toFixed(1)} ms, slowest apply ${r.st.apply.toFixed(1)} ms, all serving ${r.serving.toFixed(1)} ms, all ACKed ${r.st.acked.toFixed(1)} ms, HTTP ${r.served.toFixed(1)} ms`);
+      if (process.env.BENCH_VERBOSE) console.log(`change ${i}${i < WARMUP ? ' (warm-up)' : ''} v${reply.version} applied at ${(performance.timeOrigin + t0).toFixed(1)}: last serving ${slowest}, announced ${r.st.announced.toFixed(1)} ms, slowest node received ${r.st.received.toFixed(1)} ms, slowest apply ${r.st.apply.toFixed(1)} ms, all serving ${r.serving.toFixed(1)} ms, all ACKed ${r.st.acked.toFixed(1)} ms, HTTP ${r.served.toFixed(1)} ms, kernel memory threads ${r.kernelMs.toFixed(1)} ms`);
       return r;
     };
     // Warm-up, not counted: the first changes after start run code each thread has not compiled yet
@@ -318,6 +359,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     const serve: number[] = [];
     const stages: Stages[] = [];
     const load: number[] = [];
+    const kernelMs: number[] = [];
     const probe = spawnProcess(process.execPath, [path.resolve(import.meta.dirname, 'timer-probe.ts')]);
     procs.push(probe);
     await probe.waitFor('ready');
@@ -330,6 +372,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
       serve.push(r.served);
       if (r.beforeSwap) servedBeforeSwap++;
       stages.push(r.st);
+      kernelMs.push(r.kernelMs);
     }
     const busy1 = { config: cpuMs(pids.config), nodes: cpuMs(pids.nodes), at: performance.now() };
     probe.kill();
@@ -356,7 +399,9 @@ async function run(nodes: number, routes: number): Promise<Row> {
     await eventually('endpoint delta seen', async () => deltaBytes > 0, 10_000, 5);
     const stagePct = (p: number): Stages => ({ announced: pct(stages.map((x) => x.announced), p), received: pct(stages.map((x) => x.received), p), apply: pct(stages.map((x) => x.apply), p), acked: pct(stages.map((x) => x.acked), p) });
     if (servedBeforeSwap) console.error(`nodes ${nodes} routes ${routes}: ${servedBeforeSwap} change(s) answered over HTTP before any worker reported swapping them in`);
-    return { cpu, nodes, routes, servingP50: pct(serving, 50), servingP99: pct(serving, 99), ackP50: pct(ack, 50), ackP99: pct(ack, 99), httpP50: pct(serve, 50), httpP99: pct(serve, 99), deltaBytes, snapshotBytes, routeDeltaBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load, lateness, allP99: pct([...warm, ...serving], 99), allMax: Math.max(...warm, ...serving) };
+    const quiet = serving.filter((_, n) => kernelMs[n]! < KERNEL_BUSY_MS);
+    const kernelRow = { msPerChange: kernelMs.reduce((a, b) => a + b, 0) / CHANGES, busy: CHANGES - quiet.length, quietP50: pct(quiet, 50), quietP99: pct(quiet, 99) };
+    return { kernel: kernelRow, cpu, nodes, routes, servingP50: pct(serving, 50), servingP99: pct(serving, 99), ackP50: pct(ack, 50), ackP99: pct(ack, 99), httpP50: pct(serve, 50), httpP99: pct(serve, 99), deltaBytes, snapshotBytes, routeDeltaBytes, stagesP50: stagePct(50), stagesP99: stagePct(99), load, lateness, allP99: pct([...warm, ...serving], 99), allMax: Math.max(...warm, ...serving) };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await t.close();
@@ -365,6 +410,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
   }
 }
 
+const f = (x: number) => x.toFixed(1);
 const rows: Row[] = [];
 const failed: string[] = [];
 for (const routes of ROUTES) {
@@ -379,7 +425,7 @@ for (const routes of ROUTES) {
       continue;
     }
     rows.push(r);
-    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; all serving p50 ${r.servingP50.toFixed(1)} ms p99 ${r.servingP99.toFixed(1)} ms; all ACKed p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; HTTP p50 ${r.httpP50.toFixed(1)} ms p99 ${r.httpP99.toFixed(1)} ms; counting the ${WARMUP} warm-up changes too: all serving p99 ${r.allP99.toFixed(1)} ms, slowest ${r.allMax.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, route delta ${r.routeDeltaBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}; a 1 ms timer woke late by p99 ${r.lateness.p99} ms, p99.9 ${r.lateness.p999} ms, at most ${r.lateness.max} ms`);
+    console.log(`nodes ${nodes} routes ${routes}: CPU per change: config ${r.cpu.config.toFixed(1)} ms, nodes ${r.cpu.nodes.toFixed(1)} ms; all serving p50 ${r.servingP50.toFixed(1)} ms p99 ${r.servingP99.toFixed(1)} ms; all ACKed p50 ${r.ackP50.toFixed(1)} ms p99 ${r.ackP99.toFixed(1)} ms; HTTP p50 ${r.httpP50.toFixed(1)} ms p99 ${r.httpP99.toFixed(1)} ms; counting the ${WARMUP} warm-up changes too: all serving p99 ${r.allP99.toFixed(1)} ms, slowest ${r.allMax.toFixed(1)} ms; snapshot ${r.snapshotBytes} B, route delta ${r.routeDeltaBytes} B, endpoint delta ${r.deltaBytes} B; load ${loadRange(r.load)}; a 1 ms timer woke late by p99 ${r.lateness.p99} ms, p99.9 ${r.lateness.p999} ms, at most ${r.lateness.max} ms; kernel memory threads ${r.kernel.msPerChange.toFixed(1)} ms per change, ${KERNEL_BUSY_MS} ms or more in ${r.kernel.busy} of ${CHANGES} changes, the others: all serving p50 ${f(r.kernel.quietP50)} ms p99 ${f(r.kernel.quietP99)} ms`);
   }
 }
 
@@ -389,7 +435,6 @@ function loadRange(xs: number[]): string {
   return lo === hi ? lo : `${lo}–${hi}`;
 }
 
-const f = (x: number) => x.toFixed(1);
 const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 30 ? ` --warmup ${WARMUP}` : ''}${GAP_MS ? ` --gap-ms ${GAP_MS}` : ''}`;
 const table = [
   `| nodes | routes | apply → every node serving p50 / p99 (ms) | apply → every node ACKed p50 / p99 (ms) | apply → the path answers over HTTP p50 / p99 (ms) | every node serving, counting the ${WARMUP} warm-up changes too: p99 / slowest (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |`,
@@ -398,9 +443,9 @@ const table = [
 ].join('\n');
 const cores = os.cpus().length;
 const stages = [
-  '| nodes | routes | announced (config service: build, store, publish) | slowest node received (NATS, verify, unpack) | slowest node applied (workers patch or compile, swap) | every ACK seen | CPU per change: config service / all nodes (per node) | CPU bound on idle cores | a 1 ms timer in an idle process woke late by p99 / p99.9 / at most (ms) |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} | ${f(r.cpu.config)} / ${f(r.cpu.nodes)} (${f(r.cpu.nodes / r.nodes)}) | ${f(r.cpu.config + r.cpu.nodes / Math.min(cores, r.nodes))} | ${r.lateness.p99} / ${r.lateness.p999} / ${r.lateness.max} |`),
+  '| nodes | routes | announced (config service: build, store, publish) | slowest node received (NATS, verify, unpack) | slowest node applied (workers patch or compile, swap) | every ACK seen | CPU per change: config service / all nodes (per node) | CPU bound on idle cores | a 1 ms timer in an idle process woke late by p99 / p99.9 / at most (ms) | the kernel\'s memory threads: CPU per change (ms); changes they ran ' + KERNEL_BUSY_MS + ' ms or more in; every node serving p50 / p99 over the other changes (ms) |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} | ${f(r.cpu.config)} / ${f(r.cpu.nodes)} (${f(r.cpu.nodes / r.nodes)}) | ${f(r.cpu.config + r.cpu.nodes / Math.min(cores, r.nodes))} | ${r.lateness.p99} / ${r.lateness.p999} / ${r.lateness.max} | ${f(r.kernel.msPerChange)}; ${r.kernel.busy} of ${CHANGES}; ${f(r.kernel.quietP50)} / ${f(r.kernel.quietP99)} |`),
 ].join('\n');
 const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, ${CHANGES} changes per row${GAP_MS ? `, ${GAP_MS} ms apart` : ''})
 
@@ -410,7 +455,7 @@ ${cmd}
 
 ${table}
 
-Where each change's time went, p50 / p99 in ms from the apply request (the node columns are the slowest node's; "applied" is a duration, the others are points in time). CPU per change is measured from /proc with the processes' idle use subtracted; the bound is what the change would take on ${cores} idle cores (config service, then the nodes in parallel), the floor under the wall-clock figures. The last column is the machine's scheduling delay meanwhile (tests/bench/control-plane/timer-probe.ts): any thread, a node's worker too, can wait that long for a core:
+Where each change's time went, p50 / p99 in ms from the apply request (the node columns are the slowest node's; "applied" is a duration, the others are points in time). CPU per change is measured from /proc with the processes' idle use subtracted; the bound is what the change would take on ${cores} idle cores (config service, then the nodes in parallel), the floor under the wall-clock figures. The timer column is the machine's scheduling delay meanwhile (tests/bench/control-plane/timer-probe.ts): any thread, a node's worker too, can wait that long for a core. The last column is what the kernel's memory-management threads (kdamond, kswapd, kcompactd; /proc/PID/schedstat) took during each change, and the changes they left alone:
 
 ${stages}
 ${failed.length ? `\nRows that did not complete: ${failed.map((x) => `\n- ${x}`).join('')}\n` : ''}`;
