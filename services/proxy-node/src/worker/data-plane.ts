@@ -11,6 +11,7 @@
  */
 import type http from 'node:http';
 import http2 from 'node:http2';
+import module from 'node:module';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { threadId } from 'node:worker_threads';
@@ -41,6 +42,8 @@ export const defaultLimits: DataPlaneLimits = {
 };
 
 export default async function serve(task: ServeTask): Promise<string> {
+  // This thread's modules are loaded: their compile cache entries go to disk now, for the next worker (bin/meshgate.js).
+  module.flushCompileCache?.();
   const { port, index } = task;
   const limits: DataPlaneLimits = { ...defaultLimits, ...task.limits };
   const post = (m: FromWorker) => port.postMessage(m);
