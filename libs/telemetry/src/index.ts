@@ -1,3 +1,4 @@
+export { epochNow, epochOriginMs } from './clock.ts';
 export { createLogger, isLogLevel, LogLevels, type Logger, type LogLevel } from './logger.ts';
 export { startWorkerTelemetry, type WorkerTelemetry, type WorkerTelemetryOptions } from './worker-telemetry.ts';
 export { startTracing, tracingEnabled, type Tracing, type TracingOptions } from './tracing.ts';

@@ -6,6 +6,7 @@ import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type AttributeVa
 import { ExportResultCode, TraceState } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { epochOriginMs } from './clock.ts';
 
 /**
  * The data plane's spans, recorded without the OpenTelemetry SDK's span
@@ -98,8 +99,8 @@ export class RecordedSpan {
 // ---------------------------------------------------------------- OTLP protobuf
 
 const TWO32 = 4294967296;
-/** performance.now() ms -> Unix ns, exactly, as two 32-bit halves (no BigInt per span). */
-const originNs = BigInt(Math.round(performance.timeOrigin * 1e6));
+/** performance.now() ms -> Unix ns, exactly, as two 32-bit halves (no BigInt per span). The origin: clock.ts. */
+const originNs = BigInt(Math.round(epochOriginMs() * 1e6));
 const originLo = Number(originNs & 0xffffffffn);
 const originHi = Number(originNs >> 32n);
 
@@ -389,7 +390,7 @@ export class OtlpEncoder {
 // ---------------------------------------------------------------- ReadableSpan (custom exporters)
 
 function hrTime(ms: number): HrTime {
-  const t = performance.timeOrigin + ms;
+  const t = epochOriginMs() + ms;
   const secs = Math.floor(t / 1000);
   return [secs, Math.round((t - secs * 1000) * 1e6)];
 }

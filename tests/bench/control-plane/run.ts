@@ -40,6 +40,7 @@ import path from 'node:path';
 import { NatsTransport } from '@meshgate/actors';
 import { AdminMessageType, MessageType, allNodesSubject, msgpackCodec, subjects, type AckMessage, type ApplyReply } from '@meshgate/protocol';
 import { freePort, request, spawnMeshgate, spawnProcess, startNatsServer, eventually, type Proc } from '@meshgate/testing';
+import { epochOriginMs } from '@meshgate/telemetry';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : def; };
 const NODES = arg('nodes', '1,10').split(',').map(Number);
@@ -285,8 +286,8 @@ async function run(nodes: number, routes: number): Promise<Row> {
     await new Promise((r) => setTimeout(r, 1500)); // heartbeats reach the config service
     // CPU time is what a loaded machine does not distort: what the processes spend idle (heartbeats,
     // stats), then what the changes cost on top, for the config service and for all nodes together.
-    /** performance.now() of a Date.now() reading from another process on this machine. */
-    const fromWall = (ms: number) => ms - performance.timeOrigin;
+    /** performance.now() of an epoch-ms stamp from another thread or process on this machine. */
+    const fromWall = (ms: number) => ms - epochOriginMs();
     const kernel = kernelThreads();
     const oneChange = async (i: number) => {
       const k0 = runMs(kernel);
@@ -335,7 +336,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
         } satisfies Stages,
       };
       const slowest = [...acks.get(reply.version)!.entries()].sort((a, b) => b[1].servingAt - a[1].servingAt)[0]![0];
-      if (process.env.BENCH_VERBOSE) console.log(`change ${i}${i < WARMUP ? ' (warm-up)' : ''} v${reply.version} applied at ${(performance.timeOrigin + t0).toFixed(1)}: last serving ${slowest}, announced ${r.st.announced.toFixed(1)} ms, slowest node received ${r.st.received.toFixed(1)} ms, slowest apply ${r.st.apply.toFixed(1)} ms, all serving ${r.serving.toFixed(1)} ms, all ACKed ${r.st.acked.toFixed(1)} ms, HTTP ${r.served.toFixed(1)} ms, kernel memory threads ${r.kernelMs.toFixed(1)} ms`);
+      if (process.env.BENCH_VERBOSE) console.log(`change ${i}${i < WARMUP ? ' (warm-up)' : ''} v${reply.version} applied at ${(epochOriginMs() + t0).toFixed(1)}: last serving ${slowest}, announced ${r.st.announced.toFixed(1)} ms, slowest node received ${r.st.received.toFixed(1)} ms, slowest apply ${r.st.apply.toFixed(1)} ms, all serving ${r.serving.toFixed(1)} ms, all ACKed ${r.st.acked.toFixed(1)} ms, HTTP ${r.served.toFixed(1)} ms, kernel memory threads ${r.kernelMs.toFixed(1)} ms`);
       return r;
     };
     // Warm-up, not counted: the first changes after start run code each thread has not compiled yet

@@ -16,7 +16,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import { threadId } from 'node:worker_threads';
 import { Liveness, UpstreamPools } from '@meshgate/upstream';
-import { createLogger, endSpan, startLinkedSpan, startWorkerTelemetry } from '@meshgate/telemetry';
+import { createLogger, endSpan, epochNow, startLinkedSpan, startWorkerTelemetry } from '@meshgate/telemetry';
 import { compileSnapshot, endpointIds, patchConfig, type CompiledConfig } from './compiled-config.ts';
 import { TlsStore } from './tls-store.ts';
 import { createProxyHandler } from './proxy-handler.ts';
@@ -32,7 +32,7 @@ import { watchHeap } from '../heap-watch.ts';
 /** An idle worker still sends its statistics (heap, say) this often. */
 const STATS_IDLE_MS = 10_000;
 /** Epoch ms with the fraction (Date.now() ticks in whole ms): comparable across the threads and processes of a machine. */
-const wallClockNow = () => performance.timeOrigin + performance.now();
+const wallClockNow = epochNow;
 
 export const defaultLimits: DataPlaneLimits = {
   headersTimeoutMs: 30_000,
