@@ -391,7 +391,19 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
           return;
         }
         case 'config.v1.admin-apply': return applyRequest(msg.request);
-        case 'config.v1.admin-get': return getView(msg.what);
+        case 'config.v1.admin-get': {
+          // Another config service may have applied since (one KV read): show what is stored, as
+          // kubectl shows the API server's objects whichever replica answers.
+          if (snapValue && msg.what !== 'nodes') {
+            const seen = snapRevision;
+            await syncFromStore();
+            if (snapRevision !== seen) {
+              try { dirFiles = loadManifestDir(deps.manifestsDir, readCache); } catch { /* keep the last good read */ }
+              mesh = buildKeepingLastGood(applied);
+            }
+          }
+          return getView(msg.what);
+        }
         case 'config.v1.status': {
           const status: ConfigStatus = {
             version: latest?.version ?? 0, hash: latest?.hash ?? '', manifests: deps.manifestsDir,

@@ -94,3 +94,25 @@ test('a store written before that (objects under their own key) still loads, and
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two config services on one store: get answers with what the other applied', async () => {
+  const dir = manifestsDir();
+  const store = new MemoryKvStore();
+  const ta = new LocalTransport();
+  const tb = new LocalTransport();
+  const a = await startConfigService({ transport: ta, log, manifestsDir: dir, store, watch: false });
+  const b = await startConfigService({ transport: tb, log, manifestsDir: dir, store, watch: false });
+  try {
+    assert.deepEqual(await appliedIngresses(tb), []);
+    await ta.request<ApplyReply>(subjects.admin, { type: AdminMessageType.Apply, action: 'apply', files: [{ path: 'orders.yaml', text: ordersIngress }] });
+    assert.deepEqual(await appliedIngresses(tb), ['default/orders']);
+    const r = await tb.request<GetReply>(subjects.admin, { type: AdminMessageType.Get, what: 'ingresses' });
+    assert.ok(r.ingresses?.some((i) => i.id === 'default/orders' && i.state !== 'rejected'), JSON.stringify(r.ingresses));
+    await tb.request<ApplyReply>(subjects.admin, { type: AdminMessageType.Apply, action: 'delete', files: [{ path: 'orders.yaml', text: ordersIngress }] });
+    assert.deepEqual(await appliedIngresses(ta), []);
+  } finally {
+    await a.stop();
+    await b.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
