@@ -45,7 +45,7 @@ export function epochOriginMs(): number {
   else if (p - checkedAt > RECHECK_MS) {
     // As in calibrate(): up to 1 ms under the origin (more if this thread is preempted between the reads), never over it.
     const wall = Date.now() - performance.now();
-    if (wall > originMs + 0.001 || wall < originMs - 1) originMs = calibrate();
+    if (wall > originMs + 0.05 || wall < originMs - 1) originMs = calibrate();
   }
   checkedAt = p;
   return originMs;
