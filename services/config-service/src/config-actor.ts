@@ -166,8 +166,19 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       return { unavailable: err as Error };
     }
   };
-  /** An apply is not done until its objects are stored: say why they could not be. */
-  const appliedNotStored = (err: Error) => new Error(`cannot store the applied objects in the KV store (${err.message}): is nats-server running with JetStream (-js)?`);
+  /**
+   * persist(), where the store being away fails an apply (its objects would
+   * not be durable, so nothing of it is announced) and only defers a change
+   * of the directory (it serves now and is stored when the store is back).
+   */
+  const store = async (snap: SnapshotMessage, objects: AppliedState): Promise<'stored' | 'conflict' | 'pending'> => {
+    const r = await persist(snap, objects);
+    if (r === 'stored' || r === 'conflict') return r;
+    if (objects !== applied) throw new Error(`cannot store the applied objects in the KV store (${r.unavailable.message}): is nats-server running with JetStream (-js)?`);
+    storeFailed('store the snapshot', r.unavailable);
+    unpersisted = true;
+    return 'pending';
+  };
 
   type Published = 'done' | 'conflict';
   /** Publishes `content` built from the applied objects `objects`; 'conflict': another config service stored first (sync, build again). */
@@ -204,27 +215,14 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
       // Nothing to announce; store what is not stored yet: changed applied objects (a refused
       // apply is remembered), or a version made while the store was away.
       if (objects === applied && !unpersisted) return 'done';
-      const r = await persist(latest, objects);
-      if (r === 'conflict') return 'conflict';
-      if (r !== 'stored') {
-        if (objects !== applied) throw appliedNotStored(r.unavailable);
-        storeFailed('store the snapshot', r.unavailable);
-      }
-      return 'done';
+      return (await store(latest, objects)) === 'conflict' ? 'conflict' : 'done';
     }
     snap = sign(snap);
     const base = latest?.version ?? 0;
     timer.lap('sign');
-    const stored = await persist(snap, objects);
+    const stored = await store(snap, objects);
     timer.lap('store');
     if (stored === 'conflict') return 'conflict';
-    if (stored !== 'stored') {
-      // An apply fails whole: its objects are not durable, so nothing of it is announced.
-      if (objects !== applied) throw appliedNotStored(stored.unavailable);
-      // A change of the directory serves now and is stored when the store is back.
-      storeFailed('store the snapshot', stored.unavailable);
-      unpersisted = true;
-    }
     latest = snap;
     latestContent = next;
     let delta: EndpointsDeltaMessage | RoutesDeltaMessage | undefined;
