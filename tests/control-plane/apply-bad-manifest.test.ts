@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startNatsServer, eventually, spawnProcess, MESHGATE_BIN, type NatsServer, type Proc } from '@meshgate/testing';
+import { configServiceStarted, startNatsServer, eventually, spawnProcess, MESHGATE_BIN, type NatsServer, type Proc } from '@meshgate/testing';
 import { cli, get, helloIngress, makeMeshDir, ready, startBackends, startConfigService, startProxy, status, type MeshDir, type ProxyProc } from './mesh.ts';
 
 let nats: NatsServer;
@@ -18,7 +18,9 @@ const procs: Proc[] = [];
 before(async () => {
   nats = await startNatsServer();
   m = await makeMeshDir();
-  procs.push(...startBackends(m), startConfigService(m, nats.url));
+  const config = startConfigService(m, nats.url);
+  procs.push(...startBackends(m), config);
+  await configServiceStarted(config);
   proxy = await startProxy(m, nats.url, 'cp-apply-1');
   procs.push(proxy.proc);
   await ready(proxy);

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { configServiceStarted, startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 import { get, helloIngress, makeMeshDir, ready, startBackends, startConfigService, startProxy, status, type MeshDir, type ProxyProc } from './mesh.ts';
 
 let nats: NatsServer;
@@ -22,6 +22,7 @@ before(async () => {
   m = await makeMeshDir();
   procs.push(...startBackends(m));
   config = startConfigService(m, nats.url);
+  await configServiceStarted(config);
   a = await startProxy(m, nats.url, 'cp-dur-a');
   procs.push(a.proc);
   await ready(a);

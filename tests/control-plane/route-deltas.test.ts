@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NatsKvStore, NatsTransport } from '@meshgate/actors';
 import { allNodesSubject, msgpackCodec, readStoredSnapshot, subjects, MessageType, type AckMessage, type RoutesDeltaMessage } from '@meshgate/protocol';
-import { request, startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { configServiceStarted, request, startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 import { get, makeMeshDir, ready, services, startBackends, startConfigService, startProxy, status, type MeshDir, type ProxyProc } from './mesh.ts';
 
 let nats: NatsServer;
@@ -42,6 +42,7 @@ before(async () => {
   t.subscribe(allNodesSubject(S.ack), (msg) => { acks.push(msg.data as AckMessage); });
   config = startConfigService(m, nats.url);
   procs.push(...startBackends(m), config);
+  await configServiceStarted(config);
   proxy = await startProxy(m, nats.url, 'rd-1', undefined, ['--workers', '2'], { MESHGATE_DEBUG_ENDPOINTS: '1' });
   procs.push(proxy.proc);
   await ready(proxy);

@@ -15,7 +15,7 @@ import {
   AdminMessageType, MessageType, encodeSnapshot, encodeRoutesDelta, generateSigningKeyPair, loadSigningKey, msgpackCodec, readStoredSnapshot, signMessage, subjects, allNodesSubject,
   type AckMessage, type ApplyReply, type RouteChanges, type RoutesDeltaMessage, type SnapshotMessage,
 } from '@meshgate/protocol';
-import { startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { configServiceStarted, startNatsServer, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 import { get, makeMeshDir, ready, services, startBackends, startConfigService, startProxy, status, type MeshDir, type ProxyProc } from './mesh.ts';
 
 let nats: NatsServer;
@@ -33,7 +33,9 @@ before(async () => {
   t = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, name: 'verification-test' });
   t.subscribe(allNodesSubject(S.ack), (msg) => { acks.push(msg.data as AckMessage); });
   t.subscribe(S.endpoints, (msg) => { endpointMessages.push(msg); });
-  procs.push(...startBackends(m), startConfigService(m, nats.url));
+  const config = startConfigService(m, nats.url);
+  procs.push(...startBackends(m), config);
+  await configServiceStarted(config);
   proxy = await startProxy(m, nats.url, 'cp-verify-1');
   procs.push(proxy.proc);
   await ready(proxy);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startNatsServer, freePort, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { configServiceStarted, startNatsServer, freePort, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 
 let nats: NatsServer;
 let dir: string;
@@ -64,9 +64,11 @@ before(async () => {
   const products = spawnMeshgate(['demo-backend', '--kind', 'Product', '--listen', `127.0.0.1:${productsPort}`, '--hostname', 'products-1']);
   const n = ['--nats', nats.url];
   const config = spawnMeshgate(['config-service', ...n, '--manifests', dir]);
+  procs.push(products, config);
+  await configServiceStarted(config);
   const proxy = spawnMeshgate(['proxy', ...n, '--workers', '2', '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${await freePort()}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', 'e2e-1']);
   const agent = spawnMeshgate(['health-agent', ...n, '--interval', '200', '--timeout', '150']);
-  procs.push(products, config, proxy, agent);
+  procs.push(proxy, agent);
   await users.waitFor('listening');
   await products.waitFor('listening');
   await eventually('proxy ready', async () => (await request(`http://127.0.0.1:${adminPort}/readyz`)).status === 200, 20_000);

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NatsTransport } from '@meshgate/actors';
 import { msgpackCodec, subjects as makeSubjects, type HealthStatusReply, type NodeLivenessMessage } from '@meshgate/protocol';
-import { startNatsServer, freePort, spawnMeshgate, spawnProcess, waitForPort, request, eventually, manifestFile, serviceManifest, ingressManifest, type NatsServer, type Proc } from '@meshgate/testing';
+import { configServiceStarted, startNatsServer, freePort, spawnMeshgate, spawnProcess, waitForPort, request, eventually, manifestFile, serviceManifest, ingressManifest, type NatsServer, type Proc } from '@meshgate/testing';
 
 const TEST_BACKEND = path.join(import.meta.dirname, 'test-backend.ts');
 
@@ -120,6 +120,7 @@ export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
   transport.subscribe(subjects.healthNodes, (m) => { nodeEvents.push({ at: Date.now(), msg: m.data as NodeLivenessMessage }); });
 
   try {
+    await configServiceStarted(config);
     await Promise.all(backendPorts.map((_, i) => startBackend(i)));
     await Promise.all(Array.from({ length: nAgents }, (_, i) => startAgent(i)));
     for (let i = 0; i < nProxies; i++) await startProxy(i);

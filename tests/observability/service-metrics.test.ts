@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startNatsServer, startOtlpReceiver, freePorts, serviceManifest, ingressManifest, manifestFile, type OtlpReceiver, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { configServiceStarted, startNatsServer, startOtlpReceiver, freePorts, serviceManifest, ingressManifest, manifestFile, type OtlpReceiver, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 
 let nats: NatsServer;
 let rx: OtlpReceiver;
@@ -29,7 +29,9 @@ before(async () => {
   // One live endpoint and one that refuses (port 9), a served and a rejected Ingress.
   fs.writeFileSync(path.join(dir, 'app.yaml'), manifestFile(serviceManifest('app', [port, 9]), ingressManifest('app', { '': 'app' }), ingressManifest('broken', { 'nope': 'app' })));
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.endpoint };
-  procs.push(spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--admin', `127.0.0.1:${csAdmin}`], { env }));
+  const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--admin', `127.0.0.1:${csAdmin}`], { env });
+  procs.push(config);
+  await configServiceStarted(config);
   procs.push(spawnMeshgate(['health-agent', '--nats', nats.url, '--agent-id', 'a1', '--admin', `127.0.0.1:${agentAdmin}`], { env }));
 });
 

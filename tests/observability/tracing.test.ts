@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startNatsServer, startOtlpReceiver, freePort, spawnMeshgate, serviceManifest, ingressManifest, manifestFile, request, eventually, type NatsServer, type OtlpReceiver, type Proc } from '@meshgate/testing';
+import { configServiceStarted, startNatsServer, startOtlpReceiver, freePort, spawnMeshgate, serviceManifest, ingressManifest, manifestFile, request, eventually, type NatsServer, type OtlpReceiver, type Proc } from '@meshgate/testing';
 
 let nats: NatsServer;
 let rx: OtlpReceiver;
@@ -32,7 +32,9 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-otel-'));
   fs.writeFileSync(path.join(dir, 'app.yaml'), manifestFile(serviceManifest('users', [backendPort]), ingressManifest('app', { '/users': 'users' })));
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.endpoint, OTEL_TRACES_SAMPLER: 'parentbased_always_on' };
-  procs.push(spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir], { env }));
+  const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir], { env });
+  procs.push(config);
+  await configServiceStarted(config);
   procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '2', '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${await freePort()}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', 'otel-1'], { env }));
   await eventually('proxy ready', async () => (await request(`http://127.0.0.1:${adminPort}/readyz`)).status === 200, 20_000);
 });

@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startNatsServer, freePorts, spawnMeshgate, serviceManifest, ingressManifest, manifestFile, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { configServiceStarted, startNatsServer, freePorts, spawnMeshgate, serviceManifest, ingressManifest, manifestFile, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 
 let nats: NatsServer;
 let blackhole: net.Server;
@@ -33,7 +33,9 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-otel-down-'));
   fs.writeFileSync(path.join(dir, 'app.yaml'), manifestFile(serviceManifest('app', [backendPort]), ingressManifest('app', { '': 'app' })));
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(blackhole.address() as net.AddressInfo).port}`, OTEL_TRACES_SAMPLER: 'always_on' };
-  procs.push(spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir], { env }));
+  const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir], { env });
+  procs.push(config);
+  await configServiceStarted(config);
   procs.push(spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${httpsPort}`, '--admin', `127.0.0.1:${adminPort}`], { env }));
   await eventually('proxy ready', async () => (await request(`http://127.0.0.1:${adminPort}/readyz`)).status === 200, 20_000);
 });

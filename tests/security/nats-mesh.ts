@@ -4,7 +4,7 @@
  * NATS flags and environment, as an operator would run them.
  */
 import path from 'node:path';
-import { spawnMeshgate, freePort, type Proc } from '@meshgate/testing';
+import { configServiceStarted, spawnMeshgate, freePort, type Proc } from '@meshgate/testing';
 import { makeMeshDir, ready, type MeshDir, type ProxyProc } from '../control-plane/mesh.ts';
 
 /** How one process logs in: extra flags, environment, and another NATS URL than the mesh's. */
@@ -21,12 +21,10 @@ export interface SecuredMesh {
 export async function startSecuredMesh(natsUrl: string, login: { configService: Login; proxy: Login; agent: Login }, m?: MeshDir): Promise<SecuredMesh> {
   m ??= await makeMeshDir();
   const configService = spawnMeshgate(['config-service', '--nats', login.configService.nats ?? natsUrl, '--manifests', m.manifests, '--signing-key', m.signing, ...login.configService.args ?? []], { env: login.configService.env ?? {} });
-  // The proxy and the agent start once the config service has created the KV bucket: Debian's
-  // nats-server 2.9.10 can crash (a nil pointer in jsMsgGetRequest, exit 2) when a reader's get
-  // on the bucket races its creation. Seen in CI with every service starting at once.
-  await configService.waitFor(/config service started/, 30_000).catch(async (err: unknown) => {
+  // The proxy and the agent start once the config service has created the KV bucket (configServiceStarted).
+  await configServiceStarted(configService).catch(async (err: unknown) => {
     await configService.stop();
-    throw new Error(`${(err as Error).message}\nconfig service:\n${configService.output().slice(-2000)}`);
+    throw err;
   });
   const [http, https, admin] = [await freePort(), await freePort(), await freePort()];
   const nodeId = 'secured-1';

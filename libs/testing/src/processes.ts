@@ -69,3 +69,16 @@ export function spawnProcess(cmd: string, args: string[], opts: { env?: NodeJS.P
     },
   };
 }
+
+/**
+ * Resolves once a spawned `meshgate config-service` says it started, so its
+ * KV bucket exists. Against a fresh nats-server, start proxies and health
+ * agents after this: Debian's nats-server 2.9.10 can crash (a nil pointer in
+ * jsMsgGetRequest, exit 2) when a reader's get races the bucket's creation
+ * (docs/security.md). On failure the error carries the service's output.
+ */
+export async function configServiceStarted(config: Proc, timeoutMs = 30_000): Promise<void> {
+  await config.waitFor(/config service started/, timeoutMs).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}\nconfig service:\n${config.output().slice(-2000)}`);
+  });
+}

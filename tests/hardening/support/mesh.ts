@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startNatsServer, freePort, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
+import { configServiceStarted, startNatsServer, freePort, spawnMeshgate, request, eventually, type NatsServer, type Proc } from '@meshgate/testing';
 
 export interface Mesh {
   nats: NatsServer;
@@ -28,6 +28,7 @@ export async function startMesh(files: Record<string, string>, opts: { env?: Nod
   const [httpPort, httpsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const n = ['--nats', nats.url, ...(opts.args ?? [])];
   const config = spawnMeshgate(['config-service', ...n, '--manifests', dir], { env: opts.env });
+  await configServiceStarted(config).catch(async (err: unknown) => { await config.stop(); await nats.stop(); throw err; });
   const proxy = spawnMeshgate(['proxy', ...n, '--workers', String(opts.workers ?? 1), '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${httpsPort}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', 'hardening-1'], { env: opts.env });
   const mesh: Mesh = {
     nats, dir, config, proxy, httpPort, httpsPort, adminPort,
