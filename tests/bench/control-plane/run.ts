@@ -23,7 +23,8 @@
  *
  * Flags: --nodes 1,10,50  --routes 100,1000,10000  --changes N  --warmup N (default 30: made
  * first, left out of the percentiles, which are also given counting them)  --out FILE  --cpu-prof DIR  --gap-ms N
- * --poll-ms N (the HTTP cross-check's interval, default 10)
+ * --poll-ms N (the HTTP cross-check's interval, default 10)  --no-floor (leave out the machine's floor:
+ * bare processes that only ACK a message, floor.ts, run at each node count after the rows)
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
  * config service's log (each published version with the ms of each step);
  * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
@@ -42,6 +43,8 @@ import { NatsTransport } from '@meshgate/actors';
 import { AdminMessageType, MessageType, allNodesSubject, msgpackCodec, subjects, type AckMessage, type ApplyReply } from '@meshgate/protocol';
 import { freePort, request, spawnMeshgate, spawnProcess, startNatsServer, eventually, type Proc } from '@meshgate/testing';
 import { epochOriginMs } from '@meshgate/telemetry';
+import { floorHeader, floorLine, floorRow, type FloorRow } from './floor.ts';
+import { KERNEL_BUSY_MS, TICK_MS, cpuMs, kernelThreads, pct, runMs } from './machine.ts';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : def; };
 const NODES = arg('nodes', '1,10').split(',').map(Number);
@@ -62,6 +65,8 @@ const GAP_MS = Number(arg('gap-ms', '0'));
  * (36 ms without them, BENCH_NO_POLL=1, against 42 to 51 ms), so the default is 10.
  */
 const POLL_MS = Number(arg('poll-ms', '10'));
+/** `--no-floor`: leave out the machine's floor (floor.ts), run by default at each node count after the rows. */
+const FLOOR = !process.argv.includes('--no-floor');
 const OUT = arg('out', path.resolve(import.meta.dirname, '../../../docs/benchmarks/control-plane.md'));
 /** `--cpu-prof DIR`: CPU profiles of the config service and of the first node (main thread and worker) under DIR. */
 const PROF = arg('cpu-prof', '');
@@ -70,8 +75,6 @@ const START_BATCH = 5;
 /** BENCH_NODE_OPTIONS and BENCH_CONFIG_NODE_OPTIONS go on node's command line: NODE_OPTIONS refuses most V8 flags. */
 const flags = (s: string | undefined) => (s ?? '').split(' ').filter(Boolean);
 const profEnv = (name: string): NodeJS.ProcessEnv => (PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(PROF, name)}` } : {});
-
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN; };
 
 function manifests(dir: string, routes: number, backendPort: number): void {
   const services = 20;
@@ -145,49 +148,8 @@ interface Row {
   kernel: { msPerChange: number; busy: number; quietP50: number; quietP99: number };
 }
 
-/** A change during which the kernel's memory threads ran this long (ms) or more counts as one they got in the way of. */
-const KERNEL_BUSY_MS = 5;
-
 /** How long the processes are watched doing nothing, for their idle CPU use. */
 const IDLE_MS = 3_000;
-const TICK_MS = 1000 / 100; // USER_HZ, 100 on Linux
-
-/** User + system CPU time (ms) of the processes so far, from /proc (0 where there is none). */
-function cpuMs(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch { /* not Linux, or gone */ }
-  }
-  return ticks * TICK_MS;
-}
-
-/**
- * The kernel's memory-management threads: kdamond (DAMON: access monitoring
- * and, on VMs set up for it, proactive reclaim), kswapd and kcompactd.
- * They run beside the mesh and take a core while they do; their pids (none
- * off Linux).
- */
-function kernelThreads(): number[] {
-  let pids: string[] = [];
-  try { pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return []; }
-  return pids.filter((pid) => {
-    try { return /^(kdamond|kswapd|kcompactd)/.test(fs.readFileSync(`/proc/${pid}/comm`, 'utf8')); } catch { return false; }
-  }).map(Number);
-}
-
-/** CPU time (ms, ns precision) the threads have run so far: the first field of /proc/PID/schedstat. */
-function runMs(pids: number[]): number {
-  let ns = 0;
-  for (const pid of pids) {
-    try { ns += Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone, or no schedstats */ }
-  }
-  return ns / 1e6;
-}
 
 /** GET on `agent`'s connection: the status (0 when the request failed). */
 function get(url: string, agent: http.Agent): Promise<number> {
@@ -437,13 +399,27 @@ for (const routes of ROUTES) {
   }
 }
 
+// The machine's floor at the same node counts, in the same run: bare processes that only answer a message with an ACK.
+const floors: FloorRow[] = [];
+if (FLOOR) {
+  for (const nodes of NODES) {
+    try {
+      const r = await floorRow(nodes, CHANGES, WARMUP);
+      floors.push(r);
+      console.log(`floor, ${nodes} bare process(es): every ACK p50 ${f(r.ackP50)} ms p99 ${f(r.ackP99)} ms; their CPU ${f(r.cpuPerChange)} ms per message`);
+    } catch (err) {
+      failed.push(`the floor at ${nodes} process(es): ${(err as Error).message}`);
+    }
+  }
+}
+
 function loadRange(xs: number[]): string {
   const lo = Math.min(...xs).toFixed(1);
   const hi = Math.max(...xs).toFixed(1);
   return lo === hi ? lo : `${lo}–${hi}`;
 }
 
-const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 30 ? ` --warmup ${WARMUP}` : ''}${GAP_MS ? ` --gap-ms ${GAP_MS}` : ''}${POLL_MS !== 10 ? ` --poll-ms ${POLL_MS}` : ''}`;
+const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 30 ? ` --warmup ${WARMUP}` : ''}${GAP_MS ? ` --gap-ms ${GAP_MS}` : ''}${POLL_MS !== 10 ? ` --poll-ms ${POLL_MS}` : ''}${FLOOR ? '' : ' --no-floor'}`;
 const table = [
   `| nodes | routes | apply → every node serving p50 / p99 (ms) | apply → every node ACKed p50 / p99 (ms) | apply → the path answers over HTTP p50 / p99 (ms) | every node serving, counting the ${WARMUP} warm-up changes too: p99 / slowest (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |`,
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -466,9 +442,14 @@ ${table}
 Where each change's time went, p50 / p99 in ms from the apply request (the node columns are the slowest node's; "applied" is a duration, the others are points in time). CPU per change is measured from /proc with the processes' idle use subtracted; the bound is what the change would take on ${cores} idle cores (config service, then the nodes in parallel), the floor under the wall-clock figures. The timer column is the machine's scheduling delay meanwhile (tests/bench/control-plane/timer-probe.ts): any thread, a node's worker too, can wait that long for a core. The last column is what the kernel's memory-management threads (kdamond, kswapd, kcompactd; /proc/PID/schedstat) took during each change, and the changes they left alone:
 
 ${stages}
-${failed.length ? `\nRows that did not complete: ${failed.map((x) => `\n- ${x}`).join('')}\n` : ''}`;
+${floors.length ? `
+The machine's floor, in the same run (tests/bench/control-plane/floor.ts): as many bare Node processes, each only a nats.js connection answering a 366-byte message with an ACK, ${CHANGES} messages one at a time after ${WARMUP} not counted. No config service, no build, no store, no verify or patch: what a fan-out to that many processes and their ACKs cost on this machine by themselves.
+
+${floorHeader}
+${floors.map(floorLine).join('\n')}
+` : ''}${failed.length ? `\nRows that did not complete: ${failed.map((x) => `\n- ${x}`).join('')}\n` : ''}`;
 const head = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
 const marker = '<!-- runs -->';
 if (head.includes(marker)) fs.writeFileSync(OUT, head.replace(marker, `${marker}\n\n${run1}`));
 else fs.writeFileSync(OUT, `${run1}`);
-console.log(`\n${table}\n\n${stages}\n\nwritten to ${path.relative(process.cwd(), OUT)}`);
+console.log(`\n${table}\n\n${stages}${floors.length ? `\n\n${floorHeader}\n${floors.map(floorLine).join('\n')}` : ''}\n\nwritten to ${path.relative(process.cwd(), OUT)}`);
