@@ -13,6 +13,7 @@ import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker } from './worker/messages.ts';
 import type { HeapStats } from './heap-watch.ts';
 import { LivenessView } from './liveness-view.ts';
+import { spreadLimit } from './spread.ts';
 
 /**
  * Housekeeping that grows with the table size is kept off the path of a
@@ -20,8 +21,12 @@ import { LivenessView } from './liveness-view.ts';
  * and the last-known-good record re-based on the stored full snapshot, once
  * the node has had no change for IDLE_MS (checked on the heartbeat tick) and
  * holds at least the `idle` count; a node that never idles does it right
- * after an ACK past the `max` count. (On one machine with 50 nodes, every
- * node folding at the same change cost that change a second.)
+ * after an ACK past its `max` count. (On one machine with 50 nodes, every
+ * node folding at the same change cost that change a second.) `max` is the
+ * base below spread over [base, 2 * base) by node id (spread.ts): every node
+ * gets the same deltas, so with one limit for all, a mesh that is never
+ * idle still folded everywhere at the same change (at 50 nodes on 2 cores,
+ * 90 to 300 ms for that change instead of 30).
  */
 const IDLE_MS = 1_000;
 const FOLD_DELTAS = { idle: 32, max: 256 };
@@ -113,6 +118,9 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   const { state, pool, log, transport, subjects } = deps;
 
   const trustId = deps.trustKey ? keyIdOf(deps.trustKey) : '';
+  /** This node's hard limits (see FOLD_DELTAS). */
+  const foldAt = { idle: FOLD_DELTAS.idle, max: spreadLimit(FOLD_DELTAS.max, state.nodeId) };
+  const rebaseAt = { idle: LKG_DELTAS.idle, max: spreadLimit(LKG_DELTAS.max, `${state.nodeId}/lkg`) };
   /** The packed content of the last full snapshot (replacement workers and endpoint deltas start from it). */
   let currentPacked: Uint8Array | undefined;
   /** Route deltas applied since `currentPacked`, in order. */
@@ -199,8 +207,8 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
   /** Folding and re-basing the last-known-good record: on a quiet node, or past the hard limits (see IDLE_MS). */
   const housekeeping = (ctx: ActorContext<NodeMsg>, idle: boolean) => {
     const limit = idle ? 'idle' : 'max';
-    if (routeDeltas.length >= FOLD_DELTAS[limit]) fold();
-    rebaseLastKnownGood(ctx, LKG_DELTAS[limit]);
+    if (routeDeltas.length >= foldAt[limit]) fold();
+    rebaseLastKnownGood(ctx, rebaseAt[limit]);
   };
 
   /**
@@ -365,7 +373,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
       state.lastError = undefined;
       log.info('route delta applied by the workers', { version: d.version, base: d.base, worker: index });
     }
-    if (routeDeltas.length >= FOLD_DELTAS.max || (deps.lastKnownGood?.deltaCount ?? 0) >= LKG_DELTAS.max) ctx.self.tell({ type: 'node.v1.compact' });
+    if (routeDeltas.length >= foldAt.max || (deps.lastKnownGood?.deltaCount ?? 0) >= rebaseAt.max) ctx.self.tell({ type: 'node.v1.compact' });
   };
 
   /**
@@ -491,7 +499,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
               publishAck({ ok: true, version: pending.version, hash: pending.hash, applyMs, ...(pending.servingAt ? { servingAt: pending.servingAt } : {}) });
               try { pending.save?.(); } catch (err) { log.error('cannot write the last-known-good snapshot', { error: (err as Error).message }); }
               // Past the hard limits: right after this ACK is written (its flush is queued first).
-              if (routeDeltas.length >= FOLD_DELTAS.max || (deps.lastKnownGood?.deltaCount ?? 0) >= LKG_DELTAS.max) ctx.self.tell({ type: 'node.v1.compact' });
+              if (routeDeltas.length >= foldAt.max || (deps.lastKnownGood?.deltaCount ?? 0) >= rebaseAt.max) ctx.self.tell({ type: 'node.v1.compact' });
               state.lastError = undefined;
               pending.span?.setAttribute('meshgate.apply_ms', applyMs);
               endSpan(pending.span);
