@@ -26,7 +26,7 @@ import { spreadLimit } from './spread.ts';
  * base below spread over [base, 2 * base) by node id (spread.ts): every node
  * gets the same deltas, so with one limit for all, a mesh that is never
  * idle still folded everywhere at the same change (at 50 nodes on 2 cores,
- * 90 to 300 ms for that change instead of 30).
+ * 105 to 238 ms for that change instead of about 30).
  */
 const IDLE_MS = 1_000;
 const FOLD_DELTAS = { idle: 32, max: 256 };
