@@ -9,6 +9,7 @@ import {
   type ApplyReply, type GetReply, type SnapshotHead, type SnapshotMessage,
 } from '@meshgate/protocol';
 import { createLogger } from '@meshgate/telemetry';
+import { serviceManifest } from '@meshgate/testing';
 import { startConfigService } from './config-service.ts';
 
 const log = createLogger('test', { level: 'silent' });
@@ -16,17 +17,7 @@ const subjects = makeSubjects();
 
 function manifestsDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-cs-'));
-  fs.writeFileSync(path.join(dir, 'svc.yaml'), `apiVersion: v1
-kind: Service
-metadata: { name: users-svc }
-spec:
-  ports: [{ name: http, port: 80, targetPort: 8080 }]
----
-apiVersion: v1
-kind: Endpoints
-metadata: { name: users-svc }
-subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ name: http, port: 8080 }] }]
-`);
+  fs.writeFileSync(path.join(dir, 'svc.yaml'), serviceManifest('users-svc', [8080]));
   return dir;
 }
 
