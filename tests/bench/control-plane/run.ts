@@ -25,6 +25,8 @@
  * first, left out of the percentiles, which are also given counting them)  --out FILE  --cpu-prof DIR  --gap-ms N
  * --poll-ms N (the HTTP cross-check's interval, default 10)  --no-floor (leave out the machine's floor:
  * bare processes that only ACK a message, floor.ts, run at each node count after the rows)
+ * --signed (the config service signs with a new Ed25519 key, --signing-key, and every node verifies,
+ * --trust-key: each worker then checks each route delta's signature, about 0.17 ms of CPU on this VM)
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
  * config service's log (each published version with the ms of each step);
  * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
@@ -40,7 +42,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { NatsTransport } from '@meshgate/actors';
-import { AdminMessageType, MessageType, allNodesSubject, msgpackCodec, subjects, type AckMessage, type ApplyReply } from '@meshgate/protocol';
+import { AdminMessageType, MessageType, allNodesSubject, generateSigningKeyPair, msgpackCodec, subjects, type AckMessage, type ApplyReply } from '@meshgate/protocol';
 import { freePort, request, spawnMeshgate, spawnProcess, startNatsServer, eventually, type Proc } from '@meshgate/testing';
 import { epochOriginMs } from '@meshgate/telemetry';
 import { floorHeader, floorLine, floorRow, type FloorRow } from './floor.ts';
@@ -67,6 +69,8 @@ const GAP_MS = Number(arg('gap-ms', '0'));
 const POLL_MS = Number(arg('poll-ms', '10'));
 /** `--no-floor`: leave out the machine's floor (floor.ts), run by default at each node count after the rows. */
 const FLOOR = !process.argv.includes('--no-floor');
+/** `--signed`: snapshots and deltas signed and verified, as with `meshgate up` or `--signing-key`/`--trust-key`. */
+const SIGNED = process.argv.includes('--signed');
 const OUT = arg('out', path.resolve(import.meta.dirname, '../../../docs/benchmarks/control-plane.md'));
 /** `--cpu-prof DIR`: CPU profiles of the config service and of the first node (main thread and worker) under DIR. */
 const PROF = arg('cpu-prof', '');
@@ -180,6 +184,15 @@ function threadCpu(pids: number[]): Map<string, { user: number; sys: number }> {
   return out;
 }
 
+/** A new key pair under `dir` (--signed): the config service's signing key and the nodes' trust key. */
+function signingKeys(dir: string): { signing: string; trust: string } {
+  const pair = generateSigningKeyPair();
+  const keys = { signing: path.join(dir, 'signing.pem'), trust: path.join(dir, 'trust.pem') };
+  fs.writeFileSync(keys.signing, pair.privatePem, { mode: 0o600 });
+  fs.writeFileSync(keys.trust, pair.publicPem);
+  return keys;
+}
+
 async function run(nodes: number, routes: number): Promise<Row> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-bench-cp-'));
   const nats = await startNatsServer();
@@ -189,6 +202,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
     const backendPort = await freePort();
     procs.push(spawnMeshgate(['demo-backend', '--kind', 'User', '--listen', `127.0.0.1:${backendPort}`]));
     manifests(dir, routes, backendPort);
+    const keys = SIGNED ? signingKeys(dir) : undefined;
     const S = subjects();
     // Per version, the nodes that have it: a node ACKs for itself (a full snapshot), or each of its
     // workers does (a route delta taken from NATS by every worker): then the node has it once all have.
@@ -228,7 +242,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
       if (typeof v === 'number' && !announced.has(v)) announced.set(v, performance.now());
       routeDeltaBytes = msgpackCodec.encode(m.data).length;
     });
-    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: profEnv(`config-${nodes}x${routes}`), nodeFlags: flags(process.env.BENCH_CONFIG_NODE_OPTIONS), echo: Boolean(process.env.BENCH_CONFIG_LOG) });
+    const config = spawnMeshgate(['config-service', '--nats', nats.url, '--manifests', dir, ...(keys ? ['--signing-key', keys.signing] : []), '--log-level', process.env.BENCH_CONFIG_LOG ?? 'warn'], { env: profEnv(`config-${nodes}x${routes}`), nodeFlags: flags(process.env.BENCH_CONFIG_NODE_OPTIONS), echo: Boolean(process.env.BENCH_CONFIG_LOG) });
     procs.push(config);
     void config.exited.then((code) => { if (code !== 0 && code !== 'SIGTERM') console.error(`config service exited ${code}:\n${config.output().slice(-2000)}`); });
     // The config service first, then the nodes a few at a time: 50 processes starting at once on 2 cores
@@ -242,7 +256,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
       const batch: { proc: Proc; admin: number }[] = [];
       for (let i = first; i < Math.min(nodes, first + START_BATCH); i++) {
         const admin = await freePort();
-        const proc = spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) }, nodeFlags: flags(process.env.BENCH_NODE_OPTIONS) });
+        const proc = spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, ...(keys ? ['--trust-key', keys.trust] : []), '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) }, nodeFlags: flags(process.env.BENCH_NODE_OPTIONS) });
         procs.push(proc);
         nodeProcs.push(proc);
         batch.push({ proc, admin });
@@ -419,7 +433,7 @@ function loadRange(xs: number[]): string {
   return lo === hi ? lo : `${lo}–${hi}`;
 }
 
-const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 30 ? ` --warmup ${WARMUP}` : ''}${GAP_MS ? ` --gap-ms ${GAP_MS}` : ''}${POLL_MS !== 10 ? ` --poll-ms ${POLL_MS}` : ''}${FLOOR ? '' : ' --no-floor'}`;
+const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 30 ? ` --warmup ${WARMUP}` : ''}${GAP_MS ? ` --gap-ms ${GAP_MS}` : ''}${POLL_MS !== 10 ? ` --poll-ms ${POLL_MS}` : ''}${FLOOR ? '' : ' --no-floor'}${SIGNED ? ' --signed' : ''}`;
 const table = [
   `| nodes | routes | apply → every node serving p50 / p99 (ms) | apply → every node ACKed p50 / p99 (ms) | apply → the path answers over HTTP p50 / p99 (ms) | every node serving, counting the ${WARMUP} warm-up changes too: p99 / slowest (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |`,
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -431,7 +445,7 @@ const stages = [
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => `| ${r.nodes} | ${r.routes} | ${f(r.stagesP50.announced)} / ${f(r.stagesP99.announced)} | ${f(r.stagesP50.received)} / ${f(r.stagesP99.received)} | ${f(r.stagesP50.apply)} / ${f(r.stagesP99.apply)} | ${f(r.stagesP50.acked)} / ${f(r.stagesP99.acked)} | ${f(r.cpu.config)} / ${f(r.cpu.nodes)} (${f(r.cpu.nodes / r.nodes)}) | ${f(r.cpu.config + r.cpu.nodes / Math.min(cores, r.nodes))} | ${r.lateness.p99} / ${r.lateness.p999} / ${r.lateness.max} | ${f(r.kernel.msPerChange)}; ${r.kernel.busy} of ${CHANGES}; ${f(r.kernel.quietP50)} / ${f(r.kernel.quietP99)} |`),
 ].join('\n');
-const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, ${CHANGES} changes per row${GAP_MS ? `, ${GAP_MS} ms apart` : ''})
+const run1 = `### Run of ${new Date().toISOString().slice(0, 16)}Z (${os.cpus().length} cores, ${CHANGES} changes per row${GAP_MS ? `, ${GAP_MS} ms apart` : ''}${SIGNED ? ', signed and verified' : ''})
 
 \`\`\`sh
 ${cmd}
