@@ -33,7 +33,8 @@
  * and the bench's own, and the idle use; BENCH_NODE_OPTIONS and
  * BENCH_CONFIG_NODE_OPTIONS add flags to the nodes' and the config service's
  * node command line (V8 flags, say); BENCH_NO_POLL=1 leaves out the HTTP
- * cross-check (to see what it costs the nodes).
+ * cross-check (to see what it costs the nodes); BENCH_ECHO_NODE0=1 echoes node 0's output (with
+ * BENCH_NODE_OPTIONS=--trace-opt, say: what V8 compiles during which change).
  * Defaults are the small development run (1,10 nodes; 100,1000 routes; 15
  * changes): the full matrix wants a quiet machine.
  */
@@ -256,7 +257,7 @@ async function run(nodes: number, routes: number): Promise<Row> {
       const batch: { proc: Proc; admin: number }[] = [];
       for (let i = first; i < Math.min(nodes, first + START_BATCH); i++) {
         const admin = await freePort();
-        const proc = spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, ...(keys ? ['--trust-key', keys.trust] : []), '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) }, nodeFlags: flags(process.env.BENCH_NODE_OPTIONS) });
+        const proc = spawnMeshgate(['proxy', '--nats', nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', '127.0.0.1:0', '--admin', `127.0.0.1:${admin}`, '--node-id', `bench-${i}`, ...(keys ? ['--trust-key', keys.trust] : []), '--log-level', process.env.BENCH_LOG ?? 'warn'], { env: { MESHGATE_ACCESS_LOG: 'off', ...(i === 0 ? profEnv(`node-${nodes}x${routes}`) : {}) }, nodeFlags: flags(process.env.BENCH_NODE_OPTIONS), echo: i === 0 && Boolean(process.env.BENCH_ECHO_NODE0) });
         procs.push(proc);
         nodeProcs.push(proc);
         batch.push({ proc, admin });
