@@ -181,8 +181,9 @@ export async function startBackend(name: string, port = 0, handler?: http.Reques
 /**
  * PUTs `size` bytes of `fill` to `url` as fast as the proxy takes them
  * (256 KiB writes, waiting for 'drain'); resolves to "status body".
+ * `sent.bytes` counts the bytes written so far.
  */
-export function putStream(url: string, size: number, fill: number, headers: http.OutgoingHttpHeaders = {}): Promise<string> {
+export function putStream(url: string, size: number, fill: number, headers: http.OutgoingHttpHeaders = {}, sent = { bytes: 0 }): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const req = http.request(url, { method: 'PUT', agent: false, headers }, (res) => {
       let b = '';
@@ -195,6 +196,7 @@ export function putStream(url: string, size: number, fill: number, headers: http
     const pump = () => {
       while (left > 0) {
         left -= chunk.length;
+        sent.bytes += chunk.length;
         if (!req.write(chunk)) return void req.once('drain', pump);
       }
       req.end();

@@ -1,6 +1,7 @@
 /**
- * Bodies stream through the proxy with backpressure in both directions
- * (memory stays bounded), and WebSocket upgrades pass through.
+ * Bodies stream through the proxy with backpressure in both directions (a
+ * peer that stops reading stops the other end, and the proxy holds no more
+ * than socket buffers meanwhile), and WebSocket upgrades pass through.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,13 +12,71 @@ import { putStream, startBackend, startMesh, service, ingress, type Backend, typ
 process.env.MESHGATE_ACCESS_LOG = 'off';
 
 const SIZE = 200 * 1024 * 1024;
+const MiB = (n: number) => (n / 2 ** 20).toFixed(1);
 let mesh: Mesh;
 let echo: Backend;
+let paced: Paced;
 let wsBackend: http.Server;
 let wss: WebSocketServer;
 
+/**
+ * A backend that counts what it gives and takes: GET /paced/N streams N
+ * bytes, waiting for 'drain' (`sent`: bytes handed to the response so far);
+ * PUT /paced/upload reads its body only after `release()`, then answers its
+ * size.
+ */
+interface Paced { backend: Backend; sent: number; reading: boolean; release(): void }
+async function startPaced(): Promise<Paced> {
+  let waiting: (() => void)[] = [];
+  const p: Paced = {
+    backend: undefined as unknown as Backend, sent: 0, reading: false,
+    release() { p.reading = true; for (const w of waiting) w(); waiting = []; },
+  };
+  p.backend = await startBackend('paced', 0, (req, res) => {
+    if (req.method === 'PUT') {
+      req.pause();
+      const read = () => {
+        let n = 0;
+        req.on('data', (c: Buffer) => { n += c.length; });
+        req.on('end', () => res.end(String(n)));
+        req.resume();
+      };
+      if (p.reading) read(); else waiting.push(read);
+      return;
+    }
+    let left = Number(/\/(\d+)$/.exec(req.url ?? '')?.[1] ?? 0);
+    p.sent = 0;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': left });
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        p.sent += n;
+        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  });
+  return p;
+}
+
+/** Waits until `value()` has not changed for 500 ms (at most 15 s), and returns it. */
+async function settled(value: () => number): Promise<number> {
+  let last = value();
+  let since = Date.now();
+  for (const t0 = Date.now(); Date.now() - t0 < 15_000;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const v = value();
+    if (v !== last) { last = v; since = Date.now(); } else if (Date.now() - since >= 500) break;
+  }
+  return last;
+}
+
 before(async () => {
   echo = await startBackend('echo');
+  paced = await startPaced();
   wsBackend = http.createServer((_req, res) => { res.writeHead(426); res.end('websocket only\n'); });
   wss = new WebSocketServer({ server: wsBackend });
   wss.on('connection', (ws, req) => {
@@ -27,49 +86,45 @@ before(async () => {
   await new Promise<void>((r) => wsBackend.listen(0, '127.0.0.1', r));
   const wsPort = (wsBackend.address() as { port: number }).port;
   mesh = await startMesh({
-    'svc.yaml': [service('echo', [echo.port]), service('ws', [wsPort])].join('---\n'),
-    'ing.yaml': ingress('main', { '/big': 'echo', '/ws': 'ws' }),
+    'svc.yaml': [service('echo', [echo.port]), service('paced', [paced.backend.port]), service('ws', [wsPort])].join('---\n'),
+    'ing.yaml': ingress('main', { '/big': 'echo', '/paced': 'paced', '/ws': 'ws' }),
   }, { workers: 1 });
 });
 
 after(async () => {
   await mesh?.stop();
   await echo?.close();
+  await paced?.backend.close();
   wss?.close();
   wsBackend?.closeAllConnections();
   await new Promise((r) => wsBackend?.close(r));
 });
 
-function sampleRss(): { stop(): number } {
-  const base = process.memoryUsage().rss;
-  let peak = base;
-  const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
-  return { stop: () => { clearInterval(t); return peak - base; } };
-}
-
-test(`a ${SIZE / 2 ** 20} MiB download streams through without buffering`, async () => {
-  const mem = sampleRss();
-  const got = await new Promise<number>((resolve, reject) => {
-    http.get(`${mesh.http}/big/bytes/${SIZE}`, { agent: false }, (res) => {
-      assert.equal(res.statusCode, 200);
-      assert.equal(res.headers['content-length'], String(SIZE));
-      let n = 0;
-      res.on('data', (c: Buffer) => { n += c.length; });
-      res.on('end', () => resolve(n));
-      res.on('error', reject);
-    }).on('error', reject);
+test(`a ${SIZE / 2 ** 20} MiB download streams: a client that reads nothing holds the backend back, then gets every byte`, async () => {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http.get(`${mesh.http}/paced/${SIZE}`, { agent: false }, resolve).on('error', reject);
   });
-  const grew = mem.stop();
+  res.pause();
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-length'], String(SIZE));
+  // What the backend got to send while nobody read: the sockets' buffers on both legs, not the body.
+  const held = await settled(() => paced.sent);
+  assert.ok(held < SIZE / 4, `the backend sent ${MiB(held)} of ${MiB(SIZE)} MiB to a client that read nothing: the proxy buffered the body`);
+  let got = 0;
+  res.on('data', (c: Buffer) => { got += c.length; });
+  res.resume();
+  await new Promise<void>((resolve, reject) => { res.on('end', resolve); res.on('error', reject); });
   assert.equal(got, SIZE);
-  assert.ok(grew < 150 * 2 ** 20, `RSS grew by ${(grew / 2 ** 20).toFixed(0)} MiB while ${SIZE / 2 ** 20} MiB passed`);
+  assert.equal(paced.sent, SIZE);
 });
 
-test(`a ${SIZE / 2 ** 20} MiB chunked upload streams through without buffering`, async () => {
-  const mem = sampleRss();
-  const answer = await putStream(`${mesh.http}/big/upload`, SIZE, 97);
-  const grew = mem.stop();
-  assert.equal(answer, `200 ${SIZE}`);
-  assert.ok(grew < 150 * 2 ** 20, `RSS grew by ${(grew / 2 ** 20).toFixed(0)} MiB while ${SIZE / 2 ** 20} MiB passed`);
+test(`a ${SIZE / 2 ** 20} MiB upload streams: a backend that reads nothing holds the client back, then gets every byte`, async () => {
+  const sent = { bytes: 0 };
+  const answer = putStream(`${mesh.http}/paced/upload`, SIZE, 97, {}, sent);
+  const held = await settled(() => sent.bytes);
+  assert.ok(held < SIZE / 4, `the client wrote ${MiB(held)} of ${MiB(SIZE)} MiB to a backend that read nothing: the proxy buffered the body`);
+  paced.release();
+  assert.equal(await answer, `200 ${SIZE}`);
 });
 
 test('WebSocket echo through the proxy (upgrade passes through, X-Forwarded-For set)', async () => {
