@@ -31,6 +31,16 @@ test('a bad value exits 2 naming the flag, from the command line or the environm
   assert.equal(d.out, 'meshgate proxy: --node-id "edge 1" may hold only letters, digits, "-" and "_", with single dots between them (it becomes part of NATS subjects)\n');
 });
 
+test('meshgate up refuses two of its listeners on one port before it starts anything, naming both', async () => {
+  // Two proxies: --admin 31439 and 31440, the config service 31441, the agent 31442: the seed's products NodePort.
+  const a = await run(['up', '--admin', '127.0.0.1:31439', '--state-dir', '/nonexistent/meshgate-state']);
+  assert.equal(a.code, 2);
+  assert.equal(a.out, "meshgate up: demo backend (the seed's NodePort 31442): 127.0.0.1:31442 is also the port of --admin (the health agent's, after the proxies'): pick another port\n");
+  const b = await run(['up', '--http', '0.0.0.0:18080', '--https', '127.0.0.1:18080', '--state-dir', '/nonexistent/meshgate-state']);
+  assert.equal(b.code, 2);
+  assert.match(b.out, /^meshgate up: --https: 127\.0\.0\.1:18080 is also the port of --http: pick another port\n$/);
+});
+
 test('unknown commands exit 2; --help lists the commands and flags', async () => {
   const r = await run(['fly']);
   assert.equal(r.code, 2);

@@ -18,8 +18,11 @@ function processesMatching(pattern: string): string[] {
 
 for (const mode of ['nats-server', 'in-memory'] as const) {
   test(`meshgate up (${mode}): the seed demo answers and Ctrl-C stops everything`, async () => {
-    // --admin and the three ports after it (the proxies', the config service's, the agent's).
-    const [http, https, admin] = [await freePort(), await freePort(), await freePortRun(4)];
+    // --admin and the three ports after it (the proxies', the config service's, the agent's), clear of
+    // the seed's NodePorts, where `up` puts the demo backends (it refuses an overlap: see cli.test.ts).
+    const [http, https] = [await freePort(), await freePort()];
+    let admin = await freePortRun(4);
+    while ([31442, 32220].some((p) => p >= admin && p < admin + 4)) admin = await freePortRun(4);
     const up = spawnMeshgate(['up', '--http', `127.0.0.1:${http}`, '--https', `127.0.0.1:${https}`, '--admin', `127.0.0.1:${admin}`],
       { env: mode === 'in-memory' ? { MESHGATE_NATS_SERVER: 'none' } : {} });
     try {

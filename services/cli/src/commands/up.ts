@@ -69,19 +69,22 @@ export async function upCommand(argv: string[]): Promise<void> {
   const demo = !flags.manifests;
   const prefix = flags['subject-prefix'] as string;
   const stateDir = path.resolve(flags['state-dir'] as string);
-  const keys = ensureKeys(stateDir);
-
-  // Fail early, naming the flag, rather than leave nodes retrying a busy port.
-  await assertFree(httpAddr, '--http');
-  await assertFree(httpsAddr, '--https');
-  for (let i = 0; i < proxies; i++) await assertFree({ host: adminBase.host, port: adminBase.port + i }, '--admin');
   // The config service's and the agent's admin listeners (/metrics, /status) follow the proxies'.
   const configAdmin: HostPort = { host: adminBase.host, port: adminBase.port + proxies };
   const agentAdmin: HostPort = { host: adminBase.host, port: adminBase.port + proxies + 1 };
-  await assertFree(configAdmin, '--admin (the config service\'s, after the proxies\')');
-  await assertFree(agentAdmin, '--admin (the health agent\'s, after the proxies\')');
-  const hp = (a: HostPort) => `${a.host}:${a.port}`;
-  if (demo) for (const b of SEED_BACKENDS) await assertFree({ host: '127.0.0.1', port: b.port }, `demo backend (the seed's NodePort ${b.port})`);
+  // Every port `up` listens on, named as the flag that sets it.
+  const listeners: { what: string; addr: HostPort }[] = [
+    { what: '--http', addr: httpAddr },
+    { what: '--https', addr: httpsAddr },
+    ...Array.from({ length: proxies }, (_, i) => ({ what: '--admin', addr: { host: adminBase.host, port: adminBase.port + i } })),
+    { what: '--admin (the config service\'s, after the proxies\')', addr: configAdmin },
+    { what: '--admin (the health agent\'s, after the proxies\')', addr: agentAdmin },
+    ...(demo ? SEED_BACKENDS.map((b) => ({ what: `demo backend (the seed's NodePort ${b.port})`, addr: { host: '127.0.0.1', port: b.port } })) : []),
+  ];
+  // Fail early, naming the flag, rather than leave nodes retrying a busy port.
+  assertDistinct(listeners);
+  for (const l of listeners) await assertFree(l.addr, l.what);
+  const keys = ensureKeys(stateDir);
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async () => { for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {}); };
@@ -208,6 +211,22 @@ async function isFree(addr: HostPort): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen(addr.port, addr.host, () => s.close(() => resolve(true)));
   });
+}
+
+const hp = (a: HostPort) => `${a.host}:${a.port}`;
+
+/** `up`'s own listeners on one port would fail later with a bare EADDRINUSE: name the two and the flag to change. */
+function assertDistinct(listeners: { what: string; addr: HostPort }[]): void {
+  const anyHost = (h: string) => h === '0.0.0.0' || h === '::' || h === '';
+  for (let i = 0; i < listeners.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const [a, b] = [listeners[j]!, listeners[i]!];
+      if (a.addr.port === 0 || a.addr.port !== b.addr.port) continue;
+      if (a.addr.host === b.addr.host || anyHost(a.addr.host) || anyHost(b.addr.host)) {
+        throw new UsageError(`meshgate up: ${b.what}: ${hp(b.addr)} is also the port of ${a.what}: pick another port`);
+      }
+    }
+  }
 }
 
 async function assertFree(addr: HostPort, what: string): Promise<void> {
