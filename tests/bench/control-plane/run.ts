@@ -26,7 +26,7 @@
  * --poll-ms N (the HTTP cross-check's interval, default 10)  --no-floor (leave out the machine's floor:
  * bare processes that only ACK a message, floor.ts, run at each node count after the rows)
  * --signed (the config service signs with a new Ed25519 key, --signing-key, and every node verifies,
- * --trust-key: each worker then checks each route delta's signature, about 0.17 ms of CPU on this VM)
+ * --trust-key: each worker then checks each route delta's signature, about 0.35 ms of its CPU per change here)
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
  * config service's log (each published version with the ms of each step);
  * BENCH_THREADS=1 prints CPU by thread (main, worker, V8's helpers), nats-server's
