@@ -215,4 +215,26 @@ export function describeFailures(rs: LoadResult[]): string {
   return `${f.length} of ${rs.length} GETs failed: ${[...byKind].map(([k, v]) => `${k} x${v}`).join(', ')}`;
 }
 
+/**
+ * Waits (2 s: the target) until a GET started after `since` was answered by
+ * backend `i`, restarted at `since`; resolves to how long after `since` the
+ * first one ended. On a miss the error says what the load, the proxies'
+ * access log and the agents saw meanwhile, so a rare failure names its cause.
+ */
+export async function servesAgain(mesh: Mesh, load: { results: LoadResult[] }, i: number, since: number): Promise<number> {
+  const who = `b${i}`;
+  try {
+    await eventually('the restarted backend serves again', async () => load.results.some((r) => r.who === who && r.start >= since), 2_000, 10);
+  } catch (err) {
+    const tally = (xs: string[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].map(([k, v]) => `${k} x${v}`).join(', ');
+    const answered = load.results.filter((r) => r.start >= since);
+    const logged = mesh.accessLog().filter((l) => l.time >= since);
+    const endpoint = `127.0.0.1:${mesh.backendPorts[i]}`;
+    const agents = await mesh.status().then((st) => JSON.stringify({ agent: st.agent, endpoint: st.endpoints.find((e) => e.endpoint === endpoint) }), (e: Error) => `no answer (${e.message})`);
+    throw new Error(`${(err as Error).message}. Since it listened: ${answered.length} GETs answered (${tally(answered.map((r) => r.who || r.error || `HTTP ${r.status}`))}); `
+      + `access log: ${logged.length} lines (upstreams ${tally(logged.map((l) => l.upstream))}); the agents now: ${agents}`);
+  }
+  return Math.min(...load.results.filter((r) => r.who === who && r.start >= since).map((r) => r.end)) - since;
+}
+
 export { waitForPort, eventually, request };
