@@ -20,6 +20,8 @@ export interface MeshDir {
 
 export async function makeMeshDir(): Promise<MeshDir> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-cp-'));
+  // Keys, manifests and the nodes' state dirs go with the test process (its processes are stopped by then).
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const manifests = path.join(dir, 'manifests');
   fs.mkdirSync(manifests);
   const pair = generateSigningKeyPair();
