@@ -208,11 +208,16 @@ export function failures(rs: LoadResult[]): LoadResult[] {
   return rs.filter((r) => r.status !== 200);
 }
 
+/** "a x3, b x1": how often each value occurs, in first-seen order. */
+function tally(xs: string[]): string {
+  const n = new Map<string, number>();
+  for (const x of xs) n.set(x, (n.get(x) ?? 0) + 1);
+  return [...n].map(([k, v]) => `${k} x${v}`).join(', ');
+}
+
 export function describeFailures(rs: LoadResult[]): string {
   const f = failures(rs);
-  const byKind = new Map<string, number>();
-  for (const r of f) byKind.set(r.error ?? `HTTP ${r.status}`, (byKind.get(r.error ?? `HTTP ${r.status}`) ?? 0) + 1);
-  return `${f.length} of ${rs.length} GETs failed: ${[...byKind].map(([k, v]) => `${k} x${v}`).join(', ')}`;
+  return `${f.length} of ${rs.length} GETs failed: ${tally(f.map((r) => r.error ?? `HTTP ${r.status}`))}`;
 }
 
 /**
@@ -226,7 +231,6 @@ export async function servesAgain(mesh: Mesh, load: { results: LoadResult[] }, i
   try {
     await eventually('the restarted backend serves again', async () => load.results.some((r) => r.who === who && r.start >= since), 2_000, 10);
   } catch (err) {
-    const tally = (xs: string[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].map(([k, v]) => `${k} x${v}`).join(', ');
     const answered = load.results.filter((r) => r.start >= since);
     const logged = mesh.accessLog().filter((l) => l.time >= since);
     const endpoint = `127.0.0.1:${mesh.backendPorts[i]}`;
