@@ -21,6 +21,17 @@ export interface ApplyRequest {
   readonly type: typeof AdminMessageType.Apply;
   readonly action: 'apply' | 'delete';
   readonly files: readonly ManifestSource[];
+  /** The operator's signature (admin-signing.ts); required by a config service with --operator-key. */
+  readonly auth?: AdminAuth;
+}
+
+export interface AdminAuth {
+  readonly keyId: string;
+  /** When the CLI signed it (ms since epoch). */
+  readonly at: number;
+  /** 16 random bytes (hex): the config service remembers the ones it saw. */
+  readonly nonce: string;
+  readonly signature: Uint8Array;
 }
 
 /** One object's outcome, printed by the CLI like kubectl: `ingress.networking.k8s.io/hello-ingress configured`. */

@@ -8,6 +8,7 @@ import {
 import { startTracing, type Logger } from '@meshgate/telemetry';
 import { configActor, type ConfigMsg, type ConfigStatus } from './config-actor.ts';
 import { watchManifests } from './manifest-watcher.ts';
+import { AdminAuthorizer } from './admin-auth.ts';
 
 export interface ConfigServiceOptions {
   transport: Transport;
@@ -22,6 +23,8 @@ export interface ConfigServiceOptions {
   signingKey?: KeyObject;
   /** Largest message NATS accepts (server max_payload); default 1 MiB. */
   maxMessageBytes?: number;
+  /** Ed25519 public keys of the operators (--operator-key): apply/delete must be signed by one of them. */
+  operatorKeys?: readonly KeyObject[];
 }
 
 export interface ConfigService {
@@ -39,6 +42,7 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
     onEvent: (e) => { if (e.type === 'actor.crashed') log.error('actor crashed', { actor: e.name, error: String(e.error) }); },
   });
   if (!opts.signingKey) log.warn('no --signing-key: snapshots go out unsigned (proxies with --trust-key will refuse them)');
+  const adminAuth = new AdminAuthorizer(opts.operatorKeys, opts.subjectPrefix ?? 'meshgate', log);
   const writerId = `cs-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Traces of each change (build, publish) when OTEL_EXPORTER_OTLP_ENDPOINT is set.
   const tracing = startTracing({ serviceName: 'meshgate-config-service', instanceId: writerId });
@@ -63,7 +67,7 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
     t.subscribe(subjects.admin, async (m) => {
       const req = m.data as AdminRequest;
       try {
-        if (req?.type === AdminMessageType.Apply) m.reply?.(await ref.ask({ type: 'config.v1.admin-apply', request: req }, 60_000));
+        if (req?.type === AdminMessageType.Apply) m.reply?.(adminAuth.refuse(req) ?? await ref.ask({ type: 'config.v1.admin-apply', request: req }, 60_000));
         else if (req?.type === AdminMessageType.Get) m.reply?.(await ref.ask({ type: 'config.v1.admin-get', what: req.what }));
         else m.reply?.({ type: AdminMessageType.Error, message: `unknown admin request ${JSON.stringify((req as { type?: unknown })?.type)}: upgrade the config service or the CLI` });
       } catch (err) {

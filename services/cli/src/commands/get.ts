@@ -4,12 +4,12 @@ import {
 } from '@meshgate/protocol';
 import type { NatsTransport } from '@meshgate/actors';
 import { parseFlags, usage, UsageError, type FlagSpecs, type FlagValue } from '../flags.ts';
-import { commonFlags } from '../common.ts';
+import { adminCommonFlags, applyContext } from '../admin/context.ts';
 import { adminRequest, AdminUnavailableError, connectAdmin } from '../admin/admin-client.ts';
 import { table, ago } from '../admin/table.ts';
 
 export const getFlags: FlagSpecs = {
-  ...commonFlags,
+  ...adminCommonFlags,
   'output': { type: 'string', short: 'o', help: 'json for machine-readable output (default: a table)' },
 };
 
@@ -24,6 +24,7 @@ export async function getCommand(argv: string[]): Promise<void> {
   const what = raw ? (WHAT.includes(raw as GetWhat) ? raw as GetWhat : ALIASES[raw]) : undefined;
   if (!what) throw new UsageError(`meshgate get: ${raw ? `unknown resource '${raw}'` : 'what to get?'} (one of ${WHAT.join(', ')})`);
   if (flags.output !== undefined && flags.output !== 'json') throw new UsageError(`meshgate get: -o expects json, got '${flags.output}'`);
+  applyContext(flags, 'get');
   let t: NatsTransport;
   try { t = await connectAdmin(flags, 'get'); } catch (err) { return exitWith(err); }
   try {
