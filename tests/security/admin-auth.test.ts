@@ -12,20 +12,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { NatsTransport, loadNatsSecurity } from '@meshgate/actors';
+import { NatsTransport } from '@meshgate/actors';
 import {
-  AdminMessageType, generateSigningKeyPair, keyIdOf, loadSigningKey, loadTrustKey, msgpackCodec, signAdminRequest, subjects,
+  AdminMessageType, msgpackCodec, signAdminRequest, subjects,
   type AdminError, type ApplyReply, type ApplyRequest, type GetReply,
 } from '@meshgate/protocol';
 import { configServiceStarted, spawnMeshgate, startNatsServer, type NatsServer, type Proc } from '@meshgate/testing';
 import { makeMeshDir, type MeshDir } from '../control-plane/mesh.ts';
-import { cliAs, type Login } from './nats-mesh.ts';
+import { AUTH_CONF, as, cliAs, keyPairIn, loginOf, type Login } from './nats-mesh.ts';
 
-const AUTH_CONF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../infra/compose/nats/auth.conf');
 const S = subjects('meshgate');
-const as = (user: string): Login => ({ env: { MESHGATE_NATS_USER: user, MESHGATE_NATS_PASS: `${user}-demo-pass` } });
-const loginOf = (user: string) => loadNatsSecurity({ user, pass: `${user}-demo-pass` });
 
 let nats: NatsServer;
 let m: MeshDir;
@@ -36,14 +32,7 @@ let operator: NatsTransport;
 const captured: ApplyRequest[] = [];
 let ingressFile: string;
 
-function keyPair(name: string) {
-  const pair = generateSigningKeyPair();
-  const signing = path.join(m.dir, `${name}-signing.pem`);
-  const trust = path.join(m.dir, `${name}-trust.pem`);
-  fs.writeFileSync(signing, pair.privatePem, { mode: 0o600 });
-  fs.writeFileSync(trust, pair.publicPem);
-  return { signing, trust, key: loadSigningKey(pair.privatePem), keyId: keyIdOf(loadTrustKey(pair.publicPem)) };
-}
+const keyPair = (name: string) => keyPairIn(m.dir, name);
 let opA: ReturnType<typeof keyPair>;
 let opB: ReturnType<typeof keyPair>;
 let other: ReturnType<typeof keyPair>;

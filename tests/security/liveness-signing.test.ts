@@ -15,20 +15,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { NatsTransport, loadNatsSecurity } from '@meshgate/actors';
+import { NatsTransport } from '@meshgate/actors';
 import {
-  MessageType, generateSigningKeyPair, keyIdOf, loadSigningKey, loadTrustKey, msgpackCodec, signLiveness, subjects,
+  MessageType, msgpackCodec, signLiveness, subjects,
   type LivenessViewPart,
 } from '@meshgate/protocol';
 import { eventually, request, spawnMeshgate, startNatsServer, type NatsServer, type Proc } from '@meshgate/testing';
 import { get, makeMeshDir, ready, startBackends, startProxy, type MeshDir, type ProxyProc } from '../control-plane/mesh.ts';
-import { startSecuredMesh, type Login, type SecuredMesh } from './nats-mesh.ts';
+import { AUTH_CONF, as, keyPairIn, loginOf, startSecuredMesh, type SecuredMesh } from './nats-mesh.ts';
 
-const AUTH_CONF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../infra/compose/nats/auth.conf');
 const S = subjects('meshgate');
-const as = (user: string): Login => ({ env: { MESHGATE_NATS_USER: user, MESHGATE_NATS_PASS: `${user}-demo-pass` } });
 
 let nats: NatsServer;
 let m: MeshDir;
@@ -40,14 +36,7 @@ let agentB: Proc | undefined;
 let forger: NatsTransport;
 const captured: LivenessViewPart[] = [];
 
-function keyPair(name: string) {
-  const pair = generateSigningKeyPair();
-  const signing = path.join(m.dir, `${name}-signing.pem`);
-  const trust = path.join(m.dir, `${name}-trust.pem`);
-  fs.writeFileSync(signing, pair.privatePem, { mode: 0o600 });
-  fs.writeFileSync(trust, pair.publicPem);
-  return { signing, trust, key: loadSigningKey(pair.privatePem), keyId: keyIdOf(loadTrustKey(pair.publicPem)) };
-}
+const keyPair = (name: string) => keyPairIn(m.dir, name);
 let A: ReturnType<typeof keyPair>;
 let B: ReturnType<typeof keyPair>;
 let stranger: ReturnType<typeof keyPair>;
@@ -94,7 +83,7 @@ before(async () => {
   // The same mesh, a proxy without agent keys.
   open = await startProxy(m, nats.url, 'open-1', undefined, [], as('proxy').env);
   await ready(open, 30_000);
-  forger = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, reconnect: false, security: loadNatsSecurity({ user: 'health-agent', pass: 'health-agent-demo-pass' }) });
+  forger = await NatsTransport.connect({ servers: nats.url, codec: msgpackCodec, reconnect: false, security: loginOf('health-agent') });
   // What the real agent sends (not what this test publishes in its name).
   forger.subscribe(S.liveness, (msg) => { const l = msg.data as LivenessViewPart; if (l.agent === 'secured-agent' && l.boot !== boot) captured.push(l); });
   await forger.flush();
