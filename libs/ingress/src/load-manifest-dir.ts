@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { SourceFile } from './types.ts';
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
@@ -41,10 +41,10 @@ export function listManifestFiles(dir: string): ManifestListing {
     throw new Error(`manifest path ${dir} is not a directory: pass the directory that holds your Kubernetes YAML`);
   }
   const out: ManifestListing = { files: [], links: new Set(), dirs: [] };
-  const seen = new Set<string>();
-  walk(dir, `${st.dev}:${st.ino}`, out, seen);
-  const rel = new Map(out.files.map((p) => [p, relative(dir, p)]));
-  out.files.sort((a, b) => (rel.get(a)! < rel.get(b)! ? -1 : rel.get(a)! > rel.get(b)! ? 1 : 0));
+  const found: { path: string; rel: string }[] = [];
+  walk(dir, '', `${st.dev}:${st.ino}`, out, found, new Set());
+  found.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  out.files = found.map((f) => f.path);
   return out;
 }
 
@@ -85,7 +85,8 @@ function readCached(path: string, cache: ManifestReadCache): string {
   return text;
 }
 
-function walk(dir: string, id: string, out: ManifestListing, seen: Set<string>): void {
+/** Reads `dir` (relative path `rel`) unless a directory of identity `id` was read already. */
+function walk(dir: string, rel: string, id: string, out: ManifestListing, found: { path: string; rel: string }[], seen: Set<string>): void {
   if (seen.has(id)) return;
   seen.add(id);
   out.dirs.push({ path: dir, id });
@@ -93,18 +94,19 @@ function walk(dir: string, id: string, out: ManifestListing, seen: Set<string>):
   for (const ent of entries) {
     if (ent.name.startsWith('.')) continue;
     const p = join(dir, ent.name);
+    const r = rel === '' ? ent.name : `${rel}/${ent.name}`;
     if (ent.isDirectory()) {
       const st = statOrUndefined(p);
-      if (st) walk(p, `${st.dev}:${st.ino}`, out, seen);
+      if (st) walk(p, r, `${st.dev}:${st.ino}`, out, found, seen);
     } else if (ent.isSymbolicLink()) {
       const st = statOrUndefined(p); // dangling link: nothing to read
-      if (st?.isDirectory()) walk(p, `${st.dev}:${st.ino}`, out, seen);
+      if (st?.isDirectory()) walk(p, r, `${st.dev}:${st.ino}`, out, found, seen);
       else if (st?.isFile() && MANIFEST_EXT.test(ent.name)) {
-        out.files.push(p);
+        found.push({ path: p, rel: r });
         out.links.add(p);
       }
     } else if (ent.isFile() && MANIFEST_EXT.test(ent.name)) {
-      out.files.push(p);
+      found.push({ path: p, rel: r });
     }
   }
 }

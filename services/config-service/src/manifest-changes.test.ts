@@ -231,3 +231,19 @@ test('1,000 files written in random bursts during start-up and rebuilds: the las
   t.diagnostic(`seed ${seed} (MESHGATE_BURST_SEED replays it): ${writes} writes (1,000 files) in ${bursts} bursts, ${want.size} files at the end`);
   await servesExactly(m, want, 10_000);
 });
+
+test('a change no event reports (a hard link written from outside the directory) is published by the periodic scan', async (t) => {
+  const d = meshDir(t);
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-outside-'));
+  t.after(() => fs.rmSync(outside, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(outside, 'a.yaml'), ingress('a', '/a/1'));
+  fs.linkSync(path.join(outside, 'a.yaml'), path.join(d.dir, 'a.yaml'));
+  const m = await d.start();
+  await m.starting;
+  await servesExactly(m, new Map([['/a/1', 'default/a']]));
+  await sleep(300); // past the scan that follows arming the watches
+  const t0 = Date.now();
+  fs.writeFileSync(path.join(outside, 'a.yaml'), ingress('a', '/a/2')); // same inode, no event in the manifests directory
+  await servesExactly(m, new Map([['/a/2', 'default/a']]));
+  t.diagnostic(`published ${Date.now() - t0} ms after the write (scan period 1 s)`);
+});
