@@ -71,6 +71,7 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
       try {
         if (req?.type === AdminMessageType.Apply) m.reply?.(await ref.ask({ type: 'config.v1.admin-apply', request: req }, 60_000));
         else if (req?.type === AdminMessageType.Get) m.reply?.(await ref.ask({ type: 'config.v1.admin-get', what: req.what }));
+        else if (req?.type === AdminMessageType.Describe) m.reply?.(await ref.ask({ type: 'config.v1.admin-describe', request: req }));
         else m.reply?.({ type: AdminMessageType.Error, message: `unknown admin request ${JSON.stringify((req as { type?: unknown })?.type)}: upgrade the config service or the CLI` });
       } catch (err) {
         m.reply?.({ type: AdminMessageType.Error, message: (err as Error).message });
