@@ -29,7 +29,8 @@ const errorsOf = (mesh: MeshConfig, i: { namespace: string; name: string; file: 
 export function unparsableOf(mesh: MeshConfig | undefined): UnparsableView[] {
   if (!mesh) return [];
   const listed = new Set(mesh.ingresses.map((i) => `${i.namespace}/${i.name}\0${i.file}`));
-  const unowned = (e: ManifestError) => e.name === undefined || (e.kind === 'Ingress' && !listed.has(`${e.namespace}/${e.name}\0${e.file}`));
+  const unowned = (e: ManifestError) => e.kind === undefined || e.name === undefined || e.kind === 'List'
+    || (e.kind === 'Ingress' && !listed.has(`${e.namespace}/${e.name}\0${e.file}`));
   return mesh.errors.filter(unowned).map((e) => {
     const where = formatManifestError({ file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), message: '' }).slice(0, -2);
     return { file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), error: formatManifestError(e).slice(where.length + 2) };
