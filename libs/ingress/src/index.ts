@@ -4,7 +4,7 @@ export type {
   MeshConfig, PathType, RouteRule, SourceFile, TlsCertificate,
 } from './types.ts';
 export { DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER } from './types.ts';
-export { loadManifestDir, type ManifestReadCache } from './load-manifest-dir.ts';
+export { listManifestFiles, loadManifestDir, type ManifestListing, type ManifestReadCache } from './load-manifest-dir.ts';
 export { formatManifestError } from './manifest-error.ts';
 export { buildMeshConfig } from './build-mesh-config.ts';
 export { canonicalPath } from './ingress-routes.ts';
