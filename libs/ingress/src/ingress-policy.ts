@@ -46,9 +46,9 @@ export function analyzeAnnotations(all: Readonly<Record<string, string>>): Annot
   const nginx: Partial<Record<keyof PolicySettings, { key: string; value: unknown }>> = {};
   const mesh: typeof nginx = {};
   const finding = (annotation: string, outcome: AnnotationFinding['outcome'], message: string) => out.findings.push({ annotation, outcome, message });
-  const warn = (annotation: string, outcome: 'ignored' | 'unknown', message: string) => {
+  const warn = (annotation: string, outcome: 'ignored' | 'unknown', message: string, warning = message) => {
     finding(annotation, outcome, message);
-    out.warnings.push({ annotation, message: `${annotation}: ${message}` });
+    out.warnings.push({ annotation, message: `${annotation}: ${warning}` });
   };
   const apply = (key: string, t: Translation, into: typeof nginx) => {
     if (t.refuse !== undefined) {
@@ -81,7 +81,7 @@ export function analyzeAnnotations(all: Readonly<Record<string, string>>): Annot
     } else if (entry.list === 'refused') {
       apply(key, { refuse: entry.why }, nginx);
     } else {
-      warn(key, 'ignored', `ignored: ${entry.why}`);
+      warn(key, 'ignored', entry.why, `ignored: ${entry.why}`);
     }
   }
 

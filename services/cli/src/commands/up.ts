@@ -14,6 +14,7 @@ import { startNatsServer, findNatsServer, type NatsServer } from '@meshgate/test
 import { createLogger, startAdminListener, type LogLevel } from '@meshgate/telemetry';
 import { parseFlags, usage, UsageError, type FlagSpecs, type HostPort } from '../flags.ts';
 import { commonFlags, natsSecurityArgs, natsSecurityFrom } from '../common.ts';
+import { ingressClassesOf, ingressClassFlag } from '../ingress-class.ts';
 import { startDemoBackend } from '../demo-backend.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,7 @@ export const upFlags: FlagSpecs = {
   ...commonFlags,
   'nats': { type: 'string', help: 'use this NATS instead of starting a local nats-server', env: ['MESHGATE_NATS_URL', 'MESHGATE_NATS'] },
   'manifests': { type: 'string', help: 'manifests directory (default: the seed demo with its backends)' },
+  'ingress-class': ingressClassFlag('meshgate'),
   'http': { type: 'hostport', help: 'HTTP listener shared by every proxy node', default: '8080' },
   'https': { type: 'hostport', help: 'HTTPS listener shared by every proxy node', default: '8443' },
   'proxies': { type: 'int', help: 'proxy nodes', default: '2', min: 1, max: 64 },
@@ -59,6 +61,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   if (flags.help) { process.stdout.write(usage('up', '[flags]', upFlags)); return; }
   // With --nats, the components log in as told (credentials and TLS flags pass on to each): checked before anything starts.
   natsSecurityFrom(flags);
+  const ingressClass = ingressClassesOf('up', flags);
   const log = createLogger('meshgate-up', { level: 'info' });
   const level = flags['log-level'] as LogLevel;
   const httpAddr = flags.http as HostPort;
@@ -127,7 +130,7 @@ export async function upCommand(argv: string[]): Promise<void> {
         setTimeout(() => { if (!stopping) run(name, args); }, 1_000).unref();
       });
     };
-    run('config-service', ['config-service', '--manifests', manifests, '--signing-key', keys.signing, '--admin', hp(configAdmin)]);
+    run('config-service', ['config-service', '--manifests', manifests, '--ingress-class', ingressClass, '--signing-key', keys.signing, '--admin', hp(configAdmin)]);
     for (let i = 0; i < proxies; i++) {
       const admin = `${adminBase.host}:${adminBase.port + i}`;
       admins.push(`http://${admin}`);
@@ -150,7 +153,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     const store = new MemoryKvStore();
     const signingKey = loadSigningKey(fs.readFileSync(keys.signing));
     const trustKey = loadTrustKey(fs.readFileSync(keys.trust));
-    const svc = await startConfigService({ transport, log: clog.child({ service: 'meshgate-config-service' }), manifestsDir: manifests, subjectPrefix: prefix, store, signingKey });
+    const svc = await startConfigService({ transport, log: clog.child({ service: 'meshgate-config-service' }), manifestsDir: manifests, ingressClass, subjectPrefix: prefix, store, signingKey });
     const nodes: ProxyNode[] = [];
     for (let i = 0; i < proxies; i++) {
       const admin = { host: adminBase.host, port: adminBase.port + i };
