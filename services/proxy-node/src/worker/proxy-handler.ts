@@ -185,7 +185,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
   /** 413 now for a declared length over the limit; a streamed body is counted as it passes. */
   limitBody(max: number): boolean {
     const declared = Number(this.req.headers['content-length']);
-    const tooLarge = () => this.fail(413, `meshgate: request body larger than ${max} bytes (annotation meshgate.dev/proxy-body-size)\n`);
+    const tooLarge = () => this.fail(413, `meshgate: request body larger than ${max} bytes (the Ingress's proxy-body-size)\n`);
     if (declared > max) {
       tooLarge();
       return false;
