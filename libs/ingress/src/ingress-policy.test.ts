@@ -110,3 +110,11 @@ test('meshgate.dev annotations: the values the data plane had, plus ssl-redirect
   assert.deepEqual(bad.settings, {});
   assert.equal(bad.warnings.length, 2);
 });
+
+test('findings are printable and short, like error messages: a hostile value is not echoed whole', () => {
+  const a = nginx({ 'proxy-body-size': `${'9'.repeat(5000)}x`, 'upstream-hash-by': `$a\n${'b'.repeat(500)}` });
+  for (const f of [...a.findings.map((x) => x.message), ...a.warnings.map((w) => w.message)]) {
+    assert.ok(f.length < 2_100, `${f.length} characters`);
+  }
+  for (const f of a.findings) assert.doesNotMatch(f.message, /\n/);
+});

@@ -3,6 +3,7 @@
 // typed IngressPolicy the data plane gets. `meshgate.dev/*` and the
 // supported `nginx.ingress.kubernetes.io/*` annotations set the same
 // settings; where both set one, meshgate.dev wins (with a warning when they differ).
+import { safeMessage } from './manifest-error.ts';
 import { translateMeshgate } from './meshgate-annotations.ts';
 import { NGINX_BY_KEY } from './nginx-annotations.ts';
 import { NGINX_DEFAULTS, translateNginx } from './nginx-policy.ts';
@@ -45,20 +46,22 @@ export function analyzeAnnotations(all: Readonly<Record<string, string>>): Annot
   const out: AnnotationAnalysis = { findings: [], refusals: [], warnings: [], settings: {} };
   const nginx: Partial<Record<keyof PolicySettings, { key: string; value: unknown }>> = {};
   const mesh: typeof nginx = {};
-  const finding = (annotation: string, outcome: AnnotationFinding['outcome'], message: string) => out.findings.push({ annotation, outcome, message });
+  // As printable and as short as error messages: a finding is shown and logged like one.
+  const finding = (annotation: string, outcome: AnnotationFinding['outcome'], message: string) =>
+    out.findings.push({ annotation: safeMessage(annotation.length > 320 ? `${annotation.slice(0, 300)}... (cut)` : annotation), outcome, message: safeMessage(message) });
   const warn = (annotation: string, outcome: 'ignored' | 'unknown', message: string, warning = message) => {
     finding(annotation, outcome, message);
-    out.warnings.push({ annotation, message: `${annotation}: ${warning}` });
+    out.warnings.push({ annotation, message: safeMessage(`${annotation}: ${warning}`) });
   };
   const apply = (key: string, t: Translation, into: typeof nginx) => {
     if (t.refuse !== undefined) {
       finding(key, 'refused', t.refuse);
-      out.refusals.push({ annotation: key, message: `${key} is refused: ${t.refuse} (see ${GUIDE})` });
+      out.refusals.push({ annotation: key, message: safeMessage(`${key} is refused: ${t.refuse} (see ${GUIDE})`) });
       return;
     }
     if (t.bad !== undefined) return warn(key, 'ignored', `"${all[key]}" is not valid: ${t.bad}; the default is used`);
     finding(key, 'supported', t.note ?? '');
-    if (t.partial !== undefined) out.warnings.push({ annotation: key, message: `${key}: ${t.partial}` });
+    if (t.partial !== undefined) out.warnings.push({ annotation: key, message: safeMessage(`${key}: ${t.partial}`) });
     for (const [f, value] of Object.entries(t.settings ?? {})) into[f as keyof PolicySettings] = { key, value };
   };
 
