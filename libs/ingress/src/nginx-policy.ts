@@ -102,7 +102,7 @@ export function translateNginx(name: string, raw: string, all: All): Translation
 }
 
 /** ingress-nginx's defaults (its ConfigMap's) for what meshgate supports: an Ingress of class nginx starts from these. */
-export const NGINX_DEFAULTS: Readonly<Omit<PolicySettings, 'sslRedirect'>> & { sslRedirect: 'tls' } = {
+export const NGINX_DEFAULTS: Readonly<PolicySettings> = {
   maxBodyBytes: 1024 * 1024,
   connectTimeoutMs: 5_000,
   responseTimeoutMs: 60_000,
