@@ -3,8 +3,11 @@
  * config service translated the Ingress's annotations, whichever API they
  * came from) over the proxy's own defaults, once per snapshot.
  */
-import type { IngressPolicy } from '@meshgate/ingress';
+import type { SnapshotContent } from '@meshgate/protocol';
 import type { AllDownPolicy, LoadBalancer, PoolOptions } from '@meshgate/upstream';
+
+/** The model's IngressPolicy, as the snapshot carries it. */
+type IngressPolicy = NonNullable<SnapshotContent['rules'][number]['policy']>;
 
 export interface HashBy { kind: 'header' | 'cookie' | 'client-ip' | 'uri'; name: string }
 
