@@ -44,7 +44,7 @@ export interface ObjectResult {
   /** file:line: Kind ns/name: field: message, one per error. */
   readonly errors: readonly string[];
   /** Accepted, but something is off (a missing Service, a path served by an older Ingress). */
-  readonly warnings: readonly string[];
+  readonly warnings: string[];
 }
 
 export interface ApplyReply {
@@ -146,8 +146,6 @@ export interface IngressDescription extends IngressView {
   /** The rules it serves (a rule it shares with an older Ingress is that one's). */
   readonly routes: readonly { readonly host: string; readonly path: string; readonly pathType: PathType; readonly backend: string }[];
   readonly defaultBackend?: string;
-  /** Its `meshgate.dev/*` annotations, as the data plane gets them. */
-  readonly annotations: Readonly<Record<string, string>>;
   /** The backends its rules use, with their endpoints. */
   readonly backends: readonly BackendView[];
   /** The first snapshot version that holds it as it is now (0: not served). */
@@ -157,7 +155,7 @@ export interface IngressDescription extends IngressView {
   /** Proxy nodes, and whether each serves a version that holds it (`servedSince` or later). */
   readonly nodes: readonly { readonly nodeId: string; readonly state: NodeView['state']; readonly version: number; readonly serving: boolean }[];
   /** Problems with parts of a served Ingress (a missing Service, a path another Ingress serves), file:line first. */
-  readonly warnings: readonly string[];
+  readonly warnings: string[];
 }
 
 export interface DescribeReply {

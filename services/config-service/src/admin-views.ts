@@ -70,13 +70,12 @@ export function describeIngress(req: DescribeRequest, s: DescribeSources): Descr
       ...(applied ? { applied: true } : {}),
       routes: routes.map((r) => ({ host: r.host, path: r.path, pathType: r.pathType, backend: r.backend })),
       ...(def ? { defaultBackend: def.backend } : {}),
-      annotations: routes[0]?.annotations ?? def?.annotations ?? {},
       backends: mesh.backends.filter((b) => used.has(b.id)).map((b) => ({ id: b.id, endpoints: b.endpoints.map((e) => (e.node ? { id: e.id, node: e.node } : { id: e.id })) })),
       servedSince: since,
       version: s.version,
       nodes: s.nodes.map((n) => ({ nodeId: n.nodeId, state: n.state, version: n.version, serving: since > 0 && n.state !== 'down' && n.version >= since })),
       errors: status.state === 'served' ? [] : problems,
-      warnings: status.state === 'served' ? problems : [],
+      warnings: [...(status.warnings ?? []), ...(status.state === 'served' ? problems : [])],
     },
   };
 }

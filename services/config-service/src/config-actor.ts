@@ -281,9 +281,11 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     endSpan(buildSpan);
     mesh = cfg;
     const errors = cfg.errors.map(formatManifestError);
-    const errorsKey = errors.join('\n');
+    const warnings = cfg.warnings.map(formatManifestError);
+    const errorsKey = [...errors, '', ...warnings].join('\n');
     if (errorsKey !== lastErrors) {
       for (const e of errors) log.warn('manifest rejected', { error: e });
+      for (const w of warnings) log.warn('manifest warning', { warning: w });
       lastErrors = errorsKey;
     }
     const r = await publish(snapshotContentOf(cfg), objects, reason, attempt, buildSpan);

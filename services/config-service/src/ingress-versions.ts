@@ -16,7 +16,7 @@ export class IngressVersions {
     for (const r of mesh.rules) {
       let list = rules.get(r.ingress);
       if (!list) rules.set(r.ingress, (list = []));
-      list.push([r.host, r.path, r.pathType, r.backend, r.annotations]);
+      list.push([r.host, r.path, r.pathType, r.backend, r.policy]);
     }
     const present = new Set<string>();
     for (const i of mesh.ingresses) {

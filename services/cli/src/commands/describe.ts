@@ -68,8 +68,8 @@ function render(ing: IngressDescription, health: HealthStatusReply | undefined):
   out += field('Source', `${ing.file}${ing.line !== undefined ? `:${ing.line}` : ''}${ing.applied ? ' (sent with meshgate apply)' : ''}`);
   out += field('API version', ing.apiVersion) + field('Ingress class', ing.className ?? none);
   out += field('Status', ing.state) + (ing.reason ? field('Reason', ing.reason) : '');
-  const ann = Object.entries(ing.annotations);
-  out += field('Annotations', ann.length ? '' : none) + (ann.length ? indent(ann.map(([k, v]) => `${k}: ${v}`).join('\n')) : '');
+  const ann = ing.annotations ?? [];
+  out += field('Annotations', ann.length ? '' : none) + (ann.length ? indent(ann.map((a) => `${a.annotation}: ${a.outcome} (${a.message})`).join('\n')) : '');
   out += field('Default backend', ing.defaultBackend ?? none);
   out += field('Rules', ing.routes.length ? '' : none);
   if (ing.routes.length) out += indent(table(['HOST', 'PATH', 'PATH TYPE', 'BACKEND'], ing.routes.map((r) => [r.host || '*', r.path, r.pathType, r.backend])));

@@ -82,6 +82,8 @@ function render(r: GetReply, health: HealthStatusReply | undefined): string {
       const errs = (r.ingresses ?? []).flatMap((i) => i.errors);
       if (errs.length) out += `\nErrors:\n${errs.map((e) => `  ${e}`).join('\n')}\n`;
       if (r.unparsable?.length) out += `\nFiles that could not be parsed (everything else is served):\n${r.unparsable.map((u) => `  ${oneLine(u.file)}${u.line !== undefined ? `:${u.line}` : ''}: ${u.error}`).join('\n')}\n`;
+      const warns = (r.ingresses ?? []).flatMap((i) => i.warnings ?? []);
+      if (warns.length) out += `\nWarnings (served regardless):\n${warns.map((w) => `  ${w}`).join('\n')}\n`;
       if (r.rejected?.length) {
         out += '\nRejected by meshgate apply (the previous version keeps serving):\n';
         for (const x of r.rejected) out += `  ${x.resource}${x.namespace ? ` -n ${x.namespace}` : ''} (${ago(now, x.at)} ago)\n${x.errors.map((e) => `    ${e}`).join('\n')}\n`;

@@ -7,6 +7,7 @@ import { startNatsServer, findNatsServer, type NatsServer } from '@meshgate/test
 import { createLogger, type LogLevel } from '@meshgate/telemetry';
 import { parseFlags, usage, UsageError, type FlagSpecs, type FlagValue, type HostPort } from '../flags.ts';
 import { commonFlags, natsSecurityFlags, natsSecurityFrom } from '../common.ts';
+import { ingressClassesOf, ingressClassFlag } from '../ingress-class.ts';
 import { startDemoBackend } from '../demo-backend.ts';
 import { ensureKeyPair } from '../up/keys.ts';
 import { upNatsAuth, type UpNatsAuth } from '../up/nats-auth.ts';
@@ -22,6 +23,7 @@ export const upFlags: FlagSpecs = {
   ...commonFlags,
   'nats': { type: 'string', help: 'use this NATS instead of starting a local nats-server', env: ['MESHGATE_NATS_URL', 'MESHGATE_NATS'] },
   'manifests': { type: 'string', help: 'manifests directory (default: the seed demo with its backends)' },
+  'ingress-class': ingressClassFlag('meshgate'),
   'http': { type: 'hostport', help: 'HTTP listener shared by every proxy node', default: '8080' },
   'https': { type: 'hostport', help: 'HTTPS listener shared by every proxy node', default: '8443' },
   'proxies': { type: 'int', help: 'proxy nodes', default: '2', min: 1, max: 64 },
@@ -53,6 +55,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   if (flags.help) { process.stdout.write(usage('up', '[flags]', upFlags)); return; }
   // With --nats, the components log in as told (credentials and TLS flags pass on to each): checked before anything starts.
   natsSecurityFrom(flags);
+  const ingressClass = ingressClassesOf('up', flags);
   const log = createLogger('meshgate-up', { level: 'info' });
   const level = flags['log-level'] as LogLevel;
   const httpAddr = flags.http as HostPort;
@@ -107,7 +110,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   let context: Parameters<typeof writeContext>[1] | undefined;
 
   const plan: UpPlan = {
-    flags, log, level, prefix, manifests, stateDir, http: httpAddr, https: httpsAddr, adminBase, nodeIds, configAdmin, agentAdmin, keys, cleanups,
+    flags, log, level, prefix, manifests, ingressClass, stateDir, http: httpAddr, https: httpsAddr, adminBase, nodeIds, configAdmin, agentAdmin, keys, cleanups,
   };
   if (natsUrl) {
     mode = `nats ${natsUrl}${nats ? ` (nats-server pid ${nats.pid}, a login per component)` : ''}`;

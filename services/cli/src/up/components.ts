@@ -24,6 +24,8 @@ export interface UpPlan {
   readonly level: LogLevel;
   readonly prefix: string;
   readonly manifests: string;
+  /** --ingress-class: the classes served, comma-separated. */
+  readonly ingressClass: string;
   readonly stateDir: string;
   readonly http: HostPort;
   readonly https: HostPort;
@@ -75,7 +77,7 @@ export function startChildren(p: UpPlan, natsUrl: string, auth: UpNatsAuth | und
     });
   };
   const { keys } = p;
-  run('config-service', ['config-service', '--manifests', p.manifests, '--signing-key', keys.snapshot.signing, '--operator-key', keys.operator.trust, '--admin', hp(p.configAdmin)], auth?.configService);
+  run('config-service', ['config-service', '--manifests', p.manifests, '--ingress-class', p.ingressClass, '--signing-key', keys.snapshot.signing, '--operator-key', keys.operator.trust, '--admin', hp(p.configAdmin)], auth?.configService);
   const admins = p.nodeIds.map((id, i) => {
     const admin = `${p.adminBase.host}:${p.adminBase.port + i}`;
     run(id, ['proxy', '--node-id', id, '--http', hp(p.http), '--https', hp(p.https), '--admin', admin, '--workers', String(p.flags.workers),
@@ -104,7 +106,7 @@ export async function startInProcess(p: UpPlan): Promise<string[]> {
   const { keys, prefix } = p;
   const trustKey = pub(keys.snapshot.trust);
   const svc = await startConfigService({
-    transport, log: clog.child({ service: 'meshgate-config-service' }), manifestsDir: p.manifests, subjectPrefix: prefix, store,
+    transport, log: clog.child({ service: 'meshgate-config-service' }), manifestsDir: p.manifests, ingressClass: p.ingressClass, subjectPrefix: prefix, store,
     signingKey: key(keys.snapshot.signing), operatorKeys: [pub(keys.operator.trust)],
   });
   const nodes: ProxyNode[] = [];

@@ -1,7 +1,7 @@
 import { decodeSnapshotContent, type SnapshotContent } from '@meshgate/protocol';
 import { RouteTable } from '@meshgate/routing';
 import { EndpointSet, type Liveness, type PoolOptions } from '@meshgate/upstream';
-import { defaultPolicy, parsePolicy, type RoutePolicy } from './route-policy.ts';
+import { defaultPolicy, policyOf, type RoutePolicy } from './route-policy.ts';
 import type { AppliedDelta, AppliedSnapshot } from './messages.ts';
 
 /**
@@ -14,7 +14,7 @@ export interface CompiledConfig {
   readonly hash: string;
   readonly routes: RouteTable;
   readonly backends: ReadonlyMap<string, EndpointSet>;
-  /** Per Ingress ('namespace/name'); Ingresses without meshgate.dev/* annotations use `defaultPolicy`. */
+  /** Per Ingress ('namespace/name'); Ingresses without a policy use `defaultPolicy`. */
   readonly policies: ReadonlyMap<string, RoutePolicy>;
   readonly defaultPolicy: RoutePolicy;
   /** The certificates (TlsStore is built from them). The rules live on only in `routes`, so a route delta costs what it changes. */
@@ -29,9 +29,9 @@ export function endpointIds(cfg: CompiledConfig): Set<string> {
 }
 
 /** The snapshot's content compiled, then each of its route deltas patched in (a replacement worker's start). */
-export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, warn: (msg: string) => void = () => {}): CompiledConfig {
-  let cfg = compileContent(snap, liveness, pool, warn);
-  for (const d of snap.deltas ?? []) cfg = patchConfig(cfg, d, liveness, warn);
+export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions): CompiledConfig {
+  let cfg = compileContent(snap, liveness, pool);
+  for (const d of snap.deltas ?? []) cfg = patchConfig(cfg, d, liveness);
   return cfg;
 }
 
@@ -41,7 +41,7 @@ export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool:
  * delta touches are rebuilt in new maps. Synchronous, like the swap that
  * follows: a request looks its route up before or after, never during.
  */
-export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Liveness, warn: (msg: string) => void = () => {}): CompiledConfig {
+export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Liveness): CompiledConfig {
   if (cfg.version !== d.base) throw new Error(`route delta v${d.version} is on v${d.base}, this worker has v${cfg.version}`);
   const ch = d.changes;
   let backends = cfg.backends;
@@ -54,10 +54,10 @@ export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Live
   let policies = cfg.policies;
   if (ch.addedRules.length) {
     const next = new Map(cfg.policies);
-    // Every rule of an Ingress carries its annotations: an added rule says what the Ingress's policy is now.
+    // Every rule of an Ingress carries its policy: an added rule says what the Ingress's policy is now.
     for (const r of ch.addedRules) {
-      if (r.annotations === undefined) next.delete(r.ingress);
-      else next.set(r.ingress, parsePolicy(r.annotations, cfg.defaultPolicy, (m) => warn(`Ingress ${r.ingress}: ${m}`)));
+      if (r.policy === undefined) next.delete(r.ingress);
+      else next.set(r.ingress, policyOf(r.policy, cfg.defaultPolicy));
     }
     policies = next;
   }
@@ -65,7 +65,7 @@ export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Live
   return { version: d.version, hash: d.hash, routes: cfg.routes, backends, policies, defaultPolicy: cfg.defaultPolicy, tls: cfg.tls };
 }
 
-function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, warn: (msg: string) => void): CompiledConfig {
+function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions): CompiledConfig {
   const content = decodeSnapshotContent<SnapshotContent>(snap.packed);
   const routes = RouteTable.compile({ rules: content.rules, defaultBackend: content.defaultBackend });
   const backends = new Map<string, EndpointSet>();
@@ -74,8 +74,8 @@ function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOpt
   const policies = new Map<string, RoutePolicy>();
   const annotated = content.defaultBackend ? [...content.rules, content.defaultBackend] : content.rules;
   for (const r of annotated) {
-    if (r.annotations === undefined || policies.has(r.ingress)) continue;
-    policies.set(r.ingress, parsePolicy(r.annotations, base, (m) => warn(`Ingress ${r.ingress}: ${m}`)));
+    if (r.policy === undefined || policies.has(r.ingress)) continue;
+    policies.set(r.ingress, policyOf(r.policy, base));
   }
   return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: base, tls: content.tls };
 }

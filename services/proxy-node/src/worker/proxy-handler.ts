@@ -161,7 +161,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     }
     const policy = cfg.policies.get(match.ingress) ?? cfg.defaultPolicy;
     this.policy = policy;
-    if (policy.sslRedirect && this.scheme() === 'http' && ctx.httpsPort !== undefined) return this.redirect(ctx.httpsPort);
+    if (policy.sslRedirect && this.scheme() === 'http' && ctx.httpsPort !== undefined) return this.redirect(ctx.httpsPort, policy.redirectStripsSlash);
     const set = cfg.backends.get(match.backend);
     if (set === undefined || set.endpoints.length === 0) return this.fail(503, `meshgate: backend ${match.backend} has no endpoints\n`);
     this.set = set;
@@ -185,7 +185,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
   /** 413 now for a declared length over the limit; a streamed body is counted as it passes. */
   limitBody(max: number): boolean {
     const declared = Number(this.req.headers['content-length']);
-    const tooLarge = () => this.fail(413, `meshgate: request body larger than ${max} bytes (annotation meshgate.dev/proxy-body-size)\n`);
+    const tooLarge = () => this.fail(413, `meshgate: request body larger than ${max} bytes (the Ingress's proxy-body-size)\n`);
     if (declared > max) {
       tooLarge();
       return false;
@@ -275,6 +275,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     const by = this.policy!.hashBy;
     if (by.kind === 'header') return headerOne(this.req.headers[by.name]);
     if (by.kind === 'cookie') return cookieValue(headerOne(this.req.headers.cookie), by.name);
+    if (by.kind === 'uri') return this.req.url;
     return this.req.socket?.remoteAddress;
   }
 
@@ -412,10 +413,12 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     this.abortUpstream(upstreamError('client went away', 'MESHGATE_CLIENT_GONE'));
   };
 
-  redirect(httpsPort: number): void {
+  /** 308 to HTTPS; `stripSlash`: a target ending in '/' loses it, as ingress-nginx redirects (without preserve-trailing-slash). */
+  redirect(httpsPort: number, stripSlash: boolean): void {
     const host = this.host.replace(/:\d+$/, '');
     const url = this.req.url ?? '/';
-    const path = this.absolute ? absoluteForm(url)?.path ?? '/' : url;
+    let path = this.absolute ? absoluteForm(url)?.path ?? '/' : url;
+    if (stripSlash && path.endsWith('/')) path = path.slice(0, -1);
     const location = `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${path}`;
     this.res.writeHead(308, { location, 'content-length': 0, 'x-request-id': this.requestId });
     this.res.end();
@@ -442,7 +445,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     const c = this.ctx.counters;
     const cls = status < 200 ? '1xx' : status < 300 ? '2xx' : status < 400 ? '3xx' : status < 500 ? '4xx' : '5xx';
     c[cls] = (c[cls] ?? 0) + 1;
-    if (this.ctx.accessLog.enabled) {
+    if (this.ctx.accessLog.enabled && this.policy?.accessLog !== false) {
       const m = this.match;
       // The trace the backend saw (ours, or the client's when we made no span).
       const tp = this.sentTraceparent ?? headerOne(this.req.headers.traceparent);

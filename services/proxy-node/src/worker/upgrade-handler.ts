@@ -151,6 +151,7 @@ class UpgradeExchange {
     const c = this.ctx.counters;
     const cls = `${Math.floor(status / 100)}xx`;
     c[cls] = (c[cls] ?? 0) + 1;
+    if (this.policy?.accessLog === false) return;
     this.ctx.accessLog.write({
       time: new Date().toISOString(), node: this.ctx.nodeId, worker: this.ctx.worker, requestId: this.requestId,
       method: this.req.method, host: this.host, path: this.req.url, status, upgrade: this.req.headers.upgrade,
