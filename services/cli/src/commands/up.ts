@@ -15,6 +15,7 @@ import { createLogger, startAdminListener, type LogLevel } from '@meshgate/telem
 import { parseFlags, usage, UsageError, type FlagSpecs, type HostPort } from '../flags.ts';
 import { commonFlags, natsSecurityArgs, natsSecurityFrom } from '../common.ts';
 import { startDemoBackend } from '../demo-backend.ts';
+import { dataPlaneArgs, dataPlaneFlags, dataPlaneLimitsFrom } from './proxy.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(here, '../../bin/meshgate.js');
@@ -33,6 +34,7 @@ export const upFlags: FlagSpecs = {
   'admin': { type: 'hostport', help: 'admin listener of the first node; the next nodes, then the config service and the health agent, take the next ports', default: '127.0.0.1:9901' },
   'log-level': { type: 'level', help: 'log level of the mesh components', default: 'warn' },
   'state-dir': { type: 'string', help: 'snapshot signing keys and each node\'s last-known-good snapshot', default: path.join(os.tmpdir(), `meshgate-up-${os.userInfo().username}`) },
+  ...dataPlaneFlags,
 };
 
 /** The mesh's Ed25519 key pair in the state dir, generated on first use: the config service signs, the proxies verify. */
@@ -131,7 +133,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     for (let i = 0; i < proxies; i++) {
       const admin = `${adminBase.host}:${adminBase.port + i}`;
       admins.push(`http://${admin}`);
-      run(`proxy-${i + 1}`, ['proxy', '--node-id', `proxy-${i + 1}`, '--http', `${httpAddr.host}:${httpAddr.port}`, '--https', `${httpsAddr.host}:${httpsAddr.port}`, '--admin', admin, '--workers', String(flags.workers), '--trust-key', keys.trust, '--state-dir', path.join(stateDir, `proxy-${i + 1}`)]);
+      run(`proxy-${i + 1}`, ['proxy', '--node-id', `proxy-${i + 1}`, '--http', `${httpAddr.host}:${httpAddr.port}`, '--https', `${httpsAddr.host}:${httpsAddr.port}`, '--admin', admin, '--workers', String(flags.workers), '--trust-key', keys.trust, '--state-dir', path.join(stateDir, `proxy-${i + 1}`), ...dataPlaneArgs(flags)]);
     }
     run('health-agent', ['health-agent', '--agent-id', 'agent-1', '--trust-key', keys.trust, '--admin', hp(agentAdmin)]);
     cleanups.push(async () => {
@@ -155,7 +157,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     for (let i = 0; i < proxies; i++) {
       const admin = { host: adminBase.host, port: adminBase.port + i };
       admins.push(`http://${admin.host}:${admin.port}`);
-      nodes.push(await startProxyNode({ transport, log: clog.child({ service: 'meshgate-proxy' }), nodeId: `proxy-${i + 1}`, http: httpAddr, https: httpsAddr, admin, workers: flags.workers as number, subjectPrefix: prefix, store, trustKey, stateDir: path.join(stateDir, `proxy-${i + 1}`) }));
+      nodes.push(await startProxyNode({ transport, log: clog.child({ service: 'meshgate-proxy' }), nodeId: `proxy-${i + 1}`, http: httpAddr, https: httpsAddr, admin, workers: flags.workers as number, subjectPrefix: prefix, store, trustKey, stateDir: path.join(stateDir, `proxy-${i + 1}`), limits: dataPlaneLimitsFrom(flags) }));
     }
     const agent = await startHealthAgent({ transport, log: clog.child({ service: 'meshgate-health-agent' }), agentId: 'agent-1', subjectPrefix: prefix, store, trustKey });
     const svcAdmin = await startAdminListener(configAdmin, { metrics: async () => renderConfigMetrics(await svc.status(), 'up'), status: () => svc.status() });

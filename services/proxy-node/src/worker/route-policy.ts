@@ -15,6 +15,7 @@ export const Annotations = {
   sslRedirect: 'meshgate.dev/ssl-redirect',
   retries: 'meshgate.dev/retries',
   allDown: 'meshgate.dev/all-endpoints-down',
+  tunnelIdleTimeout: 'meshgate.dev/tunnel-idle-timeout',
 } as const;
 
 export interface HashBy { kind: 'header' | 'cookie' | 'client-ip'; name: string }
@@ -31,6 +32,8 @@ export interface RoutePolicy {
   /** Attempts per request (1 = no retry); only idempotent requests without a body retry, and only on connect failures. */
   attempts: number;
   allDown: AllDownPolicy;
+  /** WebSocket tunnels of this Ingress: ms with no byte either way before both sides close (0: never); unset: --tunnel-idle-timeout. */
+  tunnelIdleTimeoutMs?: number;
 }
 
 export function defaultPolicy(pool: PoolOptions): RoutePolicy {
@@ -83,6 +86,12 @@ export function parsePolicy(ann: Record<string, string> | undefined, base: Route
         const n = Number(v);
         if (Number.isInteger(n) && n >= 0 && n <= 10) p.attempts = n + 1;
         else bad('write a whole number of retries from 0 to 10');
+        break;
+      }
+      case Annotations.tunnelIdleTimeout: {
+        const ms = parseDuration(v);
+        if (ms === undefined) bad('write a duration such as 60s, 1h or 0 (never)');
+        else p.tunnelIdleTimeoutMs = ms;
         break;
       }
       case Annotations.allDown:
