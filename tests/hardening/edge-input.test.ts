@@ -191,6 +191,7 @@ test('strict paths (the default): dot segments with ;parameters and encoded back
   }
   const up = await rawExchange(mesh.httpPort, ['GET /ws/..;/x HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n']);
   assert.deepEqual(up.statuses, [400], 'a WebSocket upgrade too');
+  assert.match(up.raw, /dot segment with parameters/);
   // Ordinary parameters and dots are fine.
   for (const path of ['/public/a;b/c', '/public/...;/x', '/public/.well-known/x', '/public/x%3By']) {
     const r = await rawExchange(mesh.httpPort, [`GET ${path} HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n`]);

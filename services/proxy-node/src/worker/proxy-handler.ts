@@ -169,7 +169,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
       if (excess !== undefined) return this.fail(431, `meshgate: request header fields too large (${excess})\n`);
     }
     const ambiguous = ctx.strictPaths ? ambiguousPath(target.path) : undefined;
-    if (ambiguous !== undefined) return this.fail(400, `meshgate: the path has ${ambiguous}, which servers resolve differently; refused (--path-strictness relaxed allows it)\n`);
+    if (ambiguous !== undefined) return this.fail(400, ambiguousPathMessage(ambiguous));
     // Host as nginx checks it: one header, a name or IP literal, a port that exists.
     if (!validHost(this.host) || hostHeaderCount(req.rawHeaders) > 1) return this.fail(400, 'meshgate: invalid Host header\n');
     // RFC 9113 8.3.1: a host header naming another authority than :authority is malformed (else routed by one, sent with the other).
@@ -539,6 +539,11 @@ export function validHost(host: string): boolean {
   if (host === '') return true;
   const m = HOST.exec(host);
   return m !== null && (m[1] === undefined || Number(m[1]) <= 65535);
+}
+
+/** The 400 body for a path `ambiguousPath` refused. */
+export function ambiguousPathMessage(what: string): string {
+  return `meshgate: the path has ${what}, which servers resolve differently; refused (--path-strictness relaxed allows it)\n`;
 }
 
 /** The port a scheme implies, for comparing authorities. */

@@ -9,7 +9,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ambiguousPath, normalizePath } from '@meshgate/routing';
 import type { EndpointSet, UpstreamEndpoint } from '@meshgate/upstream';
-import { forwardHeaders, originTarget, validHost, type ProxyContext } from './proxy-handler.ts';
+import { ambiguousPathMessage, forwardHeaders, originTarget, validHost, type ProxyContext } from './proxy-handler.ts';
 import { newRequestId } from './ids.ts';
 import type { RoutePolicy } from './route-policy.ts';
 
@@ -62,7 +62,8 @@ class UpgradeExchange {
     // Absolute-form (RFC 9112 3.2.2): routed by its authority, sent upstream in origin-form.
     const target = normalizePath(originTarget(this, this.req.url ?? ''));
     if (!target) return this.reply(400, 'meshgate: malformed request target\n');
-    if (this.ctx.strictPaths && ambiguousPath(target.path) !== undefined) return this.reply(400, 'meshgate: ambiguous path refused (--path-strictness)\n');
+    const ambiguous = this.ctx.strictPaths ? ambiguousPath(target.path) : undefined;
+    if (ambiguous !== undefined) return this.reply(400, ambiguousPathMessage(ambiguous));
     // As for plain requests (proxy-handler.ts): a name or IP literal and a port that exists, or 400.
     if (!validHost(this.host)) return this.reply(400, 'meshgate: invalid Host header\n');
     const match = cfg.routes.find(this.host, target.path);
