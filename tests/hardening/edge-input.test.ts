@@ -16,7 +16,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import { CountingBackend } from './support/counting-backend.ts';
 import { makeCert, tlsSecret } from './support/certs.ts';
 import { rawExchange } from './support/raw-http.ts';
-import { startExtraProxy, startMesh, workerRestarts, type ExtraProxy, type Mesh } from './support/mesh.ts';
+import { serviceManifests, startExtraProxy, startMesh, workerRestarts, type ExtraProxy, type Mesh } from './support/mesh.ts';
 
 let mesh: Mesh;
 let relaxed: ExtraProxy;
@@ -24,22 +24,9 @@ const backend = new CountingBackend();
 let ws: WebSocketServer;
 
 function manifests(port: number, wsPort: number): Record<string, string> {
-  const svc = (name: string, p: number) => `apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec:
-  ports: [{name: http, port: 80, targetPort: ${p}}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: ${name}}
-subsets:
-- addresses: [{ip: 127.0.0.1}]
-  ports: [{name: http, port: ${p}}]
-`;
   return {
-    'web.yaml': svc('web', port),
-    'ws.yaml': svc('ws', wsPort),
+    'web.yaml': serviceManifests('web', port),
+    'ws.yaml': serviceManifests('ws', wsPort),
     'tls.yaml': tlsSecret('shop-tls', makeCert('shop.example')),
     'ingress.yaml': `apiVersion: networking.k8s.io/v1
 kind: Ingress

@@ -15,7 +15,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import { WebSocketServer, WebSocket } from 'ws';
 import { makeCert, tlsSecret } from './support/certs.ts';
-import { startMesh, workerRestarts, type Mesh } from './support/mesh.ts';
+import { serviceManifests, startMesh, workerRestarts, type Mesh } from './support/mesh.ts';
 
 const IDLE_MS = 1_000;
 let mesh: Mesh;
@@ -25,19 +25,6 @@ let wss: WebSocketServer;
 const backendSockets: WebSocket[] = [];
 
 function manifests(webPort: number, wsPort: number): Record<string, string> {
-  const svc = (name: string, p: number) => `apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec:
-  ports: [{name: http, port: 80, targetPort: ${p}}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: ${name}}
-subsets:
-- addresses: [{ip: 127.0.0.1}]
-  ports: [{name: http, port: ${p}}]
-`;
   const ingress = (name: string, path: string, service: string, annotations = '') => `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
@@ -51,7 +38,7 @@ spec:
       - {path: ${path}, pathType: Prefix, backend: {service: {name: ${service}, port: {number: 80}}}}
 `;
   return {
-    'svc.yaml': `${svc('web', webPort)}---\n${svc('ws', wsPort)}`,
+    'svc.yaml': `${serviceManifests('web', webPort)}---\n${serviceManifests('ws', wsPort)}`,
     'tls.yaml': tlsSecret('idle-tls', makeCert('idle.example')),
     'web.yaml': ingress('web', '/web', 'web'),
     'ws.yaml': ingress('ws', '/ws', 'ws'),

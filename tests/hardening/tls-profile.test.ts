@@ -5,7 +5,7 @@
  * self-signed demo certificate causes; a second node with
  * `--tls-profile modern` refuses TLS 1.2. (Cipher and version refusals per
  * profile, on the default and on SNI contexts, are unit-tested beside the
- * code: services/proxy-node/src/worker/tls-profile.test.ts.)
+ * code: services/proxy-node/src/worker/tls-store.test.ts.)
  *
  * Needs `testssl` (Debian package testssl.sh; .ci/run installs it). Without
  * it the testssl case is skipped and says so.

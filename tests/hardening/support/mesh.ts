@@ -49,21 +49,26 @@ export async function startMesh(files: Record<string, string>, opts: { env?: Nod
   return mesh;
 }
 
-/** A Service "web" with Endpoints at 127.0.0.1:port, and an Ingress routing every host and path to it. */
-export function webManifests(port: number, ingressExtra = ''): string {
+/** A Service `name` with Endpoints at 127.0.0.1:port. */
+export function serviceManifests(name: string, port: number): string {
   return `apiVersion: v1
 kind: Service
-metadata: {name: web}
+metadata: {name: ${name}}
 spec:
   ports: [{name: http, port: 80, targetPort: ${port}}]
 ---
 apiVersion: v1
 kind: Endpoints
-metadata: {name: web}
+metadata: {name: ${name}}
 subsets:
 - addresses: [{ip: 127.0.0.1}]
   ports: [{name: http, port: ${port}}]
----
+`;
+}
+
+/** A Service "web" with Endpoints at 127.0.0.1:port, and an Ingress routing every host and path to it. */
+export function webManifests(port: number, ingressExtra = ''): string {
+  return `${serviceManifests('web', port)}---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: web}
