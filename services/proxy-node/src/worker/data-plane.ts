@@ -19,6 +19,9 @@ import { Liveness, UpstreamPools } from '@meshgate/upstream';
 import { createLogger, endSpan, epochNow, startLinkedSpan, startWorkerTelemetry } from '@meshgate/telemetry';
 import { compileSnapshot, endpointIds, patchConfig, type CompiledConfig } from './compiled-config.ts';
 import { TlsStore } from './tls-store.ts';
+import { tlsProfileOptions } from './tls-profile.ts';
+import { trustedList } from './forwarded.ts';
+import { closeWhenIdle, h2HeaderOptions } from './h2-limits.ts';
 import { createProxyHandler } from './proxy-handler.ts';
 import { createUpgradeHandler } from './upgrade-handler.ts';
 import { H1Server, type H1Request, type H1Response } from './h1-server.ts';
@@ -39,6 +42,10 @@ export const defaultLimits: DataPlaneLimits = {
   maxHeaderSize: 16 * 1024,
   keepAliveTimeoutMs: 65_000,
   accessLog: true,
+  pathStrictness: 'strict',
+  tlsProfile: 'intermediate',
+  // ingress-nginx's proxy-read-timeout, which its users know WebSocket tunnels by.
+  tunnelIdleTimeoutMs: 60_000,
 };
 
 export default async function serve(task: ServeTask): Promise<string> {
@@ -56,7 +63,8 @@ export default async function serve(task: ServeTask): Promise<string> {
   const counters: Record<string, number> = {};
   let current: CompiledConfig | undefined;
   const ticketKeys = task.ticketKeys ? Buffer.from(task.ticketKeys) : undefined;
-  let tlsStore = new TlsStore([], ticketKeys);
+  const tlsProfile = tlsProfileOptions(limits.tlsProfile);
+  let tlsStore = new TlsStore([], ticketKeys, tlsProfile);
 
   const ctx = {
     config: () => current,
@@ -67,6 +75,10 @@ export default async function serve(task: ServeTask): Promise<string> {
     httpsPort: task.https?.port,
     // HTTP/2 bodies (H1Server times HTTP/1 bodies itself): the same limit.
     bodyTimeoutMs: limits.bodyTimeoutMs ?? limits.headersTimeoutMs,
+    maxHeaderSize: limits.maxHeaderSize,
+    strictPaths: limits.pathStrictness !== 'relaxed',
+    ...(limits.trustedProxies?.length ? { trustedProxies: trustedList(limits.trustedProxies) } : {}),
+    tunnelIdleTimeoutMs: limits.tunnelIdleTimeoutMs ?? 0,
     counters,
     onEjected: (endpoint: string, backend: string, reason: string, ms: number) => log.info('endpoint ejected by this worker', { endpoint, backend, reason, ms }),
   };
@@ -115,7 +127,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     httpsServer = http2.createSecureServer({
       ...serverOpts,
       allowHTTP1: true,
-      minVersion: 'TLSv1.2',
+      ...tlsProfile,
       // A handshake (or a connection that sends nothing) gets the header timeout, as nginx applies
       // client_header_timeout to it; node's default is 120 s, so stalled handshakes piled up.
       handshakeTimeout: limits.headersTimeoutMs,
@@ -125,7 +137,8 @@ export default async function serve(task: ServeTask): Promise<string> {
         if (sc) cb(null, sc);
         else cb(new Error(`no certificate for ${name}: add an Ingress tls section with a Secret for this host`));
       },
-      settings: { maxConcurrentStreams: 256 },
+      ...h2HeaderOptions(limits.maxHeaderSize),
+      settings: { maxConcurrentStreams: 256, ...h2HeaderOptions(limits.maxHeaderSize).settings },
     }, handler as never);
     // ALPN h2 -> node:http2's own listener; http/1.1 or no ALPN -> H1Server. allowHTTP1
     // stays on so the server still offers http/1.1 in ALPN.
@@ -147,6 +160,8 @@ export default async function serve(task: ServeTask): Promise<string> {
     httpsServer.on('session', (session: http2.ServerHttp2Session) => {
       h2Sessions.add(session);
       session.once('close', () => h2Sessions.delete(session));
+      // A session with no open stream for the keep-alive timeout is closed, as an idle h1 connection is.
+      closeWhenIdle(session, limits.keepAliveTimeoutMs);
       if (draining) session.close();
     });
     servers.push(httpsServer as unknown as net.Server);
@@ -172,7 +187,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
       const next = compileSnapshot(snap, liveness, pools.defaults);
-      const nextTls = new TlsStore(next.tls, ticketKeys);
+      const nextTls = new TlsStore(next.tls, ticketKeys, tlsProfile);
       // The swap: one reference each. In-flight requests keep the config they read;
       // open TLS connections keep the certificate they were handshaken with.
       current = next;
@@ -180,7 +195,7 @@ export default async function serve(task: ServeTask): Promise<string> {
       // Clients without SNI (an IP address in the URL) get the default certificate.
       // Only when it changed: most changes keep the certificates, and a context costs a key parse.
       if (httpsServer && nextTls.defaultPem && (nextTls.defaultPem.cert !== defaultPem?.cert || nextTls.defaultPem.key !== defaultPem?.key)) {
-        httpsServer.setSecureContext({ ...nextTls.defaultPem, minVersion: 'TLSv1.2', ...(ticketKeys ? { ticketKeys } : {}) });
+        httpsServer.setSecureContext({ ...nextTls.defaultPem, ...tlsProfile, ...(ticketKeys ? { ticketKeys } : {}) });
         defaultPem = nextTls.defaultPem;
       }
       pools.retain(endpointIds(next));

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { constants as h2constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
-import { normalizePath, type RouteMatch } from '@meshgate/routing';
+import type { BlockList } from 'node:net';
+import { ambiguousPath, normalizePath, type RouteMatch } from '@meshgate/routing';
 import type { EndpointSet, H1Connection, H1Pool, ResponseHandler, UpstreamEndpoint, UpstreamError, UpstreamPools } from '@meshgate/upstream';
 import type { CompiledConfig } from './compiled-config.ts';
 import { AccessLog } from './access-log.ts';
@@ -9,13 +10,17 @@ import { H1Request, type BodyWatcher, type H1Response } from './h1-server.ts';
 import type { Readable } from 'node:stream';
 import { newRequestId, newTraceparent } from './ids.ts';
 import { channels, requestEventsWanted, type EventError, type RequestInfo } from './request-events.ts';
+import { appendForwarded, FORWARDED_HEADERS } from './forwarded.ts';
+import { h2HeaderExcess } from './h2-limits.ts';
 
 /**
  * The request path, as named phases (Pingora style):
  *   1. parse    : H1Server / node:http2 (llhttp, nghttp2) parsed the request;
- *                 431 oversized headers and 408 header timeout come from there;
+ *                 431 oversized headers and 408 header timeout come from there
+ *                 (HTTP/2: 431 here, h2-limits.ts);
  *                 an absolute-form target gives the host and origin-form path;
- *                 normalise the target (400 if invalid)
+ *                 normalise the target (400 if invalid, or ambiguous under
+ *                 strict paths); HTTP/2 :authority and host must agree (400)
  *   2. route    : host, then path, in the current compiled config (404 when nothing matches);
  *                 ssl-redirect (308) and the body size limit (413) of the route's Ingress
  *   3. select   : an endpoint of the backend by the route's load balancer (503 when none may be tried)
@@ -38,8 +43,8 @@ const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer',
   'upgrade', 'proxy-authenticate', 'proxy-authorization', 'http2-settings',
 ]);
-/** Headers the proxy sets itself on the way up. */
-const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id']);
+/** Headers the proxy sets itself on the way up (the forwarded ones: forwarded.ts). */
+const REPLACED = new Set<string>([...FORWARDED_HEADERS, 'x-request-id']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** The request never reached the endpoint: safe to try another, and a sign the endpoint is down. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -62,6 +67,14 @@ export interface ProxyContext {
    * H1Server; h2 streams do not pass through it. Unset: no limit.
    */
   readonly bodyTimeoutMs?: number;
+  /** HTTP/2 requests: the HTTP/1 header block limit, past which 431 (h2-limits.ts). Unset: none here. */
+  readonly maxHeaderSize?: number;
+  /** --path-strictness strict: paths other servers resolve differently (ambiguousPath) get 400. */
+  readonly strictPaths?: boolean;
+  /** --trusted-proxies: peers whose X-Forwarded-* and Forwarded headers are kept (forwarded.ts). */
+  readonly trustedProxies?: BlockList;
+  /** WebSocket tunnels: ms with no byte either way before both sides are closed (0: never). */
+  readonly tunnelIdleTimeoutMs?: number;
   /** AccessLog.prefix of this worker, made on first use. */
   logPrefix?: string;
   /** A passive ejection happened (for logs; the event is published here already). */
@@ -151,8 +164,18 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     const cfg = ctx.config();
     if (cfg === undefined) return this.fail(503, 'meshgate: no configuration applied yet\n');
     if (!target) return this.fail(400, 'meshgate: malformed request target\n');
+    if (this.h2 && ctx.maxHeaderSize !== undefined) {
+      const excess = h2HeaderExcess(req.rawHeaders, ctx.maxHeaderSize);
+      if (excess !== undefined) return this.fail(431, `meshgate: request header fields too large (${excess})\n`);
+    }
+    const ambiguous = ctx.strictPaths ? ambiguousPath(target.path) : undefined;
+    if (ambiguous !== undefined) return this.fail(400, ambiguousPathMessage(ambiguous));
     // Host as nginx checks it: one header, a name or IP literal, a port that exists.
-    if (!validHost(this.host) || (!this.h2 && hostHeaderCount(req.rawHeaders) > 1)) return this.fail(400, 'meshgate: invalid Host header\n');
+    if (!validHost(this.host) || hostHeaderCount(req.rawHeaders) > 1) return this.fail(400, 'meshgate: invalid Host header\n');
+    // RFC 9113 8.3.1: a host header naming another authority than :authority is malformed (else routed by one, sent with the other).
+    if (this.h2 && h.host !== undefined && h[':authority'] !== undefined && !sameAuthority(h[':authority'] as string, h.host, this.scheme())) {
+      return this.fail(400, 'meshgate: the host header and :authority differ\n');
+    }
     const match = cfg.routes.find(this.host, target.path);
     if (match === undefined) return this.fail(404, 'meshgate: no ingress rule matches this host and path\n');
     this.match = match;
@@ -521,6 +544,24 @@ export function validHost(host: string): boolean {
   return m !== null && (m[1] === undefined || Number(m[1]) <= 65535);
 }
 
+/** The 400 body for a path `ambiguousPath` refused. */
+export function ambiguousPathMessage(what: string): string {
+  return `meshgate: the path has ${what}, which servers resolve differently; refused (--path-strictness relaxed allows it)\n`;
+}
+
+/** The port a scheme implies, for comparing authorities. */
+const DEFAULT_PORT = { http: ':80', https: ':443' } as const;
+
+/** Two authorities name the same host and port (RFC 3986 6.2: the host's case and a default port do not count). */
+export function sameAuthority(a: string, b: string, scheme: 'http' | 'https'): boolean {
+  if (a === b) return true;
+  const norm = (x: string) => {
+    const l = x.toLowerCase();
+    return l.endsWith(DEFAULT_PORT[scheme]) ? l.slice(0, -DEFAULT_PORT[scheme].length) : l;
+  };
+  return norm(a) === norm(b);
+}
+
 function hostHeaderCount(raw: readonly string[] | undefined): number {
   if (!raw) return 0;
   let n = 0;
@@ -559,39 +600,31 @@ function stripConnectionTokens(out: string[], tokens: string): void {
 
 /**
  * The client's headers as a flat [name, value, ...] list for undici, minus
- * hop-by-hop ones, plus X-Forwarded-*, X-Request-Id and a traceparent when
- * the client sent none.
+ * hop-by-hop ones, plus X-Forwarded-* and X-Real-IP (forwarded.ts: the
+ * client's own only from a trusted proxy), X-Request-Id and a traceparent
+ * when the client sent none.
  */
-export function forwardHeaders(x: { req: Req; h2: boolean; host: string; absolute?: boolean; requestId: string; scheme(): string }, trace = true): string[] {
+export function forwardHeaders(x: { ctx: { trustedProxies?: BlockList }; req: Req; h2: boolean; host: string; absolute?: boolean; requestId: string; scheme(): string }, trace = true): string[] {
   const h = x.req.headers;
   const out: string[] = [];
   const conn = x.h2 ? undefined : h.connection;
   const connTokens = conn !== undefined && conn !== 'keep-alive' && conn !== 'close'
     ? new Set(conn.toLowerCase().split(',').map((s) => s.trim()))
     : undefined;
-  let priorXff: string | undefined;
   for (const k in h) {
     if (k.charCodeAt(0) === 58 /* ':' pseudo-header */) continue;
     const v = h[k];
     if (v === undefined || HOP_BY_HOP.has(k)) continue;
     if (!trace && (k === 'traceparent' || k === 'tracestate')) continue; // added per attempt (traceHeaders)
-    if (REPLACED.has(k)) {
-      if (k === 'x-forwarded-for') priorXff = headerOne(v);
-      continue;
-    }
+    if (REPLACED.has(k)) continue;
     if (connTokens !== undefined && connTokens.has(k)) continue;
     if (typeof v === 'string') out.push(k, v);
     else for (const one of v) out.push(k, one);
   }
   if (x.h2 && h.host === undefined && x.host !== '') out.push('host', x.host);
   if (x.absolute === true) setHost(out, x.host);
-  const clientIp = x.req.socket?.remoteAddress ?? '';
-  out.push(
-    'x-forwarded-for', priorXff ? `${priorXff}, ${clientIp}` : clientIp,
-    'x-forwarded-proto', x.scheme(),
-    'x-request-id', x.requestId,
-  );
-  if (x.host !== '') out.push('x-forwarded-host', x.host);
+  appendForwarded(out, h, x.req.socket?.remoteAddress ?? '', x.scheme(), x.host, x.ctx.trustedProxies);
+  out.push('x-request-id', x.requestId);
   if (trace && h.traceparent === undefined) out.push('traceparent', newTraceparent());
   return out;
 }

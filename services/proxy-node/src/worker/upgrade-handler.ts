@@ -5,10 +5,11 @@
  * answer is relayed as a plain response and the connection closed.
  */
 import http from 'node:http';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { normalizePath } from '@meshgate/routing';
+import { ambiguousPath, normalizePath } from '@meshgate/routing';
 import type { EndpointSet, UpstreamEndpoint } from '@meshgate/upstream';
-import { forwardHeaders, originTarget, validHost, type ProxyContext } from './proxy-handler.ts';
+import { ambiguousPathMessage, forwardHeaders, originTarget, validHost, type ProxyContext } from './proxy-handler.ts';
 import { newRequestId } from './ids.ts';
 import type { RoutePolicy } from './route-policy.ts';
 
@@ -61,6 +62,8 @@ class UpgradeExchange {
     // Absolute-form (RFC 9112 3.2.2): routed by its authority, sent upstream in origin-form.
     const target = normalizePath(originTarget(this, this.req.url ?? ''));
     if (!target) return this.reply(400, 'meshgate: malformed request target\n');
+    const ambiguous = this.ctx.strictPaths ? ambiguousPath(target.path) : undefined;
+    if (ambiguous !== undefined) return this.reply(400, ambiguousPathMessage(ambiguous));
     // As for plain requests (proxy-handler.ts): a name or IP literal and a port that exists, or 400.
     if (!validHost(this.host)) return this.reply(400, 'meshgate: invalid Host header\n');
     const match = cfg.routes.find(this.host, target.path);
@@ -103,7 +106,24 @@ class UpgradeExchange {
     upstream.on('close', () => this.socket.destroy());
     upstream.pipe(this.socket);
     this.socket.pipe(upstream);
+    this.closeWhenIdle(upstream);
     this.log(statusCode);
+  }
+
+  /**
+   * No byte either way for the tunnel idle timeout: both sides are closed
+   * (ingress-nginx's proxy-read-timeout for WebSockets). The client socket's
+   * own timer sees both directions: what it reads, and what it writes (the
+   * upstream's bytes).
+   */
+  closeWhenIdle(upstream: Duplex): void {
+    const ms = this.policy!.tunnelIdleTimeoutMs ?? this.ctx.tunnelIdleTimeoutMs ?? 0;
+    const client = this.socket as Duplex & Partial<Pick<net.Socket, 'setTimeout'>>;
+    if (ms <= 0 || client.setTimeout === undefined) return;
+    client.setTimeout(ms, () => {
+      upstream.destroy();
+      client.destroy();
+    });
   }
 
   onHeaders(statusCode: number, raw: Buffer[]): boolean {
