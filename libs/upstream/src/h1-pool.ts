@@ -9,13 +9,30 @@
  * Error codes follow undici's (the data plane maps them to statuses):
  * UND_ERR_CONNECT_TIMEOUT, UND_ERR_HEADERS_TIMEOUT, UND_ERR_SOCKET (closed
  * before the response ended), UND_ERR_REQ_CONTENT_LENGTH_MISMATCH, plus the
- * socket's own (ECONNREFUSED, ECONNRESET, ...).
+ * socket's own (ECONNREFUSED, ECONNRESET, ...), and ours:
+ * MESHGATE_BAD_RESPONSE (a status outside 100-599, or a 101 nobody asked
+ * for: not retried), MESHGATE_INTERNAL (an exception on this request's path).
+ *
+ * A hostile or broken backend must not reach another request: a connection
+ * is handed back to the pool only at the end of the read that completed its
+ * response, and any byte that arrives with no request in flight (a response
+ * nobody asked for, bytes glued after a response, even a lone CRLF) closes
+ * it. Every parser and socket callback is guarded: an exception fails that
+ * one request and closes its connection, never the worker.
  */
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { HTTPParser, consumableHandle, setReading, type NativeParser, type OnHeadersComplete, type ParseError } from './native-http-parser.ts';
 
-export interface UpstreamError extends Error { code: string }
+export interface UpstreamError extends Error {
+  code: string;
+  /**
+   * The connection had carried a response before and failed before any
+   * byte of this one: most likely the server closed it while it was idle
+   * (the keep-alive race), so the request may go again to the same endpoint.
+   */
+  stale?: boolean;
+}
 
 /** What a request's owner gets back. A handler is attached to at most one connection at a time (`upstream`). */
 export interface ResponseHandler {
@@ -71,9 +88,19 @@ export class H1Pool {
 
   dispatch(req: UpstreamRequest, handler: ResponseHandler): void {
     if (this.closed) return handler.onResponseError(upstreamError('upstream pool closed', 'UND_ERR_CLOSED'));
-    const conn = this.idle.pop() ?? (this.all.size < this.opts.connections ? new H1Connection(this) : undefined);
+    const conn = this.#takeIdle() ?? (this.all.size < this.opts.connections ? new H1Connection(this) : undefined);
     if (conn === undefined) this.queue.push([req, handler]);
     else conn.send(req, handler);
+  }
+
+  /** The most recently used idle connection that is still open. */
+  #takeIdle(): H1Connection | undefined {
+    for (;;) {
+      const c = this.idle.pop();
+      if (c === undefined) return undefined;
+      c.inIdle = false;
+      if (c.state === enum_.idle && !c.socket.destroyed) return c;
+    }
   }
 
   /** Drops a request still waiting for a connection. */
@@ -84,27 +111,48 @@ export class H1Pool {
     return true;
   }
 
+  /** `conn` finished its response and may carry another; idempotent (a connection is in `idle` at most once). */
   released(conn: H1Connection): void {
+    if (conn.state !== enum_.idle || conn.inIdle) return;
     const next = this.queue.shift();
     if (next !== undefined) return conn.send(next[0], next[1]);
     if (this.closed || conn.idleLimitMs === 0) return conn.destroy();
     conn.idleSince = performance.now();
+    conn.inIdle = true;
     this.idle.push(conn);
   }
 
+  /** `conn` is gone: requests waiting for a connection get new ones, up to the limit. */
   removed(conn: H1Connection): void {
     this.all.delete(conn);
-    const i = this.idle.lastIndexOf(conn);
-    if (i >= 0) this.idle.splice(i, 1);
-    if (this.queue.length > 0 && !this.closed && this.all.size < this.opts.connections) {
+    this.#dropIdle(conn);
+    while (this.queue.length > 0 && !this.closed && this.all.size < this.opts.connections) {
       const [req, handler] = this.queue.shift()!;
       new H1Connection(this).send(req, handler);
     }
   }
 
+  #dropIdle(conn: H1Connection): void {
+    if (!conn.inIdle) return;
+    conn.inIdle = false;
+    const i = this.idle.lastIndexOf(conn);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  /** Called by a connection closing itself. */
+  leftIdle(conn: H1Connection): void {
+    this.#dropIdle(conn);
+  }
+
   /** Deadlines: connect, response headers, idle. Called by the worker's sweep. */
   sweep(now: number): void {
-    for (const c of this.all) c.check(now);
+    for (const c of this.all) {
+      try {
+        c.check(now);
+      } catch (err) {
+        c.crash(err);
+      }
+    }
   }
 
   /** Closes idle connections now and busy ones when their response ends. */
@@ -125,6 +173,16 @@ export class H1Connection {
   handler: ResponseHandler | undefined;
   /** The connection already carried a response: a reset before this one's head may be a stale keep-alive. */
   reused = false;
+  /** In the pool's idle list (never twice). */
+  inIdle = false;
+  /** A byte of the response to the request in flight arrived. */
+  responseBegun = false;
+  /**
+   * Its response ended in the read being parsed: the connection goes back to
+   * the pool when that read is done, so bytes after the response in the
+   * same read are stray (and close it), never the next request's response.
+   */
+  releaseAfterRead = false;
   createdAt = performance.now();
   sentAt = 0;
   idleSince = 0;
@@ -148,57 +206,94 @@ export class H1Connection {
     const socket = this.socket = net.connect({ host: pool.host, port: pool.port, noDelay: true });
     const parser = this.parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
+    parser[HTTPParser.kOnMessageBegin] = this.#onMessageBegin;
     parser[HTTPParser.kOnHeaders] = (headers: string[]) => { for (const h of headers) this.partial.push(h); };
     parser[HTTPParser.kOnHeadersComplete] = this.#onHead;
-    parser[HTTPParser.kOnBody] = (b: Buffer) => { if (this.handler !== undefined && this.status >= 200) this.handler.onResponseData(b); };
+    parser[HTTPParser.kOnBody] = this.#onBody;
     parser[HTTPParser.kOnMessageComplete] = this.#onMessageComplete;
-    parser[HTTPParser.kOnExecute] = (ret: number | ParseError) => { if (typeof ret !== 'number') this.#parseError(ret); };
-    socket.once('connect', () => {
-      if (this.state === enum_.connecting) this.state = this.handler ? enum_.busy : enum_.idle;
-      const handle = consumableHandle(socket as never);
-      if (handle !== undefined) {
-        parser.consume(handle);
-        this.consumed = true;
-      }
-    });
-    socket.on('data', (d: Buffer) => {
-      // Only when the handle could not be consumed.
-      const r = parser.execute(d);
-      if (typeof r !== 'number') this.#parseError(r);
-    });
-    socket.on('end', () => {
-      const r = parser.finish();
-      if (r !== undefined && typeof r !== 'number') this.#parseError(r);
-      else this.destroy();
-    });
-    socket.on('error', (err: Error & { code?: string }) => this.#fail(upstreamError(err.message, err.code ?? 'UND_ERR_SOCKET')));
-    socket.on('close', () => {
-      this.#fail(upstreamError('upstream closed the connection', 'UND_ERR_SOCKET'));
-      this.state = enum_.closed;
-      if (this.consumed) { this.consumed = false; parser.unconsume(); }
-      parser.remove();
-      parser.free();
-      this.pool.removed(this);
-    });
+    parser[HTTPParser.kOnExecute] = this.#afterRead;
+    socket.once('connect', this.#onConnect);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
   }
 
+  #onConnect = (): void => {
+    try {
+      const handle = consumableHandle(this.socket as never);
+      if (handle !== undefined) {
+        this.parser.consume(handle);
+        this.consumed = true;
+      }
+      if (this.state !== enum_.connecting) return;
+      if (this.handler !== undefined) this.state = enum_.busy;
+      else {
+        this.state = enum_.idle;
+        this.pool.released(this);
+      }
+    } catch (err) {
+      this.crash(err);
+    }
+  };
+
+  /** Only when the handle could not be consumed: reads come here and are parsed in JS. */
+  #onData = (d: Buffer): void => {
+    try {
+      this.#afterRead(this.parser.execute(d));
+    } catch (err) {
+      this.crash(err);
+    }
+  };
+
+  #onEnd = (): void => {
+    try {
+      const r = this.parser.finish();
+      if (r !== undefined && typeof r !== 'number') this.#parseError(r);
+      else this.destroy();
+    } catch (err) {
+      this.crash(err);
+    }
+  };
+
+  #onError = (err: Error & { code?: string }): void => {
+    this.#fail(this.#socketError(err.message, err.code ?? 'UND_ERR_SOCKET'));
+  };
+
+  /** A socket error or close; `stale` when it ended a reused connection before any byte of the response. */
+  #socketError(message: string, code: string): UpstreamError {
+    const e = upstreamError(message, code);
+    if (this.reused && !this.responseBegun) e.stale = true;
+    return e;
+  }
+
+  #onClose = (): void => {
+    try {
+      this.#fail(this.#socketError('upstream closed the connection', 'UND_ERR_SOCKET'));
+    } finally {
+      this.state = enum_.closed;
+      this.pool.leftIdle(this);
+      if (this.consumed) { this.consumed = false; this.parser.unconsume(); }
+      this.parser.remove();
+      this.parser.free();
+      this.pool.removed(this);
+    }
+  };
+
   send(req: UpstreamRequest, handler: ResponseHandler): void {
+    if (this.state === enum_.closed) return handler.onResponseError(upstreamError('upstream connection closed', 'UND_ERR_SOCKET'));
     this.handler = handler;
     handler.upstream = this;
     if (this.state !== enum_.connecting) this.state = enum_.busy;
     this.sentAt = performance.now();
     this.headersTimeoutMs = req.headersTimeoutMs;
     this.gotHead = false;
+    this.responseBegun = false;
     this.status = 0;
     this.skipBody = req.method === 'HEAD';
     this.partial.length = 0;
-    const socket = this.socket;
-    if (req.body === null) {
-      socket.write(req.head + '\r\n', 'latin1');
-      return;
-    }
-    socket.write(req.head + '\r\n', 'latin1');
-    this.#streamBody(req.body, req.bodyLength);
+    this.socket.write(req.head + '\r\n', 'latin1');
+    if (req.body !== null) this.#streamBody(req.body, req.bodyLength);
   }
 
   /** Request body with backpressure both ways; chunked when the length is unknown. */
@@ -208,9 +303,13 @@ export class H1Connection {
     const chunked = length < 0;
     let sent = 0;
     const onData = (chunk: Buffer) => {
-      sent += chunk.length;
-      const ok = chunked ? (socket.write(`${chunk.length.toString(16)}\r\n`), socket.write(chunk), socket.write('\r\n')) : socket.write(chunk);
-      if (!ok) body.pause();
+      try {
+        sent += chunk.length;
+        const ok = chunked ? (socket.write(`${chunk.length.toString(16)}\r\n`), socket.write(chunk), socket.write('\r\n')) : socket.write(chunk);
+        if (!ok) body.pause();
+      } catch (err) {
+        this.crash(err);
+      }
     };
     const onDrain = () => body.resume();
     const cleanup = () => {
@@ -221,9 +320,13 @@ export class H1Connection {
       if (this.body === body) this.body = null;
     };
     const onEnd = () => {
-      cleanup();
-      if (chunked) socket.write('0\r\n\r\n');
-      else if (sent !== length) this.#fail(upstreamError('request body length does not match Content-Length', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'), true);
+      try {
+        cleanup();
+        if (chunked) socket.write('0\r\n\r\n');
+        else if (sent !== length) this.#fail(upstreamError('request body length does not match Content-Length', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'), true);
+      } catch (err) {
+        this.crash(err);
+      }
     };
     const onClose = () => {
       // The client went away before its body ended: the upstream request cannot be completed.
@@ -237,36 +340,83 @@ export class H1Connection {
     if (body.isPaused()) body.resume();
   }
 
-  #onHead: OnHeadersComplete = (_maj, _min, headers, _method, _url, statusCode, statusMessage, upgrade, shouldKeepAlive) => {
-    const h = this.handler;
+  /** The first byte of a response: with no request in flight it is stray, and the connection cannot be trusted. */
+  #onMessageBegin = (): void => {
+    if (this.handler === undefined) this.destroy();
+    else this.responseBegun = true;
+  };
+
+  #onHead: OnHeadersComplete = (_maj, _min, headers, _method, _url, statusCode, statusMessage, _upgrade, shouldKeepAlive) => {
     if (headers === undefined) { headers = this.partial; this.partial = []; }
-    this.status = statusCode;
-    if (statusCode < 200) return upgrade ? 2 : 0; // 1xx: the final response follows
-    this.gotHead = true;
-    this.keepAlive = shouldKeepAlive;
-    for (let i = 0; i < headers.length; i += 2) {
-      // The server's own idle timeout (node:http sends 5 s): stop reusing the connection 1 s before it,
-      // so a request never races the server closing it (undici does the same).
-      if (headers[i]!.length === 10 && headers[i]!.toLowerCase() === 'keep-alive') {
-        const m = /timeout=(\d+)/i.exec(headers[i + 1]!);
-        if (m) this.idleLimitMs = Math.min(this.pool.opts.idleTimeoutMs, Math.max(0, Number(m[1]) * 1000 - 1000));
+    const h = this.handler;
+    if (h === undefined || this.state === enum_.closed) return 0; // stray: the connection is closing already
+    try {
+      if (statusCode < 100 || statusCode > 599 || statusCode === 101) {
+        // No status a client could be given (node's HTTP/2 layer throws on them); and the pool never
+        // asks to switch protocols (WebSocket goes through undici): an upstream error, not retried.
+        this.#fail(upstreamError(`invalid response from upstream (status ${statusCode})`, 'MESHGATE_BAD_RESPONSE'), true);
+        return 0;
       }
+      this.status = statusCode;
+      if (statusCode < 200) return 0; // 1xx: the final response follows
+      this.gotHead = true;
+      this.keepAlive = shouldKeepAlive;
+      for (let i = 0; i < headers.length; i += 2) {
+        // The server's own idle timeout (node:http sends 5 s): stop reusing the connection 1 s before it,
+        // so a request never races the server closing it (undici does the same).
+        if (headers[i]!.length === 10 && headers[i]!.toLowerCase() === 'keep-alive') {
+          const m = /timeout=(\d+)/i.exec(headers[i + 1]!);
+          if (m) this.idleLimitMs = Math.min(this.pool.opts.idleTimeoutMs, Math.max(0, Number(m[1]) * 1000 - 1000));
+        }
+      }
+      h.onResponseHead(statusCode, statusMessage, headers, shouldKeepAlive);
+      return this.skipBody ? 1 : 0;
+    } catch (err) {
+      this.crash(err);
+      return 0;
     }
-    h?.onResponseHead(statusCode, statusMessage, headers, shouldKeepAlive);
-    return this.skipBody ? 1 : 0;
+  };
+
+  #onBody = (b: Buffer): void => {
+    const h = this.handler;
+    if (h === undefined || this.status < 200) return;
+    try {
+      h.onResponseData(b);
+    } catch (err) {
+      this.crash(err);
+    }
   };
 
   #onMessageComplete = (): void => {
-    if (this.status < 200) return; // end of a 1xx
     const h = this.handler;
+    if (h === undefined || this.state === enum_.closed || this.status < 200) return; // stray, failed, or the end of a 1xx
     this.#detach();
     this.reused = true;
-    const reusable = this.keepAlive && this.body === null && this.state !== enum_.closed;
-    if (!reusable) this.destroy();
-    h?.onResponseEnd();
-    if (reusable) {
-      this.state = enum_.idle;
-      this.pool.released(this);
+    if (this.keepAlive && this.body === null) this.releaseAfterRead = true;
+    else this.destroy();
+    try {
+      h.onResponseEnd();
+    } catch (err) {
+      this.crash(err);
+    }
+  };
+
+  /** After each read (kOnExecute when the parser reads the socket itself; after execute() otherwise). */
+  #afterRead = (ret: number | ParseError): void => {
+    const release = this.releaseAfterRead;
+    this.releaseAfterRead = false;
+    try {
+      if (typeof ret !== 'number') return this.#parseError(ret);
+      if (this.state === enum_.closed) return;
+      if (release) {
+        this.state = enum_.idle;
+        this.pool.released(this);
+      } else if (this.handler === undefined) {
+        // Bytes with no request in flight (even a lone CRLF, which the parser skips): close.
+        this.destroy();
+      }
+    } catch (err) {
+      this.crash(err);
     }
   };
 
@@ -281,14 +431,35 @@ export class H1Connection {
     this.#fail(upstreamError(`invalid response from upstream (${err.code})`, 'UND_ERR_SOCKET'), true);
   }
 
-  /** Ends the current request with `err` and closes the connection. */
+  /** Ends the current request with `err` and (with `destroy`) closes the connection. */
   #fail(err: UpstreamError, destroy = false): void {
     const h = this.handler;
-    if (h !== undefined) {
-      this.#detach();
-      h.onResponseError(err);
+    try {
+      if (h !== undefined) {
+        this.#detach();
+        h.onResponseError(err);
+      }
+    } catch {
+      // The owner failed while being told of a failure: it answers for its own client (the proxy
+      // handler guards its paths); this side only has to let go of the connection.
+      destroy = true;
+    } finally {
+      if (destroy) this.destroy();
     }
-    if (destroy) this.destroy();
+  }
+
+  /**
+   * An exception on this connection's path (a bug, or the owner's callback
+   * threw): its request fails, the connection closes, the worker goes on.
+   */
+  crash(err: unknown): void {
+    const e = upstreamError(`internal error on the upstream connection: ${(err as Error)?.message ?? String(err)}`, 'MESHGATE_INTERNAL');
+    (e as Error & { cause?: unknown }).cause = err;
+    try {
+      this.#fail(e, true);
+    } catch {
+      this.socket.destroy();
+    }
   }
 
   /** The request's owner gave up (client gone): the connection cannot be reused mid-exchange. */
@@ -327,11 +498,9 @@ export class H1Connection {
 
   destroy(): void {
     if (this.state === enum_.closed) return;
-    if (this.state === enum_.idle) {
-      const i = this.pool.idle.lastIndexOf(this);
-      if (i >= 0) this.pool.idle.splice(i, 1);
-    }
     this.state = enum_.closed;
+    this.releaseAfterRead = false;
+    this.pool.leftIdle(this);
     this.socket.destroy();
   }
 }

@@ -24,7 +24,7 @@
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
-import { HTTPParser, METHODS, consumableHandle, setReading, type NativeParser, type ParseError } from '@meshgate/upstream';
+import { HPE_PAUSED, HTTPParser, METHODS, consumableHandle, setReading, type NativeParser, type ParseError } from '@meshgate/upstream';
 
 export interface H1ServerOptions {
   maxHeaderSize: number;
@@ -226,7 +226,8 @@ export class H1Response {
     this.conn.finished(this);
   }
 
-  destroy(): void {
+  /** Closes the connection (`_err`: as ServerResponse takes one; HTTP/1 has no way to carry it). */
+  destroy(_err?: Error): void {
     this.conn.socket.destroy();
   }
 }
@@ -237,6 +238,39 @@ const METHOD_CONNECT = METHODS.indexOf('CONNECT');
 function isWebSocket(upgrade: string | undefined): boolean {
   return upgrade !== undefined && upgrade.trim().toLowerCase() === 'websocket';
 }
+
+/**
+ * Headers a `Connection` header may not name (400). Hop-by-hop removal of
+ * a header named there would change the request's framing
+ * (Content-Length, Transfer-Encoding: the backend would read the body as
+ * the next request), its routing (Host), or take away a header the proxy
+ * sets itself.
+ */
+const CONNECTION_FORBIDDEN = new Set(['content-length', 'transfer-encoding', 'host',
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip', 'forwarded',
+  'x-request-id', 'traceparent', 'tracestate']);
+
+/** The Connection header names a header it may not (see CONNECTION_FORBIDDEN). */
+function connectionNamesForbidden(connection: string | undefined): boolean {
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return false;
+  for (const token of connection.split(',')) if (CONNECTION_FORBIDDEN.has(token.trim().toLowerCase())) return true;
+  return false;
+}
+
+/** Status of a refused request by parse error code; any other code is a 400. */
+const REFUSAL: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  MESHGATE_TE_UNSUPPORTED: 501,
+};
+
+/**
+ * Pipelined requests read ahead of the one being answered. Past this many
+ * the connection is not read until the queue drains to half of it (nginx
+ * reads one request at a time); the parser stops right after the request
+ * head that filled the queue and the rest of that read is kept.
+ */
+export const MAX_PIPELINE = 16;
 
 export class H1Server {
   readonly server: net.Server;
@@ -268,7 +302,13 @@ export class H1Server {
     this.#sweep = setInterval(() => {
       if (this.conns.size === 0) { clearInterval(this.#sweep); this.#sweep = undefined; return; }
       const now = performance.now();
-      for (const c of this.conns) c.check(now);
+      for (const c of this.conns) {
+        try {
+          c.check(now);
+        } catch {
+          c.socket.destroy(); // a bug on this connection's path must not stop the sweep or the worker
+        }
+      }
     }, this.#sweepMs);
     this.#sweep.unref();
   }
@@ -291,7 +331,13 @@ export class H1Server {
   }
 }
 
-/** One client connection: its parser, the request being answered and those pipelined behind it. */
+type Closable = net.Socket & { destroySoon(): void };
+
+/**
+ * One client connection: its parser, the request being answered and those
+ * pipelined behind it. Every callback the parser or the socket runs here is
+ * guarded: an exception (a bug) ends this connection, never the worker.
+ */
 export class H1Conn {
   readonly owner: H1Server;
   readonly socket: net.Socket;
@@ -300,7 +346,7 @@ export class H1Conn {
   incoming: H1Request | undefined;
   /** The response being answered. */
   active: H1Response | undefined;
-  /** Pipelined requests waiting for `active` to finish. */
+  /** Pipelined requests waiting for `active` to finish (at most MAX_PIPELINE). */
   readonly waiting: H1Request[] = [];
   /** Start of the request head being read (0: none). */
   headStart: number;
@@ -309,8 +355,10 @@ export class H1Conn {
   idleSince = 0;
   closing = false;
   consumed = false;
+  /** Backpressure: a request body's reader is full. */
   paused = false;
   partial: string[] = [];
+  partialUrl = '';
   pendingError = 0;
   /** Body chunks parsed on this connection; the sweep compares it with `bodyReadsSeen` (no timer or clock read per chunk). */
   bodyReads = 0;
@@ -320,6 +368,20 @@ export class H1Conn {
   bodyAt = 0;
   /** A non-WebSocket Upgrade request is being served as a plain one: llhttp stops after it, the rest of the read must be fed again. */
   plainUpgrade = false;
+  /** A WebSocket upgrade (or CONNECT) parsed: handed over once every request before it is answered. */
+  upgrade: H1Request | undefined;
+  /** Bytes read past the upgrade's head. */
+  #upgradeRest: Buffer | undefined;
+  /** Bytes read past the request head that filled the pipeline queue, parsed as the queue drains. */
+  #held: Buffer | undefined;
+  /** The parser was stopped (HPE_PAUSED) at a head that filled the queue. */
+  #queueFull = false;
+  /** #pump is running: a response ending inside it lets the loop start the next request (no recursion). */
+  #pumping = false;
+  /** A response ended since the connection last settled. */
+  #answered = false;
+  /** The socket is being read (see #syncReading). */
+  #reading = true;
 
   constructor(owner: H1Server, socket: net.Socket) {
     this.owner = owner;
@@ -333,19 +395,9 @@ export class H1Conn {
       this.partialUrl += url;
     };
     p[HTTPParser.kOnHeadersComplete] = this.#onHead;
-    p[HTTPParser.kOnBody] = (b: Buffer) => {
-      this.bodyReads++;
-      const body = this.incoming?.body;
-      if (body && !body.push(b)) this.pause();
-    };
-    p[HTTPParser.kOnMessageComplete] = () => {
-      const req = this.incoming;
-      if (req === undefined) return;
-      this.incoming = undefined;
-      req.complete = true;
-      req.body?.push(null);
-    };
-    p[HTTPParser.kOnExecute] = (ret: number | ParseError) => this.#afterExecute(ret);
+    p[HTTPParser.kOnBody] = this.#onBody;
+    p[HTTPParser.kOnMessageComplete] = this.#onMessageComplete;
+    p[HTTPParser.kOnExecute] = (ret: number | ParseError) => this.#guarded(() => this.#afterExecute(ret, undefined));
     const handle = consumableHandle(socket as never);
     if (handle !== undefined) {
       p.consume(handle);
@@ -361,7 +413,16 @@ export class H1Conn {
     socket.on('close', this.#onSocketClose);
   }
 
-  #onDrain = (): void => { this.active?.drainCb?.(); };
+  /** Runs `f`; an exception closes this connection (its requests fail) instead of reaching the worker. */
+  #guarded(f: () => void): void {
+    try {
+      f();
+    } catch {
+      this.socket.destroy();
+    }
+  }
+
+  #onDrain = (): void => { this.#guarded(() => this.active?.drainCb?.()); };
   #onError = (): void => { this.socket.destroy(); };
   #onEnd = (): void => {
     // The client is done sending; answer what is in flight, then close.
@@ -370,22 +431,60 @@ export class H1Conn {
   };
   #onSocketClose = (): void => { this.#onClose(); };
 
-  partialUrl = '';
-
   #onData = (d: Buffer): void => {
-    this.#afterExecute(this.parser.execute(d), d);
+    this.#guarded(() => this.#afterExecute(this.parser.execute(d), d));
+  };
+
+  #onBody = (b: Buffer): void => {
+    this.bodyReads++;
+    const body = this.incoming?.body;
+    if (body) this.#guarded(() => { if (!body.push(b)) this.pause(); });
+  };
+
+  #onMessageComplete = (): void => {
+    const req = this.incoming;
+    if (req === undefined) return;
+    this.incoming = undefined;
+    req.complete = true;
+    this.#guarded(() => req.body?.push(null));
   };
 
   /**
-   * After each read: requests parsed from it start here, not in the middle of
-   * parsing, so a request whose bytes turn out malformed further on (a bad
-   * chunk, a bad Transfer-Encoding) never reaches a backend.
+   * After each read (`d`: the bytes executed; undefined when the parser
+   * read the socket itself, then they are its current buffer): requests
+   * parsed from it start here, not in the middle of parsing, so a request
+   * whose bytes turn out malformed further on (a bad chunk, a bad
+   * Transfer-Encoding) never reaches a backend.
    */
-  #afterExecute(ret: number | ParseError, d?: Buffer): void {
-    if (typeof ret !== 'number') return this.#parseError(ret);
-    if (this.upgrade !== undefined) return this.#handOver(ret, d);
+  #afterExecute(ret: number | ParseError, d: Buffer | undefined): void {
+    if (typeof ret !== 'number') {
+      if (this.#queueFull && ret.code === 'HPE_PAUSED') return this.#hold((d ?? this.parser.getCurrentBuffer()).subarray(ret.bytesParsed));
+      return this.#parseError(ret);
+    }
+    if (this.upgrade !== undefined && this.#upgradeRest === undefined) {
+      this.#upgradeRest = (d ?? this.parser.getCurrentBuffer()).subarray(ret);
+      this.#syncReading();
+      return this.#pump();
+    }
     if (this.plainUpgrade) return this.#continueAfterUpgrade(ret, d);
-    if (this.active === undefined && this.waiting.length > 0) this.#start(this.waiting.shift()!);
+    this.#pump();
+  }
+
+  /** The queue is full: keep the rest of the read, stop reading until the queue drains. */
+  #hold(rest: Buffer): void {
+    this.#queueFull = false;
+    this.#held = rest;
+    this.#syncReading();
+    this.#pump();
+  }
+
+  /** Parses the kept bytes (the queue has room again); reading resumes when they are all parsed. */
+  #feedHeld(): void {
+    const rest = this.#held!;
+    this.#held = undefined;
+    this.parser.resume();
+    if (rest.length > 0) this.#afterExecute(this.parser.execute(rest), rest);
+    this.#syncReading();
   }
 
   /**
@@ -394,77 +493,96 @@ export class H1Conn {
    * in the same read as HTTP again.
    */
   #continueAfterUpgrade(parsed: number, d: Buffer | undefined): void {
-    if (this.incoming !== undefined) return this.#afterExecuteDone(); // its body is still coming: not paused yet
+    if (this.incoming !== undefined) return this.#pump(); // its body is still coming: not paused yet
     this.plainUpgrade = false;
-    const buf = this.consumed ? this.parser.getCurrentBuffer() : d;
-    const rest = buf !== undefined && parsed < buf.length ? buf.subarray(parsed) : undefined;
-    this.#afterExecuteDone();
+    const buf = d ?? this.parser.getCurrentBuffer();
+    const rest = parsed < buf.length ? buf.subarray(parsed) : undefined;
+    this.#pump();
     if (rest !== undefined && !this.socket.destroyed) this.#afterExecute(this.parser.execute(rest), rest);
   }
 
-  #afterExecuteDone(): void {
-    if (this.active === undefined && this.waiting.length > 0) this.#start(this.waiting.shift()!);
-  }
-
-  upgrade: H1Request | undefined;
-
-  #onHead = (_maj: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined,
+  #onHead = (maj: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined,
     _status: number, _msg: string, upgrade: boolean, keepAlive: boolean): number => {
     if (headers === undefined) { headers = this.partial; this.partial = []; }
     if (url === undefined) { url = this.partialUrl; this.partialUrl = ''; }
     this.headStart = 0;
-    if (this.pendingError !== 0) return 0; // the connection is being refused: nothing after the error is served
-    if (headers.length > 2 * MAX_HEADERS) {
-      this.#parseError({ code: 'HPE_HEADER_OVERFLOW' } as ParseError);
+    if (this.pendingError !== 0 || this.socket.destroyed) return 0; // the connection is being refused: nothing after the error is served
+    try {
+      return this.#head(maj, minor, headers, method, url, upgrade, keepAlive);
+    } catch {
+      this.socket.destroy();
       return 0;
     }
+  };
+
+  /** A request head: refused (see #parseError), queued, or an upgrade to hand over. */
+  #head(maj: number, minor: number, headers: string[], method: number, url: string, upgrade: boolean, keepAlive: boolean): number {
+    const refuse = (code: string) => { this.#parseError({ code } as ParseError); return 0; };
+    if (headers.length > 2 * MAX_HEADERS) return refuse('HPE_HEADER_OVERFLOW');
+    // HTTP/0.9 (`GET /` with no version): llhttp reads the lines after it as its headers; nginx refuses it.
+    if (maj !== 1) return refuse('MESHGATE_HTTP09');
     const req = new H1Request(this.socket, METHODS[method] ?? 'GET', url, headers, minor, keepAlive && !this.closing);
-    if (minor >= 1 && req.headers.host === undefined) {
-      // RFC 9112 3.2: an HTTP/1.1 request without Host is refused (node:http's requireHostHeader).
-      this.#parseError({ code: 'MESHGATE_NO_HOST' } as ParseError);
-      return 0;
+    const h = req.headers;
+    // RFC 9112 3.2: an HTTP/1.1 request without Host is refused (node:http's requireHostHeader).
+    if (minor >= 1 && h.host === undefined) return refuse('MESHGATE_NO_HOST');
+    if (connectionNamesForbidden(h.connection)) return refuse('MESHGATE_CONNECTION_HEADER');
+    const te = h['transfer-encoding'];
+    if (te !== undefined) {
+      // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing (nginx refuses it since 1.21.1).
+      if (minor === 0) return refuse('MESHGATE_TE_HTTP10');
+      // Any coding but exactly `chunked` (`identity, chunked`, `gzip, chunked`): 501 as nginx ("unknown transfer-encoding").
+      if (te.toLowerCase() !== 'chunked') return refuse('MESHGATE_TE_UNSUPPORTED');
     }
     if (upgrade) {
       // Only WebSocket is tunnelled (and CONNECT reaches the upgrade handler to be refused). Any other
       // Upgrade, h2c above all, is a plain request: a backend answering 101 must not get a raw tunnel
       // past routing (h2c smuggling). The proxy handler strips Upgrade and HTTP2-Settings.
-      if (method === METHOD_CONNECT || isWebSocket(req.headers.upgrade)) {
+      if (method === METHOD_CONNECT || isWebSocket(h.upgrade)) {
         this.upgrade = req;
         return 2;
       }
       this.plainUpgrade = true;
     }
-    const h = req.headers;
     const cl = h['content-length'];
-    const te = h['transfer-encoding'];
     if ((cl !== undefined && cl !== '0') || te !== undefined) {
-      if (te !== undefined && minor === 0) {
-        // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing (nginx refuses it since 1.21.1).
-        this.#parseError({ code: 'MESHGATE_TE_HTTP10' } as ParseError);
-        return 0;
-      }
       req.body = new Readable({ read: () => this.resume() });
       this.bodyReadsSeen = -1;
     }
     this.incoming = req;
     this.waiting.push(req);
+    if (this.waiting.length >= MAX_PIPELINE && !this.plainUpgrade) {
+      this.#queueFull = true;
+      return HPE_PAUSED;
+    }
     return 0;
-  };
+  }
 
   #start(req: H1Request): void {
     const res = new H1Response(this, req);
     this.active = res;
-    const expect = req.headers.expect;
-    if (expect !== undefined) {
-      if (typeof expect === 'string' && expect.toLowerCase() === '100-continue' && req.httpVersionMinor >= 1) {
-        this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
-      } else {
+    try {
+      const expect = req.headers.expect;
+      if (expect !== undefined) {
+        if (typeof expect === 'string' && expect.toLowerCase() === '100-continue' && req.httpVersionMinor >= 1) {
+          this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+        } else {
+          res.shouldKeepAlive = false;
+          res.writeHead(417, { 'content-length': 0 });
+          return res.end();
+        }
+      }
+      this.owner.opts.onRequest(req, res);
+    } catch {
+      // A bug answering this request: 500 if nothing was sent yet, else the connection closes.
+      if (res.writableFinished) return;
+      if (!res.headersSent && !this.socket.destroyed) {
         res.shouldKeepAlive = false;
-        res.writeHead(417, { 'content-length': 0 });
-        return res.end();
+        res.writeHead(500, { 'content-length': 0 });
+        res.end();
+      } else {
+        this.socket.destroy();
       }
     }
-    this.owner.opts.onRequest(req, res);
   }
 
   /** The active response ended: close, or answer the next pipelined request. */
@@ -479,13 +597,51 @@ export class H1Conn {
     }
     if (!res.shouldKeepAlive || this.socket.destroyed) {
       this.closing = true;
-      (this.socket as net.Socket & { destroySoon(): void }).destroySoon();
+      this.waiting.length = 0;
+      this.#held = undefined;
+      (this.socket as Closable).destroySoon();
       return;
     }
-    const next = this.waiting.shift();
-    if (next !== undefined) return this.#start(next);
+    this.#answered = true;
+    this.#pump();
+  }
+
+  /**
+   * Starts the pipelined requests in order, one at a time, in a loop: an
+   * answer given synchronously (a 404, a 400) ends inside #start and the
+   * loop goes on, with no recursion however many requests were pipelined.
+   * Kept bytes are parsed as the queue drains. Then, with nothing left in
+   * flight: a pending upgrade is handed over, a pending error answered, or
+   * the connection becomes idle.
+   */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (!this.socket.destroyed) {
+        if (this.#held !== undefined && this.waiting.length <= MAX_PIPELINE / 2 && this.pendingError === 0) {
+          this.#feedHeld();
+          continue;
+        }
+        if (this.active !== undefined) break;
+        const next = this.waiting.shift();
+        if (next === undefined) break;
+        this.#start(next);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    this.#settle();
+  }
+
+  /** Nothing in flight any more: what comes next on this connection. */
+  #settle(): void {
+    if (this.socket.destroyed || this.active !== undefined || this.waiting.length > 0) return;
+    if (this.upgrade !== undefined && this.#upgradeRest !== undefined) return this.#handOver();
     if (this.pendingError !== 0) return this.#refuse(this.pendingError);
-    if (this.closing) return (this.socket as net.Socket & { destroySoon(): void }).destroySoon();
+    if (!this.#answered) return;
+    this.#answered = false;
+    if (this.closing) return (this.socket as Closable).destroySoon();
     this.idleSince = performance.now();
     // A request body left unread (the answer came first) must not block the next request.
     if (this.paused && this.incoming === undefined) this.resume();
@@ -493,11 +649,12 @@ export class H1Conn {
 
   /** No request in progress (a connection that never sent a byte counts as idle). */
   idle(): boolean {
-    return this.active === undefined && this.incoming === undefined && this.waiting.length === 0 && (this.headStart === 0 || !this.begun);
+    return this.active === undefined && this.incoming === undefined && this.waiting.length === 0 && this.#held === undefined &&
+      this.upgrade === undefined && (this.headStart === 0 || !this.begun);
   }
 
   #parseError(err: ParseError): void {
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
+    const status = REFUSAL[err.code] ?? 400;
     const broken = this.incoming;
     this.incoming = undefined;
     if (broken !== undefined) {
@@ -507,33 +664,31 @@ export class H1Conn {
       broken.body?.destroy();
     }
     // Requests complete before the malformed one are answered first, then the error (as nginx does).
-    this.pendingError = status;
-    this.pause();
-    if (this.active !== undefined) return;
-    const next = this.waiting.shift();
-    if (next !== undefined) this.#start(next);
-    else this.#refuse(status);
+    // The first error is the one answered: bytes after it are not read.
+    if (this.pendingError === 0) this.pendingError = status;
+    this.#held = undefined;
+    this.#syncReading();
+    this.#pump();
   }
 
   #refuse(status: number): void {
     this.closing = true;
     const s = this.socket;
     if (!s.destroyed && s.writable) s.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, 'latin1');
-    (s as net.Socket & { destroySoon(): void }).destroySoon();
+    (s as Closable).destroySoon();
   }
 
   /** Upgrade: detach the parser and give the socket, with the bytes past the head, to the upgrade handler. */
-  #handOver(parsed: number, d: Buffer | undefined): void {
+  #handOver(): void {
     const req = this.upgrade!;
+    const head = this.#upgradeRest!;
     this.upgrade = undefined;
-    let head: Buffer;
+    this.#upgradeRest = undefined;
     if (this.consumed) {
-      head = this.parser.getCurrentBuffer().subarray(parsed);
       this.consumed = false;
       this.parser.unconsume();
       this.socket.pause();
     } else {
-      head = d ? d.subarray(parsed) : Buffer.alloc(0);
       this.socket.off('data', this.#onData);
     }
     this.owner.conns.delete(this);
@@ -543,7 +698,11 @@ export class H1Conn {
     this.socket.off('error', this.#onError);
     this.socket.off('end', this.#onEnd);
     this.socket.off('close', this.#onSocketClose);
-    this.owner.opts.onUpgrade(req, this.socket, head);
+    try {
+      this.owner.opts.onUpgrade(req, this.socket, head);
+    } catch {
+      this.socket.destroy();
+    }
   }
 
   #freeParser(): void {
@@ -553,15 +712,21 @@ export class H1Conn {
   }
 
   pause(): void {
-    if (this.paused) return;
     this.paused = true;
-    setReading(this.socket, this.consumed, false);
+    this.#syncReading();
   }
 
   resume(): void {
-    if (!this.paused || this.pendingError !== 0) return;
     this.paused = false;
-    setReading(this.socket, this.consumed, true);
+    this.#syncReading();
+  }
+
+  /** Reads the socket unless a body's reader is full, bytes are kept, an upgrade waits, or the connection is refused. */
+  #syncReading(): void {
+    const on = !this.paused && this.#held === undefined && this.upgrade === undefined && this.pendingError === 0;
+    if (on === this.#reading || this.socket.destroyed) return;
+    this.#reading = on;
+    setReading(this.socket, this.consumed, on);
   }
 
   check(now: number): void {
@@ -604,7 +769,7 @@ export class H1Conn {
       return;
     }
     this.pendingError = 408;
-    this.pause();
+    this.#syncReading();
     const watcher = req.bodyWatcher;
     req.bodyWatcher = undefined;
     if (this.active?.req === req && watcher !== undefined) watcher.onBodyTimeout();
@@ -615,9 +780,10 @@ export class H1Conn {
   #onClose(): void {
     this.owner.conns.delete(this);
     const req = this.incoming;
-    if (req?.body && !req.complete) req.body.destroy();
     this.incoming = undefined;
     this.waiting.length = 0;
+    this.#held = undefined;
+    this.upgrade = undefined;
     const res = this.active;
     this.active = undefined;
     if (this.consumed) {
@@ -625,6 +791,11 @@ export class H1Conn {
       this.parser.unconsume();
     }
     this.#freeParser();
-    if (res !== undefined && !res.writableFinished) res.closeCb?.();
+    try {
+      if (req?.body && !req.complete) req.body.destroy();
+      if (res !== undefined && !res.writableFinished) res.closeCb?.();
+    } catch {
+      // The connection is gone already; a bug in its handler must not reach the worker.
+    }
   }
 }
