@@ -102,15 +102,20 @@ for (const name of ['host', 'x-forwarded-for', 'content-length']) {
   });
 }
 
-test('a plain WebSocket upgrade still goes through', async () => {
+test('a plain WebSocket upgrade still goes through, both ways', async () => {
   backend.respond = (req, s) => {
     if (req.headers.upgrade !== 'websocket') return void s.write(okFor(req));
     s.write(`HTTP/1.1 101 Switching Protocols${CRLF}Upgrade: websocket${CRLF}Connection: Upgrade${CRLF}Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=${CRLF}${CRLF}`);
+    // A tunnel from now on: echo.
+    s.removeAllListeners('data');
+    s.on('data', (d: Buffer) => s.write(`echo ${d.toString('latin1')}`));
   };
   try {
-    const { res, backend: b } = await exchange(`GET /public/ws HTTP/1.1${CRLF}Host: shop.example${CRLF}Connection: Upgrade${CRLF}${WS}${CRLF}`);
+    backend.take();
+    const res = await rawExchange(mesh.httpPort, [`GET /public/ws HTTP/1.1${CRLF}Host: shop.example${CRLF}Connection: Upgrade${CRLF}${WS}${CRLF}`, { pauseMs: 200 }, 'frame'], { quietMs: 400 });
     assert.deepEqual(res.statuses, [101], res.raw);
-    assert.deepEqual(seen(b), ['GET /public/ws']);
+    assert.match(res.raw, /\r\n\r\necho frame$/, 'bytes the client sends after the 101 reach the backend');
+    assert.deepEqual(seen(backend.take()), ['GET /public/ws']);
   } finally {
     backend.respond = (req, s) => s.write(okFor(req));
   }

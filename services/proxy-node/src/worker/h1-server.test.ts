@@ -50,9 +50,12 @@ const port2 = (server2.server.address() as net.AddressInfo).port;
 after(() => { server2.closeAllConnections(); server2.close(); });
 
 /** Writes `bytes` on a new connection; resolves with everything read once `until` matches it (or the connection closes). */
-function exchange(bytes: string, until: (got: string) => boolean): Promise<string> {
+function exchange(bytes: string, until: (got: string) => boolean, later?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(port2, '127.0.0.1', () => s.write(bytes, 'latin1'));
+    const s = net.connect(port2, '127.0.0.1', () => {
+      s.write(bytes, 'latin1');
+      if (later !== undefined) setTimeout(() => s.write(later, 'latin1'), 150);
+    });
     let got = '';
     s.on('data', (b) => { got += b.toString('latin1'); if (until(got)) { s.destroy(); resolve(got); } });
     s.on('close', () => resolve(got));
@@ -81,11 +84,16 @@ test('pipelined flood behind a slow request: at most MAX_PIPELINE requests are r
 
 test('requests pipelined before a WebSocket upgrade are answered first; the upgrade gets the bytes after its head', async () => {
   onRequest = (req, res) => setTimeout(() => { res.writeHead(200, { 'content-length': req.url.length }); res.end(req.url); }, 50);
-  onUpgrade = (req, socket, head) => socket.end(`HTTP/1.1 101 Switching Protocols\r\n\r\nupgraded ${req.url} with ${JSON.stringify(head.toString())}`);
+  onUpgrade = (req, socket, head) => {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\n\r\nupgraded ${req.url} with ${JSON.stringify(head.toString())};`);
+    // The socket is the handler's now: what the client sends later reaches it.
+    socket.once('data', (d: Buffer) => socket.end(`then ${JSON.stringify(d.toString())}`));
+    socket.resume();
+  };
   const ws = 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n';
-  const raw = await exchange('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n' + ws + 'frame', () => false);
+  const raw = await exchange('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n' + ws + 'frame', () => false, 'more');
   assert.deepEqual(statuses(raw), [200, 200, 101]);
-  assert.match(raw, /\/a.*\/b.*upgraded \/ws with "frame"$/s);
+  assert.match(raw, /\/a.*\/b.*upgraded \/ws with "frame";then "more"$/s);
 });
 
 test('an exception answering a request: 500 and a close, the server goes on', async () => {

@@ -687,6 +687,9 @@ export class H1Conn {
     if (this.consumed) {
       this.consumed = false;
       this.parser.unconsume();
+      // Reads were stopped while the upgrade waited its turn: started again, they now go to the
+      // socket (paused, so they wait in its buffer for the upgrade handler).
+      if (!this.#reading) setReading(this.socket, true, true);
       this.socket.pause();
     } else {
       this.socket.off('data', this.#onData);
