@@ -183,12 +183,14 @@ for (const [label, stray] of STRAY) {
       const first = await one('/first');
       assert.deepEqual(first, { status: 200, body: 'backend saw GET /first' });
       const conn = conns(backend.take(), '/first')[0]!;
-      await upstreamClosed(conn, label);
+      await new Promise((r) => setTimeout(r, 100)); // the stray bytes are in
       backend.respond = (req, s) => { s.write(okFor(req)); };
-      // Several clients at once: each must get the answer to its own request.
+      // Several clients at once: each must get the answer to its own request (a connection released
+      // twice used to carry two of them, one client getting the other's response).
       const paths = Array.from({ length: 8 }, (_, i) => `/client-${i}`);
-      const got = await Promise.all(paths.map((p) => one(p)));
+      const got = await Promise.all(paths.map((p) => one(p, 4_000)));
       assert.deepEqual(got, paths.map((p) => ({ status: 200, body: `backend saw GET ${p}` })));
+      await upstreamClosed(conn, label);
     } finally {
       backend.reset();
     }
