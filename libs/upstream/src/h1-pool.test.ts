@@ -202,3 +202,18 @@ test('a kept-alive connection the server closed while idle: the error is marked 
   p.close();
   srv.stop();
 });
+
+test('a body sent after a HEAD (or 204) response is stray: the connection is not reused, the next request gets its own answer', async () => {
+  const srv = await rawServer((line, s) => s.write(line.startsWith('HEAD') ? 'HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\nnot-for-you!!' : line.includes('/204') ? 'HTTP/1.1 204 No Content\r\n\r\nnot-for-you!!' : ok(line)));
+  const p = new H1Pool('127.0.0.1', srv.port, { connections: 4, connectTimeoutMs: 1_000, idleTimeoutMs: 30_000 });
+  const h = await send(p, { method: 'HEAD', head: 'HEAD /h HTTP/1.1\r\nhost: x\r\n' });
+  assert.equal(h.status, 200);
+  const n = await send(p, { head: get('/204') });
+  assert.equal(n.status, 204);
+  assert.notEqual(h.conn, n.conn);
+  const last = await send(p, { head: get('/last') });
+  assert.equal(last.body, 'for /last');
+  assert.notEqual(last.conn, n.conn);
+  p.close();
+  srv.stop();
+});
