@@ -9,7 +9,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { ingressManifest, manifestFile, serviceManifest } from '@meshgate/testing';
+import tls from 'node:tls';
+import { manifestFile, serviceManifest } from '@meshgate/testing';
+import { makeCert, tlsSecret } from './support/certs.ts';
 import { startMesh, type Mesh } from './support/mesh.ts';
 import { CRLF, RawBackend, okFor } from './support/raw-backend.ts';
 import { parseResponses } from './support/responses.ts';
@@ -24,7 +26,17 @@ before(async () => {
     if (req.path === '/slow') setTimeout(() => s.write(okFor(req)), 1_000);
     else s.write(okFor(req));
   };
-  mesh = await startMesh({ 'shop.yaml': manifestFile(serviceManifest('shop', [port]), ingressManifest('shop', { '/': 'shop' }, 'shop.example')) },
+  // HTTPS too: TLS hands the parser every record it decrypted, reads stopped or not.
+  const ingress = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: shop }
+spec:
+  tls: [{ secretName: shop-cert }]
+  rules:
+  - host: shop.example
+    http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: shop, port: { number: 80 } } } }] }
+`;
+  mesh = await startMesh({ 'shop.yaml': manifestFile(serviceManifest('shop', [port]), ingress), 'secret.yaml': tlsSecret('shop-cert', makeCert('shop.example')) },
     { env: { MESHGATE_ACCESS_LOG: 'off' } });
 });
 
@@ -34,8 +46,10 @@ after(async () => {
 });
 
 /** Writes `requests` pipelined on one connection and reads until `expected` responses came (or 90 s passed). */
-async function pipeline(requests: string[], expected: number): Promise<{ raw: string; closed: boolean; error?: string }> {
-  const sock = net.connect({ port: mesh.httpPort, host: '127.0.0.1' });
+async function pipeline(requests: string[], expected: number, overTls = false): Promise<{ raw: string; closed: boolean; error?: string }> {
+  const sock: net.Socket = overTls
+    ? tls.connect({ port: mesh.httpsPort, host: '127.0.0.1', servername: 'shop.example', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
+    : net.connect({ port: mesh.httpPort, host: '127.0.0.1' });
   let raw = '';
   let closed = false;
   let error: string | undefined;
@@ -53,7 +67,7 @@ async function pipeline(requests: string[], expected: number): Promise<{ raw: st
     });
     sock.on('error', (e: NodeJS.ErrnoException) => { error = e.code ?? e.message; });
     sock.on('close', () => { closed = true; done(); });
-    sock.on('connect', () => {
+    sock.on(overTls ? 'secureConnect' : 'connect', () => {
       // In pieces of 1,000 requests: the proxy stops reading while its queue is full, so the writes back up.
       for (let i = 0; i < requests.length; i += 1_000) sock.write(requests.slice(i, i + 1_000).join(''));
     });
@@ -62,7 +76,7 @@ async function pipeline(requests: string[], expected: number): Promise<{ raw: st
 
 const get = (path: string, host = 'shop.example') => `GET ${path} HTTP/1.1${CRLF}Host: ${host}${CRLF}${CRLF}`;
 
-test('20,000 pipelined requests behind a slow one (unrouted, 404, then a routed one): all answered, in order, by the same worker', async () => {
+for (const overTls of [false, true]) test(`20,000 pipelined requests behind a slow one (unrouted, 404, then a routed one)${overTls ? ' over TLS' : ''}: all answered, in order, by the same worker`, async () => {
   const id = await workerIdentity(mesh);
   backend.take();
   const N = 20_000;
@@ -75,7 +89,7 @@ test('20,000 pipelined requests behind a slow one (unrouted, 404, then a routed 
   }
   requests.push(get('/routed/last'));
   want.push('200 /routed/last');
-  const res = await pipeline(requests, N + 2);
+  const res = await pipeline(requests, N + 2, overTls);
   const { responses } = parseResponses(res.raw);
   const got = responses.map((r) => (r.status === 200 ? `200 ${r.body.replace('backend saw GET ', '')}` : String(r.status)));
   assert.equal(got.length, N + 2, `all answered (closed ${res.closed}, error ${res.error ?? 'none'})`);
@@ -107,4 +121,37 @@ test('pipelined requests with bodies and a malformed one at the end: answered in
   const seen = backend.take();
   assert.deepEqual(seen.map((r) => `${r.path} ${r.body}`), ['/slow ', ...Array.from({ length: 100 }, (_, i) => `/b/${i} ab${i % 10}de`)]);
   await assertSameWorker(mesh, id, 'pipelined bodies');
+});
+
+for (const behindSlow of [false, true]) test(`a WebSocket upgrade over TLS${behindSlow ? ', pipelined behind a slow GET,' : ''} followed at once by 60 KB for the tunnel: every byte reaches the tunnel, none is read as a request`, async () => {
+  const id = await workerIdentity(mesh);
+  backend.take();
+  let tunnel = '';
+  const respond = backend.respond;
+  backend.respond = (req, s) => {
+    if (req.headers.upgrade !== 'websocket') return respond(req, s, 0);
+    s.write(`HTTP/1.1 101 Switching Protocols${CRLF}Upgrade: websocket${CRLF}Connection: Upgrade${CRLF}${CRLF}`);
+    s.removeAllListeners('data');
+    s.on('data', (d: Buffer) => { tunnel += d.toString('latin1'); });
+  };
+  try {
+    // More than one TLS record's worth (16 KB) after the head, made of things that parse as requests.
+    const payload = get('/smuggled').repeat(Math.ceil(60_000 / get('/smuggled').length));
+    const head = `GET /ws HTTP/1.1${CRLF}Host: shop.example${CRLF}Connection: Upgrade${CRLF}Upgrade: websocket${CRLF}Sec-WebSocket-Version: 13${CRLF}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==${CRLF}${CRLF}`;
+    const sock = tls.connect({ port: mesh.httpsPort, host: '127.0.0.1', servername: 'shop.example', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    sock.on('error', () => {});
+    let raw = '';
+    sock.on('data', (b: Buffer) => { raw += b.toString('latin1'); });
+    await new Promise<void>((r) => sock.once('secureConnect', () => r()));
+    sock.write((behindSlow ? get('/slow') : '') + head + payload);
+    for (let i = 0; i < 200 && tunnel.length < payload.length; i++) await new Promise((r) => setTimeout(r, 50));
+    sock.destroy();
+    assert.match(raw, behindSlow ? /^HTTP\/1\.1 200 [^]*backend saw GET \/slowHTTP\/1\.1 101 / : /^HTTP\/1\.1 101 /);
+    assert.equal(tunnel.length, payload.length, 'every byte after the head reached the tunnel');
+    assert.equal(tunnel, payload);
+    assert.deepEqual(backend.take().map((r) => r.path), [...(behindSlow ? ['/slow'] : []), '/ws'], 'nothing in the tunnel was proxied as a request');
+  } finally {
+    backend.respond = respond;
+  }
+  await assertSameWorker(mesh, id, 'upgrade over TLS');
 });

@@ -72,6 +72,8 @@ export class H1Conn {
   #answered = false;
   /** The socket is being read (see #syncReading). */
   #reading = true;
+  /** The socket went to the upgrade handler. */
+  #handedOver = false;
 
   constructor(owner: H1Server, socket: net.Socket) {
     this.owner = owner;
@@ -147,13 +149,19 @@ export class H1Conn {
    * Transfer-Encoding) never reaches a backend.
    */
   #afterExecute(ret: number | ParseError, d: Buffer | undefined): void {
+    if (this.#held !== undefined) {
+      // Bytes read while the parser is stopped (TLS hands over every record it has decrypted,
+      // reading stopped or not): the parser took none of them; they go after the ones kept.
+      this.#held = Buffer.concat([this.#held, d ?? this.parser.getCurrentBuffer()]);
+      return;
+    }
     if (typeof ret !== 'number') {
       if (this.#queueFull && ret.code === 'HPE_PAUSED') return this.#hold((d ?? this.parser.getCurrentBuffer()).subarray(ret.bytesParsed));
       return this.#parseError(ret);
     }
     if (this.upgrade !== undefined && this.#upgradeRest === undefined) {
       this.#upgradeRest = (d ?? this.parser.getCurrentBuffer()).subarray(ret);
-      this.#syncReading();
+      this.#releaseSocket();
       return this.#pump();
     }
     if (this.plainUpgrade) return this.#continueAfterUpgrade(ret, d);
@@ -361,22 +369,32 @@ export class H1Conn {
     (s as Closable).destroySoon();
   }
 
-  /** Upgrade: detach the parser and give the socket, with the bytes past the head, to the upgrade handler. */
+  /**
+   * The bytes after an upgrade's head are the tunnel's, never HTTP: the
+   * parser lets go of the socket at once (what TLS still delivers from the
+   * same read, and later reads, wait in the paused socket), while the
+   * answers to the requests before the upgrade go on.
+   */
+  #releaseSocket(): void {
+    if (this.consumed) {
+      this.consumed = false;
+      this.parser.unconsume();
+      // Reads may have been stopped (a body's backpressure): from now on they go to the socket itself.
+      if (!this.#reading) setReading(this.socket, true, true);
+    } else {
+      this.socket.off('data', this.#onData);
+    }
+    this.#reading = false;
+    this.socket.pause();
+  }
+
+  /** Upgrade, nothing in flight before it: give the socket, with the bytes past the head, to the upgrade handler. */
   #handOver(): void {
     const req = this.upgrade!;
     const head = this.#upgradeRest!;
     this.upgrade = undefined;
     this.#upgradeRest = undefined;
-    if (this.consumed) {
-      this.consumed = false;
-      this.parser.unconsume();
-      // Reads were stopped while the upgrade waited its turn: started again, they now go to the
-      // socket (paused, so they wait in its buffer for the upgrade handler).
-      if (!this.#reading) setReading(this.socket, true, true);
-      this.socket.pause();
-    } else {
-      this.socket.off('data', this.#onData);
-    }
+    this.#handedOver = true;
     this.owner.conns.delete(this);
     this.#freeParser();
     // Only ours: TLS and the data plane keep their own listeners on the socket.
@@ -409,7 +427,8 @@ export class H1Conn {
 
   /** Reads the socket unless a body's reader is full, bytes are kept, an upgrade waits, or the connection is refused. */
   #syncReading(): void {
-    const on = !this.paused && this.#held === undefined && this.upgrade === undefined && this.pendingError === 0;
+    if (this.#handedOver || this.upgrade !== undefined) return; // the socket is the tunnel's
+    const on = !this.paused && this.#held === undefined && this.pendingError === 0;
     if (on === this.#reading || this.socket.destroyed) return;
     this.#reading = on;
     setReading(this.socket, this.consumed, on);
