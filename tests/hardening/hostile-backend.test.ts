@@ -97,6 +97,7 @@ for (const line of BAD_STATUS) {
     try {
       const r = await h1(get('/bad'), get('/ok'));
       assert.deepEqual(r.responses.map((x) => x.status), [502, 200], JSON.stringify(r));
+      assert.match(r.responses[0]!.body, /^meshgate: (invalid response from \S+: (status \d+ is outside 100-599|101 Switching Protocols to a request that asked for no upgrade|malformed response \(HPE_\w+\)))\n$/);
       assert.equal(r.responses[1]!.body, 'backend saw GET /ok');
       const seen = backend.take();
       assert.deepEqual(seen.map((x) => x.path), ['/bad', '/ok'], 'the bad status is not retried');

@@ -239,7 +239,8 @@ export class H1Connection {
       if (statusCode < 100 || statusCode > 599 || statusCode === 101) {
         // No status a client could be given (node's HTTP/2 layer throws on them); and the pool never
         // asks to switch protocols (WebSocket goes through undici): an upstream error, not retried.
-        this.#fail(upstreamError(`invalid response from upstream (status ${statusCode})`, 'MESHGATE_BAD_RESPONSE'), true);
+        const why = statusCode === 101 ? '101 Switching Protocols to a request that asked for no upgrade' : `status ${statusCode} is outside 100-599`;
+        this.#fail(upstreamError(why, 'MESHGATE_BAD_RESPONSE'), true);
         return 0;
       }
       this.status = statusCode;
@@ -312,8 +313,13 @@ export class H1Connection {
     if (this.paused) this.resume();
   }
 
+  /**
+   * A response the parser refused: an upstream error, not retried (nginx does not retry an
+   * invalid header by default); an end of stream in the middle of a response is a closed socket.
+   */
   #parseError(err: ParseError): void {
-    this.#fail(upstreamError(`invalid response from upstream (${err.code})`, 'UND_ERR_SOCKET'), true);
+    if (err.code === 'HPE_INVALID_EOF_STATE') return this.#fail(this.#socketError('upstream closed the connection mid-response', 'UND_ERR_SOCKET'), true);
+    this.#fail(upstreamError(`malformed response (${err.code})`, 'MESHGATE_BAD_RESPONSE'), true);
   }
 
   /** Ends the current request with `err` and (with `destroy`) closes the connection. */

@@ -10,8 +10,9 @@
  * UND_ERR_CONNECT_TIMEOUT, UND_ERR_HEADERS_TIMEOUT, UND_ERR_SOCKET (closed
  * before the response ended), UND_ERR_REQ_CONTENT_LENGTH_MISMATCH, plus the
  * socket's own (ECONNREFUSED, ECONNRESET, ...), and ours:
- * MESHGATE_BAD_RESPONSE (a status outside 100-599, or a 101 nobody asked
- * for: not retried), MESHGATE_INTERNAL (an exception on this request's path).
+ * MESHGATE_BAD_RESPONSE (a response the parser refuses, a status outside
+ * 100-599, or a 101 nobody asked for: not retried), MESHGATE_INTERNAL (an
+ * exception on this request's path).
  *
  * A hostile or broken backend must not reach another request: a connection
  * is handed back to the pool only at the end of the read that completed its

@@ -422,7 +422,7 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     }
     if (code === 'UND_ERR_HEADERS_TIMEOUT') return this.fail(504, `meshgate: ${backend} did not answer within ${this.policy!.responseTimeoutMs} ms\n`, err);
     if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') return this.fail(400, 'meshgate: request body length does not match Content-Length\n', err);
-    if (code === 'MESHGATE_BAD_RESPONSE') return this.fail(502, `meshgate: ${backend} sent an ${err.message}\n`, err);
+    if (code === 'MESHGATE_BAD_RESPONSE') return this.fail(502, `meshgate: invalid response from ${backend}: ${err.message}\n`, err);
     if (connectFailed) return this.fail(502, `meshgate: could not connect to ${backend} (${code}) after ${this.attempts} attempt(s)\n`, err);
     return this.fail(502, `meshgate: upstream error from ${backend} (${code || err.message})\n`, err);
   }

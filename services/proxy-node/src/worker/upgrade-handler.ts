@@ -112,7 +112,7 @@ class UpgradeExchange {
   onHeaders(statusCode: number, raw: Buffer[]): boolean {
     if (statusCode > 599) {
       // No status to relay (as for plain requests): an upstream error, 502.
-      this.abort?.(Object.assign(new Error(`invalid response from upstream (status ${statusCode})`), { code: 'MESHGATE_BAD_RESPONSE' }));
+      this.abort?.(Object.assign(new Error(`status ${statusCode} is outside 100-599`), { code: 'MESHGATE_BAD_RESPONSE' }));
       return false;
     }
     if (statusCode < 200) return true;
