@@ -490,7 +490,8 @@ export class Exchange implements ResponseHandler, BodyWatcher {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId });
       res.end(body);
     } else {
-      res.destroy();
+      // Mid-response: an HTTP/2 stream reset with an error, not NO_ERROR (a client would read a cut body as whole).
+      res.destroy(err ?? upstreamError(body.trim(), 'MESHGATE_FAILED'));
     }
     this.done(status, err);
   }
