@@ -91,7 +91,12 @@ function bodyOf(req: Req): Readable {
 
 export function createProxyHandler(ctx: ProxyContext) {
   return function handle(req: Req, res: Res): void {
-    new Exchange(ctx, req, res).start();
+    const x = new Exchange(ctx, req, res);
+    try {
+      x.start();
+    } catch (err) {
+      x.crashed(err);
+    }
   };
 }
 
@@ -218,8 +223,12 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     bodyOf(this.req).on('data', (chunk: Buffer) => {
       seen += chunk.length;
       if (seen > max && !this.finished) {
-        this.abortUpstream(upstreamError('request body too large', 'MESHGATE_BODY_TOO_LARGE'));
-        tooLarge();
+        try {
+          this.abortUpstream(upstreamError('request body too large', 'MESHGATE_BODY_TOO_LARGE'));
+          tooLarge();
+        } catch (err) {
+          this.crashed(err);
+        }
       }
     });
     return true;
@@ -262,6 +271,14 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     const onData = () => { last = performance.now(); };
     const stop = () => { clearTimeout(timer); stream.off('data', onData); };
     const check = () => {
+      try {
+        tick();
+      } catch (err) {
+        stop();
+        this.crashed(err);
+      }
+    };
+    const tick = () => {
       if (this.finished || body.readableEnded || body.destroyed || stream.destroyed) return stop();
       const now = performance.now();
       if (!body.readableFlowing || body.readableLength > 0) last = now; // we are not reading: not the client's stall
@@ -348,7 +365,9 @@ export class Exchange implements ResponseHandler, BodyWatcher {
       else if (lower === 'x-request-id') sawRequestId = true;
       out.push(lower, raw[i + 1]!);
     }
-    if (connectionTokens !== undefined && connectionTokens !== 'keep-alive' && connectionTokens !== 'close') stripConnectionTokens(out, connectionTokens);
+    if (connectionTokens !== undefined && connectionTokens !== 'keep-alive' && connectionTokens !== 'close') {
+      sawRequestId &&= !stripConnectionTokens(out, connectionTokens);
+    }
     if (!sawRequestId) out.push('x-request-id', this.requestId);
     if (this.req.method === 'HEAD' || statusCode === 204 || statusCode === 304) this.expectedLength = 0;
     this.res.writeHead(statusCode, out as unknown as http.OutgoingHttpHeaders);
@@ -373,7 +392,11 @@ export class Exchange implements ResponseHandler, BodyWatcher {
 
   onDrain = (): void => {
     this.paused = false;
-    this.upstream?.resume();
+    try {
+      this.upstream?.resume();
+    } catch (err) {
+      this.crashed(err);
+    }
   };
 
   onResponseEnd(): void {
@@ -386,6 +409,14 @@ export class Exchange implements ResponseHandler, BodyWatcher {
   }
 
   onResponseError(err: EventError): void {
+    try {
+      this.#onResponseError(err);
+    } catch (e) {
+      this.crashed(e);
+    }
+  }
+
+  #onResponseError(err: EventError): void {
     const ep = this.ep!;
     this.release();
     const code = err.code ?? '';
@@ -398,24 +429,48 @@ export class Exchange implements ResponseHandler, BodyWatcher {
       channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: ep, error: err, retried: retry });
     }
     if (retry) {
-      (this.tried ??= new Set()).add(ep.id);
+      // A kept-alive connection that died before any byte of this response was closed by the server
+      // while idle (the keep-alive race): the endpoint is fine, the next try may go to it again, on
+      // another connection (nginx gives such a failure an extra try).
+      if (!(err as UpstreamError).stale) (this.tried ??= new Set()).add(ep.id);
       return this.attempt();
     }
     if (code === 'MESHGATE_BODY_TOO_LARGE') return; // the 413 is out already
     if (code === 'MESHGATE_BODY_TIMEOUT') return this.fail(408, BODY_TIMEOUT_MESSAGE, err);
     const backend = this.set!.backendId;
     if (!beforeResponse) {
-      // Mid-body: the client cannot be told with a status any more.
-      this.res.destroy();
+      // Mid-body: the client cannot be told with a status any more. With the error an HTTP/2 stream is
+      // reset with INTERNAL_ERROR; without it, NO_ERROR, which a client reads as a complete response.
+      this.res.destroy(err);
       return this.done(this.status || 502, err);
     }
     if (code === 'UND_ERR_HEADERS_TIMEOUT') return this.fail(504, `meshgate: ${backend} did not answer within ${this.policy!.responseTimeoutMs} ms\n`, err);
     if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') return this.fail(400, 'meshgate: request body length does not match Content-Length\n', err);
+    if (code === 'MESHGATE_BAD_RESPONSE') return this.fail(502, `meshgate: invalid response from ${backend}: ${err.message}\n`, err);
     if (connectFailed) return this.fail(502, `meshgate: could not connect to ${backend} (${code}) after ${this.attempts} attempt(s)\n`, err);
     return this.fail(502, `meshgate: upstream error from ${backend} (${code || err.message})\n`, err);
   }
 
   // ---- helpers
+
+  /**
+   * An exception on this request's path (a bug): this request fails, with a
+   * 500 when nothing was sent yet, else its stream or connection closes; the
+   * upstream side is let go. The worker goes on.
+   */
+  crashed(err: unknown): void {
+    const e = upstreamError(`internal error: ${(err as Error)?.message ?? String(err)}`, 'MESHGATE_INTERNAL');
+    try {
+      if (!this.finished && !this.res.headersSent && !this.clientGone) this.fail(500, 'meshgate: internal error\n', e);
+      else {
+        this.res.destroy(e);
+        this.done(this.status || 500, e);
+      }
+    } catch {
+      try { this.res.destroy(); } catch { /* nothing more to do for this client */ }
+    }
+    try { this.abortUpstream(e); } catch { /* the pool closes the connection itself */ }
+  }
 
   passiveFailure(ep: UpstreamEndpoint, kind: 'connect' | '5xx', reason: string): void {
     const ms = this.set!.reportFailure(ep, kind);
@@ -429,11 +484,15 @@ export class Exchange implements ResponseHandler, BodyWatcher {
   }
 
   onClientClose = (): void => {
-    if (this.finished && this.ended) return;
-    if (this.res.writableFinished) return;
-    this.clientGone = true;
-    if (this.ep === undefined) return this.done(499);
-    this.abortUpstream(upstreamError('client went away', 'MESHGATE_CLIENT_GONE'));
+    try {
+      if (this.finished && this.ended) return;
+      if (this.res.writableFinished) return;
+      this.clientGone = true;
+      if (this.ep === undefined) return this.done(499);
+      this.abortUpstream(upstreamError('client went away', 'MESHGATE_CLIENT_GONE'));
+    } catch (err) {
+      this.crashed(err);
+    }
   };
 
   /** 308 to HTTPS; `stripSlash`: a target ending in '/' loses it, as ingress-nginx redirects (without preserve-trailing-slash). */
@@ -457,7 +516,8 @@ export class Exchange implements ResponseHandler, BodyWatcher {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId });
       res.end(body);
     } else {
-      res.destroy();
+      // Mid-response: an HTTP/2 stream reset with an error, not NO_ERROR (a client would read a cut body as whole).
+      res.destroy(err ?? upstreamError(body.trim(), 'MESHGATE_FAILED'));
     }
     this.done(status, err);
   }
@@ -593,9 +653,22 @@ function setHost(out: string[], host: string): void {
   out.push('host', host);
 }
 
-function stripConnectionTokens(out: string[], tokens: string): void {
+/**
+ * Drops the response headers a backend's Connection header names (RFC 9110
+ * 7.6.1), except Content-Length: the framing towards the client is the
+ * proxy's own, and a length it checks the body against is worth keeping.
+ * True when it dropped the backend's X-Request-Id.
+ */
+function stripConnectionTokens(out: string[], tokens: string): boolean {
   const drop = new Set(tokens.split(',').map((s) => s.trim()).filter(Boolean));
-  for (let i = out.length - 2; i >= 0; i -= 2) if (drop.has(out[i]!)) out.splice(i, 2);
+  drop.delete('content-length');
+  let requestId = false;
+  for (let i = out.length - 2; i >= 0; i -= 2) {
+    if (!drop.has(out[i]!)) continue;
+    if (out[i] === 'x-request-id') requestId = true;
+    out.splice(i, 2);
+  }
+  return requestId;
 }
 
 /**

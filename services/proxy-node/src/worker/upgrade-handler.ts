@@ -42,6 +42,8 @@ class UpgradeExchange {
   backend = '';
   ingress = '';
   logged = false;
+  /** Ends the upstream request (given by undici when it connects). */
+  abort: ((err: Error) => void) | undefined;
 
   constructor(ctx: ProxyContext, req: http.IncomingMessage, socket: Duplex, head: Buffer) {
     this.ctx = ctx;
@@ -91,6 +93,7 @@ class UpgradeExchange {
   }
 
   onConnect(abort: (err: Error) => void): void {
+    this.abort = abort;
     if (this.socket.destroyed) abort(new Error('client went away'));
   }
 
@@ -127,6 +130,11 @@ class UpgradeExchange {
   }
 
   onHeaders(statusCode: number, raw: Buffer[]): boolean {
+    if (statusCode > 599) {
+      // No status to relay (as for plain requests): an upstream error, 502.
+      this.abort?.(Object.assign(new Error(`status ${statusCode} is outside 100-599`), { code: 'MESHGATE_BAD_RESPONSE' }));
+      return false;
+    }
     if (statusCode < 200) return true;
     this.status = statusCode;
     let head = `HTTP/1.1 ${statusCode} ${http.STATUS_CODES[statusCode] ?? ''}\r\n`;
