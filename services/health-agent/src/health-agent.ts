@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import os from 'node:os';
 import { ActorSystem, type Behavior, type Transport } from '@meshgate/actors';
 import {
-  MessageType, HealthMessageType, subjects as makeSubjects, allNodesSubject, fromOwnSubjectOnly, keyIdOf, signLiveness,
+  MessageType, HealthMessageType, SnapshotClient, subjects as makeSubjects, allNodesSubject, fromOwnSubjectOnly, keyIdOf, signLiveness,
   type SnapshotMessage, type SnapshotRefMessage, type SnapshotContent, type KvLike, type EndpointLiveness, type HeartbeatMessage, type Subjects,
   type LivenessViewPart, type HealthStatusReply, type EndpointStatus, type NodeStatus, type NodeLivenessMessage,
 } from '@meshgate/protocol';
@@ -12,7 +12,6 @@ import { checkSpecOf, describeCheck, type CheckSpec } from './check-spec.ts';
 import { initialHealth, observe, type HealthState } from './endpoint-health.ts';
 import { ProbeScheduler } from './probe-scheduler.ts';
 import { NodeMembership } from './node-membership.ts';
-import { SnapshotSource } from './snapshot-source.ts';
 
 /**
  * Defaults tuned for "a dead backend is out within 1 s, back within 2 s":
@@ -85,7 +84,7 @@ interface Shared {
   targets: Map<string, Target>;
   membership: NodeMembership;
   scheduler: ProbeScheduler;
-  source: SnapshotSource;
+  source: SnapshotClient;
   /** The version the agent probes for (read by the fetches outside the actor). */
   applied: { version: number };
 }
@@ -181,15 +180,9 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
    * store attached nor the service answering yet, and pushes come only with
    * changes), then every 5 s, for an announcement missed while NATS was away.
    */
-  let fetching = false;
-  let lastFetch = 0;
   const catchUp = (self: { tell(m: AgentMsg): void }) => {
-    if (fetching) return;
-    fetching = true;
-    lastFetch = Date.now();
-    source.latest(applied.version).then((snap) => {
-      if (snap) self.tell({ type: 'agent.v1.snapshot', snapshot: snap });
-    }, () => { /* not reachable yet: the next tick tries again */ }).finally(() => { fetching = false; });
+    // Not reachable yet: the next tick tries again.
+    if (source.due(Date.now(), applied.version)) source.catchUp(applied.version, (snap) => self.tell({ type: 'agent.v1.snapshot', snapshot: snap }));
   };
 
   return {
@@ -203,7 +196,7 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
           let content: SnapshotContent;
           try {
             // Signature first (a forged snapshot must not steer the probes), then format and hash.
-            content = source.open(msg.snapshot);
+            content = source.openContent(msg.snapshot);
           } catch (err) {
             log.error('snapshot refused; keeping the current targets', { version: msg.snapshot.version, kept: applied.version, error: (err as Error).message });
             return;
@@ -237,7 +230,7 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
           const changed = membership.tick();
           if (changed.length) publishNodes(changed);
           const now = Date.now();
-          if (now - lastFetch >= (applied.version === 0 ? 1_000 : 5_000)) catchUp(ctx.self);
+          catchUp(ctx.self);
           if (now - lastFull >= o.fullViewMs) {
             lastFull = now;
             if (targets.size) publishFull();
@@ -264,8 +257,8 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
   const targets = new Map<string, Target>();
   const membership = new NodeMembership({ timeoutMs: settings.nodeTimeoutMs });
   const log = opts.log.child({ agent: agentId });
-  const source = new SnapshotSource({
-    transport: opts.transport, subjects, ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}),
+  const source = new SnapshotClient({
+    transport: opts.transport, latestSubject: subjects.snapshotGet, ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}),
   });
   if (!source.verifying) log.warn('no trust key: snapshots are not verified (give --trust-key, the config service\'s public key)');
   if (!opts.signingKey) log.warn('no --signing-key: liveness goes out unsigned (proxies with --agent-trust-key will refuse it)');

@@ -5,7 +5,9 @@ import { ActorSystem, type NatsSecurity, type Transport } from '@meshgate/actors
 import { MessageType, keyIdOf, nodeSubject, subjects as makeSubjects, nodeIdProblem, toNodeId, type EndpointsDeltaMessage, type RoutesDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
 import { startTracing, type Logger } from '@meshgate/telemetry';
 import { WorkerPool } from './worker-pool.ts';
-import { nodeActor, isReady, type NodeMsg, type NodeState } from './node-actor.ts';
+import { nodeActor, type NodeMsg } from './node-actor.ts';
+import type { ApplySpan } from './node-apply.ts';
+import { createNodeParts, isReady, statusJson, statusView, type NodeStatus } from './node-status.ts';
 import { startAdminServer } from './admin-server.ts';
 import { renderMetrics } from './metrics.ts';
 import { watchHeap } from './heap-watch.ts';
@@ -43,7 +45,8 @@ export interface ProxyNodeOptions {
 export interface ProxyNode {
   readonly nodeId: string;
   readonly adminUrl: string;
-  readonly state: NodeState;
+  /** Read-only: what /status shows. */
+  readonly state: NodeStatus;
   ready(): boolean;
   /** Resolves once every worker serves a snapshot (or rejects after timeoutMs). */
   whenReady(timeoutMs?: number): Promise<void>;
@@ -58,11 +61,8 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const workers = opts.workers ?? os.availableParallelism();
   const log = opts.log.child({ node: nodeId });
   const subjects = makeSubjects(opts.subjectPrefix);
-  const state: NodeState = {
-    nodeId, version: 0, hash: '', workerVersions: new Array(workers).fill(0), draining: false,
-    liveness: new Map(), requests: [], open: [], applyMs: 0, routeDeltas: 0, workerRestarts: 0, metrics: [], retiredMetrics: [], workerHeaps: [],
-    trustedKey: opts.trustKey ? keyIdOf(opts.trustKey) : '',
-  };
+  const parts = createNodeParts<ApplySpan>(workers);
+  const state = statusView(nodeId, opts.trustKey ? keyIdOf(opts.trustKey) : '', parts);
   if (!opts.trustKey) log.warn('no --trust-key: unsigned snapshots are accepted; pass the config service\'s public key to refuse forged ones');
   const livenessGuard = new LivenessGuard(opts.agentTrustKeys, log);
   const lastKnownGood = opts.stateDir ? new LastKnownGood(opts.stateDir) : undefined;
@@ -82,6 +82,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
         ...(opts.trustKey ? { trustKey: new Uint8Array(opts.trustKey.export({ format: 'der', type: 'spki' })) } : {}),
       },
     } : {}),
+    current: () => parts.ledger.applied(),
     onMessage: (msg) => node.ref?.tell({ type: 'node.v1.worker', msg }),
     onWorkerExit: (index, error) => node.ref?.tell({ type: 'node.v1.worker-exit', index, error: String((error as Error)?.message ?? error) }),
   });
@@ -102,7 +103,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     get ready() { return isReady(state); },
     get draining() { return state.draining; },
     metrics: () => renderMetrics(state, () => natsUp, mainHeap.stats()),
-    status: () => ({ ...state, liveness: [...state.liveness.values()], memory: { rssBytes: process.memoryUsage.rss(), mainHeap: mainHeap.stats() } }),
+    status: () => ({ ...statusJson(state), memory: { rssBytes: process.memoryUsage.rss(), mainHeap: mainHeap.stats() } }),
     killWorker: (index) => pool.terminateWorker(index),
   });
   const a = admin.address();
@@ -111,7 +112,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   // The main thread's own SDK (control-plane spans); each worker has its own for requests.
   const tracing = startTracing({ serviceName: 'meshgate-proxy', instanceId: nodeId, attributes: { 'meshgate.thread': 'main' } });
   const ref = await system.spawnAndStart<NodeMsg>('node', () => nodeActor({
-    nodeId, transport: opts.transport, subjects, pool, log, adminUrl, state, ...(tracing ? { tracing } : {}),
+    nodeId, transport: opts.transport, subjects, pool, log, adminUrl, parts, status: state, ...(tracing ? { tracing } : {}),
     ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}), ...(lastKnownGood ? { lastKnownGood } : {}), direct,
   }));
   node.ref = ref;
