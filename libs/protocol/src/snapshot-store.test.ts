@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHUNK_BYTES, ChunkedValue, INLINE_BYTES } from './snapshot-store.ts';
+import { CHUNK_BYTES, ChunkedValue, INLINE_BYTES, type KvLike } from './snapshot-store.ts';
 import { memoryKv } from './memory-kv.ts';
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
