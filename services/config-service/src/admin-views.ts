@@ -75,7 +75,7 @@ export function describeIngress(req: DescribeRequest, s: DescribeSources): Descr
       routes: routes.map((r) => ({ host: r.host, path: r.path, pathType: r.pathType, backend: r.backend })),
       ...(def ? { defaultBackend: def.backend } : {}),
       annotations: routes[0]?.annotations ?? def?.annotations ?? {},
-      backends: mesh.backends.filter((b) => used.has(b.id)).map(backendView),
+      backends: mesh.backends.filter((b) => used.has(b.id)).map((b) => ({ id: b.id, endpoints: b.endpoints.map((e) => (e.node ? { id: e.id, node: e.node } : { id: e.id })) })),
       servedSince: since,
       version: s.version,
       nodes: s.nodes.map((n) => ({ nodeId: n.nodeId, state: n.state, version: n.version, serving: since > 0 && n.state !== 'down' && n.version >= since })),

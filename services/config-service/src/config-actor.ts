@@ -67,7 +67,65 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   });
   const nodes = new NodeRegistry();
   const versions = new IngressVersions();
+  const { rebuild, applyRequest, readStored, mesh } = changeFlow({ log, tracing: deps.tracing, manifestsDir: deps.manifestsDir, build, source, store, publisher, versions });
 
+  const views = () => ({
+    mesh: mesh(), applied: store.applied, latest: store.latest, latestContent: store.latestContent, nodes: () => nodes.view(),
+    store: store.durable ? (store.unpersisted ? 'KV (store pending: NATS or JetStream unavailable)' : `KV bucket ${deps.subjects.kvBucket}`) : 'memory only',
+  });
+
+  return {
+    async start() { await rebuild('start'); },
+    async receive(msg) {
+      switch (msg.type) {
+        case 'config.v1.reload': return rebuild(msg.reason);
+        case 'config.v1.latest':
+          // Another config service may have published since: answer with the newest stored.
+          await store.sync();
+          return store.latest ? announcementOf(store.latest, deps.maxMessageBytes) : { type: 'none' };
+        case 'config.v1.reconnected':
+          await store.sync();
+          if (store.latest && store.unpersisted && (await store.persist(store.latest, store.applied)) === CONFLICT) return rebuild('reconnected');
+          if (store.latest) publisher.announce(store.latest);
+          return;
+        case 'config.v1.heartbeat': nodes.heartbeat(msg.heartbeat); return;
+        case 'config.v1.ack': {
+          const a = msg.ack;
+          nodes.ack(a);
+          if (!a.ok) log.warn('node refused a snapshot (NACK); it keeps its previous one', { node: a.nodeId, refused: a.refused, kept: a.version, error: a.error });
+          return;
+        }
+        case 'config.v1.admin-apply': return applyRequest(msg.request);
+        case 'config.v1.admin-get':
+          if (msg.what !== 'nodes') await readStored();
+          return getView(msg.what, views());
+        case 'config.v1.admin-describe':
+          await readStored();
+          return describeIngress(msg.request, { mesh: mesh(), applied: store.applied, versions, nodes: nodes.view(), version: store.latest?.version ?? 0 }) satisfies DescribeReply;
+        case 'config.v1.status': return configStatus(deps.manifestsDir, store.latest, mesh());
+      }
+    },
+  };
+}
+
+interface ChangeParts {
+  log: Logger;
+  tracing?: Tracing | undefined;
+  manifestsDir: string;
+  build: ReturnType<typeof defaultBuild>;
+  source: ManifestSource;
+  store: StoreSync;
+  publisher: Publisher;
+  versions: IngressVersions;
+}
+
+/**
+ * One change at a time: build from the directory and the applied objects,
+ * publish, and on a conflict (another config service stored first) sync and
+ * do it again on top (untilStored). `mesh`: the last build.
+ */
+function changeFlow(deps: ChangeParts) {
+  const { log, build, source, store, publisher, versions } = deps;
   let mesh: MeshConfig | undefined;
   let lastErrors = '';
   /** Steps of the change being made (one message at a time: one change at a time). */
@@ -144,41 +202,5 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     versions.observe(store.latest?.version ?? 0, mesh);
   };
 
-  const views = () => ({
-    mesh, applied: store.applied, latest: store.latest, latestContent: store.latestContent, nodes: () => nodes.view(),
-    store: store.durable ? (store.unpersisted ? 'KV (store pending: NATS or JetStream unavailable)' : `KV bucket ${deps.subjects.kvBucket}`) : 'memory only',
-  });
-
-  return {
-    async start() { await rebuild('start'); },
-    async receive(msg) {
-      switch (msg.type) {
-        case 'config.v1.reload': return rebuild(msg.reason);
-        case 'config.v1.latest':
-          // Another config service may have published since: answer with the newest stored.
-          await store.sync();
-          return store.latest ? announcementOf(store.latest, deps.maxMessageBytes) : { type: 'none' };
-        case 'config.v1.reconnected':
-          await store.sync();
-          if (store.latest && store.unpersisted && (await store.persist(store.latest, store.applied)) === CONFLICT) return rebuild('reconnected');
-          if (store.latest) publisher.announce(store.latest);
-          return;
-        case 'config.v1.heartbeat': nodes.heartbeat(msg.heartbeat); return;
-        case 'config.v1.ack': {
-          const a = msg.ack;
-          nodes.ack(a);
-          if (!a.ok) log.warn('node refused a snapshot (NACK); it keeps its previous one', { node: a.nodeId, refused: a.refused, kept: a.version, error: a.error });
-          return;
-        }
-        case 'config.v1.admin-apply': return applyRequest(msg.request);
-        case 'config.v1.admin-get':
-          if (msg.what !== 'nodes') await readStored();
-          return getView(msg.what, views());
-        case 'config.v1.admin-describe':
-          await readStored();
-          return describeIngress(msg.request, { mesh, applied: store.applied, versions, nodes: nodes.view(), version: store.latest?.version ?? 0 }) satisfies DescribeReply;
-        case 'config.v1.status': return configStatus(deps.manifestsDir, store.latest, mesh);
-      }
-    },
-  };
+  return { rebuild, applyRequest, readStored, mesh: () => mesh };
 }

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { ActorRef, Behavior, Transport } from '@meshgate/actors';
+import type { ActorContext, ActorRef, Behavior, Transport } from '@meshgate/actors';
 import {
   MessageType, SnapshotClient, nodeSubject,
   type EndpointsDeltaMessage, type HeartbeatMessage, type KvLike, type LivenessMessage, type RoutesDeltaMessage,
@@ -73,141 +73,165 @@ export interface NodeActorDeps {
  * heartbeats. Requests never touch it.
  */
 export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
-  const { parts, pool, log, transport, subjects, nodeId } = deps;
-  const { ledger, outcome } = parts;
-  // Looks for a newer snapshot each tick until there is one, then every 5th (the KV store's head).
-  const client = new SnapshotClient({
-    transport, latestSubject: subjects.snapshotGet, emptyEvery: 1, every: 5,
-    ...(deps.trustKey ? { trustKey: deps.trustKey } : {}), ...(deps.store ? { store: deps.store } : {}),
-  });
-  let self: ActorRef<NodeMsg> | undefined;
-  const tell = (m: NodeMsg) => self?.tell(m);
+  return new NodeActor(deps);
+}
 
-  let warnedAt = 0;
-  /** Fetches off the mailbox (a request may wait seconds while NATS is away) and tells the actor what it found. */
-  const resync = (reason: string) => client.catchUp(ledger.version, (snap) => {
-    if (snap.version <= ledger.version) return;
-    log.info('resync', { reason, version: snap.version, had: ledger.version });
-    tell({ type: 'node.v1.snapshot', snapshot: snap, source: 'pull' });
-  }, (err) => {
-    if (ledger.version === 0 && Date.now() - warnedAt > 5_000) {
-      log.warn('no snapshot yet: is the config service running?', { error: err.message });
-      warnedAt = Date.now();
+class NodeActor implements Behavior<NodeMsg> {
+  readonly #d: NodeActorDeps;
+  readonly #client: SnapshotClient;
+  readonly #upkeep: NodeUpkeep;
+  readonly #applier: NodeApplier;
+  #self: ActorRef<NodeMsg> | undefined;
+  #warnedAt = 0;
+  #ticks = 0;
+
+  constructor(deps: NodeActorDeps) {
+    this.#d = deps;
+    const { parts, pool, log, transport, subjects, nodeId } = deps;
+    // Looks for a newer snapshot each tick until there is one, then every 5th (the KV store's head).
+    this.#client = new SnapshotClient({
+      transport, latestSubject: subjects.snapshotGet, emptyEvery: 1, every: 5,
+      ...(deps.trustKey ? { trustKey: deps.trustKey } : {}), ...(deps.store ? { store: deps.store } : {}),
+    });
+    this.#upkeep = new NodeUpkeep({
+      nodeId, ledger: parts.ledger, client: this.#client, lastKnownGood: deps.lastKnownGood,
+      onStored: (snapshot) => this.#tell({ type: 'node.v1.lkg-snapshot', snapshot }),
+    });
+    this.#applier = new NodeApplier({
+      nodeId, transport, subjects, pool, log, client: this.#client, parts, upkeep: this.#upkeep, tracing: deps.tracing, lastKnownGood: deps.lastKnownGood,
+      resync: (reason) => this.#resync(reason), compact: () => this.#tell({ type: 'node.v1.compact' }),
+    });
+  }
+
+  get #ledger() { return this.#d.parts.ledger; }
+
+  #tell(m: NodeMsg): void {
+    this.#self?.tell(m);
+  }
+
+  start(ctx: ActorContext<NodeMsg>): void {
+    this.#self = ctx.self;
+    this.#applier.restore();
+    ctx.self.tell({ type: 'node.v1.resync', reason: 'start' });
+  }
+
+  async receive(msg: NodeMsg): Promise<void> {
+    const ledger = this.#ledger;
+    switch (msg.type) {
+      case 'node.v1.snapshot': return this.#applier.snapshot(msg.snapshot, msg.source ?? 'push');
+      case 'node.v1.delta': return this.#endpointDelta(msg);
+      case 'node.v1.routes': return this.#applier.routeDelta(msg.delta);
+      case 'node.v1.lkg-snapshot': return this.#applier.storedSnapshot(msg.snapshot);
+      case 'node.v1.ref':
+        if (msg.ref.version > ledger.version) this.#resync(`snapshot v${msg.ref.version} is ${msg.ref.bytes} bytes: read from the KV store`);
+        return;
+      case 'node.v1.resync': return this.#resync(msg.reason);
+      case 'node.v1.liveness': return this.#liveness(msg);
+      case 'node.v1.worker': return this.#fromWorker(msg.msg);
+      case 'node.v1.worker-exit':
+        this.#d.parts.acks.exited(msg.index);
+        this.#d.parts.stats.exited(msg.index);
+        this.#d.log.error('worker exited; starting a replacement with the current snapshot', { worker: msg.index, error: msg.error });
+        return;
+      case 'node.v1.worker-behind': return this.#behind(msg.index, msg.version, false);
+      case 'node.v1.missed':
+        if (msg.version > ledger.version) this.#resync(`periodic check: v${msg.version} is stored, this node has v${ledger.version}`);
+        return;
+      case 'node.v1.tick': return this.#tick();
+      case 'node.v1.compact': return this.#upkeep.run(false);
+      case 'node.v1.flush': return;
+      case 'node.v1.drain':
+        this.#d.parts.outcome.draining = true;
+        this.#heartbeat('leaving');
+        await this.#d.transport.flush().catch(() => {});
+        return;
     }
-  });
+  }
 
-  const upkeep = new NodeUpkeep({ nodeId, ledger, client, lastKnownGood: deps.lastKnownGood, onStored: (snapshot) => tell({ type: 'node.v1.lkg-snapshot', snapshot }) });
-  const applier = new NodeApplier({
-    nodeId, transport, subjects, pool, log, client, parts, upkeep, tracing: deps.tracing, lastKnownGood: deps.lastKnownGood,
-    resync, compact: () => tell({ type: 'node.v1.compact' }),
-  });
+  /** Fetches off the mailbox (a request may wait seconds while NATS is away) and tells the actor what it found. */
+  #resync(reason: string): void {
+    this.#client.catchUp(this.#ledger.version, (snap) => {
+      if (snap.version <= this.#ledger.version) return;
+      this.#d.log.info('resync', { reason, version: snap.version, had: this.#ledger.version });
+      this.#tell({ type: 'node.v1.snapshot', snapshot: snap, source: 'pull' });
+    }, (err) => {
+      if (this.#ledger.version === 0 && Date.now() - this.#warnedAt > 5_000) {
+        this.#d.log.warn('no snapshot yet: is the config service running?', { error: err.message });
+        this.#warnedAt = Date.now();
+      }
+    });
+  }
 
   /**
    * Direct mode's periodic check: a stored version newer than this thread's
    * may only be one the workers applied and have not reported yet (they do
    * within a second); it was missed if it still is 2 s later.
    */
-  const checkStored = () => client.storedVersion().then((v = 0) => {
-    if (v > ledger.version) setTimeout(() => tell({ type: 'node.v1.missed', version: v }), 2_000).unref();
-  }, () => {});
+  #checkStored(): void {
+    this.#client.storedVersion().then((v = 0) => {
+      if (v > this.#ledger.version) setTimeout(() => this.#tell({ type: 'node.v1.missed', version: v }), 2_000).unref();
+    }, () => {});
+  }
 
-  const heartbeat = (s: 'up' | 'leaving') => {
+  #heartbeat(s: 'up' | 'leaving'): void {
+    const { nodeId, subjects, transport, pool } = this.#d;
     const hb: HeartbeatMessage = {
-      type: MessageType.Heartbeat, nodeId, version: ledger.version, hash: ledger.hash,
-      ready: isReady(deps.status), workers: pool.count, admin: deps.adminUrl, state: s, at: Date.now(),
+      type: MessageType.Heartbeat, nodeId, version: this.#ledger.version, hash: this.#ledger.hash,
+      ready: isReady(this.#d.status), workers: pool.count, admin: this.#d.adminUrl, state: s, at: Date.now(),
     };
     transport.publish(nodeSubject(subjects.heartbeat, nodeId), hb);
-  };
+  }
 
-  let ticks = 0;
-  const tick = () => {
-    ticks++;
+  #tick(): void {
+    const version = this.#ledger.version;
     // No snapshot yet, or (every 5 s) a version announced while this node was away: catch up.
-    if (client.due(ticks, ledger.version)) {
-      if (ledger.version === 0) resync('waiting for a first snapshot');
-      else if (deps.store) {
-        if (deps.direct) checkStored();
-        else resync('periodic check');
+    if (this.#client.due(++this.#ticks, version)) {
+      if (version === 0) this.#resync('waiting for a first snapshot');
+      else if (this.#d.store) {
+        if (this.#d.direct) this.#checkStored();
+        else this.#resync('periodic check');
       }
     }
-    if (!outcome.draining) heartbeat('up');
-    if (!parts.acks.pending && upkeep.idle(performance.now())) upkeep.run(true);
-  };
+    if (!this.#d.parts.outcome.draining) this.#heartbeat('up');
+    if (!this.#d.parts.acks.pending && this.#upkeep.idle(performance.now())) this.#upkeep.run(true);
+  }
 
-  const endpointDelta = (msg: Extract<NodeMsg, { type: 'node.v1.delta' }>) => {
-    if (deps.direct && !msg.retried && msg.delta.base > ledger.version) {
+  #endpointDelta(msg: Extract<NodeMsg, { type: 'node.v1.delta' }>): void {
+    if (this.#d.direct && !msg.retried && msg.delta.base > this.#ledger.version) {
       // Likely on a route delta the workers applied and have not reported yet: hear them first.
-      void pool.requestRoutes().then(() => tell({ ...msg, retried: true }));
+      void this.#d.pool.requestRoutes().then(() => this.#tell({ ...msg, retried: true }));
       return;
     }
-    applier.endpointDelta(msg.delta);
-  };
+    this.#applier.endpointDelta(msg.delta);
+  }
 
-  const liveness = (msg: Extract<NodeMsg, { type: 'node.v1.liveness' }>) => {
+  #liveness(msg: Extract<NodeMsg, { type: 'node.v1.liveness' }>): void {
+    const { parts, pool, log } = this.#d;
     // Several agents: per endpoint the newest observation wins (liveness-view.ts);
     // parts.liveness is the merged view, workers get only verdicts that flipped.
     const delta = LivenessView.for(parts.liveness).apply(msg.liveness, msg.sender);
     if (delta.length === 0) return;
     pool.setLiveness([...parts.liveness.values()], delta);
     for (const d of delta) log.info(d.healthy ? 'endpoint up' : 'endpoint down', { endpoint: d.endpoint, reason: d.reason, agent: d.agent });
-  };
+  }
 
   /** A worker that missed a route delta gets the node's snapshot and deltas, once this thread has that version. */
-  const behind = (index: number, version: number, ask: boolean) => {
-    if (ledger.version >= version) pool.resend(index);
-    else if (ask) void pool.requestRoutes().then(() => tell({ type: 'node.v1.worker-behind', index, version }));
-    else resync(`worker ${index} missed route delta v${version}`);
-  };
+  #behind(index: number, version: number, ask: boolean): void {
+    if (this.#ledger.version >= version) this.#d.pool.resend(index);
+    else if (ask) void this.#d.pool.requestRoutes().then(() => this.#tell({ type: 'node.v1.worker-behind', index, version }));
+    else this.#resync(`worker ${index} missed route delta v${version}`);
+  }
 
-  const fromWorker = (w: FromWorker) => {
+  #fromWorker(w: FromWorker): void {
     switch (w.type) {
-      case 'worker.v1.applied': return applier.applied(w);
-      case 'worker.v1.rejected': return applier.rejected(w);
-      case 'worker.v1.routes': return applier.recordRoutes(w.index, w.routes);
-      case 'worker.v1.nack': return applier.workerNack(w);
-      case 'worker.v1.stats': return parts.stats.report(w.index, w);
+      case 'worker.v1.applied': return this.#applier.applied(w);
+      case 'worker.v1.rejected': return this.#applier.rejected(w);
+      case 'worker.v1.routes': return this.#applier.recordRoutes(w.index, w.routes);
+      case 'worker.v1.nack': return this.#applier.workerNack(w);
+      case 'worker.v1.stats': return this.#d.parts.stats.report(w.index, w);
       case 'worker.v1.gap':
-        log.info('a worker missed a route delta: sending it the node\'s snapshot', { worker: w.index, delta: w.version, base: w.base, have: w.have, ...(w.error ? { error: w.error } : {}) });
-        return behind(w.index, w.version, true);
+        this.#d.log.info('a worker missed a route delta: sending it the node\'s snapshot', { worker: w.index, delta: w.version, base: w.base, have: w.have, ...(w.error ? { error: w.error } : {}) });
+        return this.#behind(w.index, w.version, true);
     }
-  };
-
-  return {
-    start(ctx) {
-      self = ctx.self;
-      applier.restore();
-      ctx.self.tell({ type: 'node.v1.resync', reason: 'start' });
-    },
-    async receive(msg) {
-      switch (msg.type) {
-        case 'node.v1.snapshot': return applier.snapshot(msg.snapshot, msg.source ?? 'push');
-        case 'node.v1.delta': return endpointDelta(msg);
-        case 'node.v1.routes': return applier.routeDelta(msg.delta);
-        case 'node.v1.lkg-snapshot': return applier.storedSnapshot(msg.snapshot);
-        case 'node.v1.ref':
-          if (msg.ref.version > ledger.version) resync(`snapshot v${msg.ref.version} is ${msg.ref.bytes} bytes: read from the KV store`);
-          return;
-        case 'node.v1.resync': return resync(msg.reason);
-        case 'node.v1.liveness': return liveness(msg);
-        case 'node.v1.worker': return fromWorker(msg.msg);
-        case 'node.v1.worker-exit':
-          parts.acks.exited(msg.index);
-          parts.stats.exited(msg.index);
-          log.error('worker exited; starting a replacement with the current snapshot', { worker: msg.index, error: msg.error });
-          return;
-        case 'node.v1.worker-behind': return behind(msg.index, msg.version, false);
-        case 'node.v1.missed':
-          if (msg.version > ledger.version) resync(`periodic check: v${msg.version} is stored, this node has v${ledger.version}`);
-          return;
-        case 'node.v1.tick': return tick();
-        case 'node.v1.compact': return upkeep.run(false);
-        case 'node.v1.flush': return;
-        case 'node.v1.drain':
-          outcome.draining = true;
-          heartbeat('leaving');
-          await transport.flush().catch(() => {});
-          return;
-      }
-    },
-  };
+  }
 }
