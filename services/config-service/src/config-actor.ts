@@ -49,65 +49,6 @@ export interface ConfigActorDeps {
 /** An apply within this long of the last read of the KV heads does not read them first (see applyRequest). */
 const SYNC_SKIP_MS = 1_000;
 
-/**
- * The config actor: manifests directory + applied objects -> mesh config ->
- * snapshot, one change at a time, over its parts: the ManifestSource (the
- * directory and each file's last good text), StoreSync (what is stored, one
- * compare-and-set per change, `untilStored` retrying a conflict on top of
- * what another config service stored), the Publisher (sign, store, announce
- * a delta or the full snapshot: publish-plan.ts) and the admin views.
- */
-export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
-  const { log } = deps;
-  const build = defaultBuild(deps.ingressClass);
-  const source = new ManifestSource(deps.manifestsDir, build);
-  const store = new StoreSync(deps.store, deps.writerId, log);
-  const publisher = new Publisher({
-    transport: deps.transport, subjects: deps.subjects, log, store, signingKey: deps.signingKey, tracing: deps.tracing, maxMessageBytes: deps.maxMessageBytes,
-  });
-  const nodes = new NodeRegistry();
-  const versions = new IngressVersions();
-  const { rebuild, applyRequest, readStored, mesh } = changeFlow({ log, tracing: deps.tracing, manifestsDir: deps.manifestsDir, build, source, store, publisher, versions });
-
-  const views = () => ({
-    mesh: mesh(), applied: store.applied, latest: store.latest, latestContent: store.latestContent, nodes: () => nodes.view(),
-    store: store.durable ? (store.unpersisted ? 'KV (store pending: NATS or JetStream unavailable)' : `KV bucket ${deps.subjects.kvBucket}`) : 'memory only',
-  });
-
-  return {
-    async start() { await rebuild('start'); },
-    async receive(msg) {
-      switch (msg.type) {
-        case 'config.v1.reload': return rebuild(msg.reason);
-        case 'config.v1.latest':
-          // Another config service may have published since: answer with the newest stored.
-          await store.sync();
-          return store.latest ? announcementOf(store.latest, deps.maxMessageBytes) : { type: 'none' };
-        case 'config.v1.reconnected':
-          await store.sync();
-          if (store.latest && store.unpersisted && (await store.persist(store.latest, store.applied)) === CONFLICT) return rebuild('reconnected');
-          if (store.latest) publisher.announce(store.latest);
-          return;
-        case 'config.v1.heartbeat': nodes.heartbeat(msg.heartbeat); return;
-        case 'config.v1.ack': {
-          const a = msg.ack;
-          nodes.ack(a);
-          if (!a.ok) log.warn('node refused a snapshot (NACK); it keeps its previous one', { node: a.nodeId, refused: a.refused, kept: a.version, error: a.error });
-          return;
-        }
-        case 'config.v1.admin-apply': return applyRequest(msg.request);
-        case 'config.v1.admin-get':
-          if (msg.what !== 'nodes') await readStored();
-          return getView(msg.what, views());
-        case 'config.v1.admin-describe':
-          await readStored();
-          return describeIngress(msg.request, { mesh: mesh(), applied: store.applied, versions, nodes: nodes.view(), version: store.latest?.version ?? 0 }) satisfies DescribeReply;
-        case 'config.v1.status': return configStatus(deps.manifestsDir, store.latest, mesh());
-      }
-    },
-  };
-}
-
 interface ChangeParts {
   log: Logger;
   tracing?: Tracing | undefined;
@@ -203,4 +144,63 @@ function changeFlow(deps: ChangeParts) {
   };
 
   return { rebuild, applyRequest, readStored, mesh: () => mesh };
+}
+
+/**
+ * The config actor: manifests directory + applied objects -> mesh config ->
+ * snapshot, one change at a time, over its parts: the ManifestSource (the
+ * directory and each file's last good text), StoreSync (what is stored, one
+ * compare-and-set per change, `untilStored` retrying a conflict on top of
+ * what another config service stored), the Publisher (sign, store, announce
+ * a delta or the full snapshot: publish-plan.ts) and the admin views.
+ */
+export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
+  const { log } = deps;
+  const build = defaultBuild(deps.ingressClass);
+  const source = new ManifestSource(deps.manifestsDir, build);
+  const store = new StoreSync(deps.store, deps.writerId, log);
+  const publisher = new Publisher({
+    transport: deps.transport, subjects: deps.subjects, log, store, signingKey: deps.signingKey, tracing: deps.tracing, maxMessageBytes: deps.maxMessageBytes,
+  });
+  const nodes = new NodeRegistry();
+  const versions = new IngressVersions();
+  const { rebuild, applyRequest, readStored, mesh } = changeFlow({ log, tracing: deps.tracing, manifestsDir: deps.manifestsDir, build, source, store, publisher, versions });
+
+  const views = () => ({
+    mesh: mesh(), applied: store.applied, latest: store.latest, latestContent: store.latestContent, nodes: () => nodes.view(),
+    store: store.durable ? (store.unpersisted ? 'KV (store pending: NATS or JetStream unavailable)' : `KV bucket ${deps.subjects.kvBucket}`) : 'memory only',
+  });
+
+  return {
+    async start() { await rebuild('start'); },
+    async receive(msg) {
+      switch (msg.type) {
+        case 'config.v1.reload': return rebuild(msg.reason);
+        case 'config.v1.latest':
+          // Another config service may have published since: answer with the newest stored.
+          await store.sync();
+          return store.latest ? announcementOf(store.latest, deps.maxMessageBytes) : { type: 'none' };
+        case 'config.v1.reconnected':
+          await store.sync();
+          if (store.latest && store.unpersisted && (await store.persist(store.latest, store.applied)) === CONFLICT) return rebuild('reconnected');
+          if (store.latest) publisher.announce(store.latest);
+          return;
+        case 'config.v1.heartbeat': nodes.heartbeat(msg.heartbeat); return;
+        case 'config.v1.ack': {
+          const a = msg.ack;
+          nodes.ack(a);
+          if (!a.ok) log.warn('node refused a snapshot (NACK); it keeps its previous one', { node: a.nodeId, refused: a.refused, kept: a.version, error: a.error });
+          return;
+        }
+        case 'config.v1.admin-apply': return applyRequest(msg.request);
+        case 'config.v1.admin-get':
+          if (msg.what !== 'nodes') await readStored();
+          return getView(msg.what, views());
+        case 'config.v1.admin-describe':
+          await readStored();
+          return describeIngress(msg.request, { mesh: mesh(), applied: store.applied, versions, nodes: nodes.view(), version: store.latest?.version ?? 0 }) satisfies DescribeReply;
+        case 'config.v1.status': return configStatus(deps.manifestsDir, store.latest, mesh());
+      }
+    },
+  };
 }
