@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
-import type { BackendConfig, RouteRule } from '@meshgate/ingress';
 import {
   applyRouteChanges, encodeEndpointsDelta, encodeRoutesDelta, endpointChanges, msgpackCodec, routeChanges, signMessage, verifyMessage,
   type RoutesDeltaMessage, type SnapshotContent,
 } from '@meshgate/protocol';
 import { acceptRouteDelta, judgeDelta, judgeSnapshot, openDelta } from './accept-rules.ts';
 
-const rule = (path: string): RouteRule => ({ host: '', path, pathType: 'Prefix', backend: 'default/a:80', ingress: 'default/ing' });
-const backend = (port: number): BackendConfig => ({ id: 'default/a:80', namespace: 'default', service: 'a', servicePort: '80', endpoints: [{ id: `127.0.0.1:${port}`, address: '127.0.0.1', port }], healthPath: '/', annotations: {} });
+const rule = (path: string): SnapshotContent['rules'][number] => ({ host: '', path, pathType: 'Prefix', backend: 'default/a:80', ingress: 'default/ing' });
+const backend = (port: number): SnapshotContent['backends'][number] => ({ id: 'default/a:80', namespace: 'default', service: 'a', servicePort: '80', endpoints: [{ id: `127.0.0.1:${port}`, address: '127.0.0.1', port }], healthPath: '/', annotations: {} });
 const content = (paths: string[], port = 1): SnapshotContent => ({ rules: paths.map(rule), backends: [backend(port)], tls: [] });
 const hashOf = (c: SnapshotContent) => createHash('sha256').update(msgpackCodec.encode(c)).digest('hex');
 const held = { version: 5, hash: 'a'.repeat(64), hasBase: true };

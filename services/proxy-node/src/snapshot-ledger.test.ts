@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BackendConfig, RouteRule } from '@meshgate/ingress';
 import { decodeSnapshotContent, msgpackCodec, routeChanges, type SnapshotContent } from '@meshgate/protocol';
 import { SnapshotLedger } from './snapshot-ledger.ts';
 
-const rule = (path: string): RouteRule => ({ host: '', path, pathType: 'Prefix', backend: 'default/a:80', ingress: 'default/ing' });
-const backend: BackendConfig = { id: 'default/a:80', namespace: 'default', service: 'a', servicePort: '80', endpoints: [{ id: '127.0.0.1:1', address: '127.0.0.1', port: 1 }], healthPath: '/', annotations: {} };
+const rule = (path: string): SnapshotContent['rules'][number] => ({ host: '', path, pathType: 'Prefix', backend: 'default/a:80', ingress: 'default/ing' });
+const backend: SnapshotContent['backends'][number] = { id: 'default/a:80', namespace: 'default', service: 'a', servicePort: '80', endpoints: [{ id: '127.0.0.1:1', address: '127.0.0.1', port: 1 }], healthPath: '/', annotations: {} };
 const content = (...paths: string[]): SnapshotContent => ({ rules: paths.map(rule), backends: [backend], tls: [] });
 const paths = (c: SnapshotContent) => c.rules.map((r) => r.path).sort();
 const delta = (version: number, from: SnapshotContent, to: SnapshotContent) => ({ version, base: version - 1, hash: `h${version}`, changes: routeChanges(from, to, 100)! });
