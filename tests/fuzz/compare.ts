@@ -1,0 +1,167 @@
+/**
+ * What one case did through each proxy, compared. Pure: the lane runner
+ * hands in what the client got and what each proxy's backend recorded.
+ *
+ * Classes (docs/fuzzing.md):
+ *   smuggled   a backend saw a request the client did not send as one: a
+ *              body-borne request (tag ...s<n>) that the strict reference
+ *              parser does not frame as a request of its own;
+ *   unanswered a backend answered a request of this case that the proxy
+ *              never answered the client for (another way to smuggle);
+ *   mixup      a client got an answer that echoes another case's request;
+ *   malformed  the proxy sent upstream bytes a strict backend cannot frame;
+ *   stall      the client's bytes frame complete requests, the proxy kept the
+ *              connection open and did not answer them all;
+ *   divergence one proxy forwarded a request and the other did not, both did
+ *              but it arrived different (method, path, Host, body), or
+ *              neither did and they refused it with different statuses.
+ * Hostile-backend exchanges (hostile.ts) add: no-answer (closed without an
+ * answer), bad-answer (a non-5xx that is not the client's own), and restart
+ * (a worker was replaced; the cases in flight then are the suspects).
+ */
+import { header, parseAll } from './http-parse.ts';
+import type { FuzzCase } from './grammar.ts';
+import type { ExchangeResult } from './exchange.ts';
+import { PROXIES, type LaneRecord, type ProxyName, type SeenRequest } from './recording-backend.ts';
+
+export type FindingClass = 'smuggled' | 'unanswered' | 'mixup' | 'malformed' | 'stall' | 'divergence' | 'no-answer' | 'bad-answer' | 'restart';
+export const SMUGGLING: readonly FindingClass[] = ['smuggled', 'unanswered'];
+
+export interface Finding {
+  cls: FindingClass;
+  proxy?: ProxyName;
+  /** Stable across seeds: class, proxy/outcomes, and the features of the request concerned. */
+  signature: string;
+  detail: string;
+}
+
+export interface Observation { result: ExchangeResult; record: LaneRecord }
+
+/** RFC 3986 normalisation, the equivalence both proxies' paths are compared under (docs/fuzzing.md). */
+export function canonicalTarget(target: string): string {
+  let t = target;
+  const abs = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(t);
+  if (abs) t = t.slice(abs[0].length) || '/';
+  const q = t.indexOf('?');
+  const rawPath = q === -1 ? t : t.slice(0, q);
+  const query = q === -1 ? '' : t.slice(q);
+  const decoded = rawPath.replace(/%([0-9A-Fa-f]{2})/g, (m, h: string) => {
+    const c = parseInt(h, 16);
+    return /[A-Za-z0-9._~-]/.test(String.fromCharCode(c)) ? String.fromCharCode(c) : `%${h.toUpperCase()}`;
+  });
+  const out: string[] = [];
+  const segs = decoded.replace(/\/{2,}/g, '/').split('/');
+  for (let i = 1; i < segs.length; i++) {
+    const s = segs[i];
+    if (s === '.') { if (i === segs.length - 1) out.push(''); continue; }
+    if (s === '..') { out.pop(); if (i === segs.length - 1) out.push(''); continue; }
+    out.push(s);
+  }
+  const path = decoded.startsWith('/') ? `/${out.join('/')}` : decoded;
+  return path + query;
+}
+
+/** Host compared case-insensitively, without port or a trailing dot (nginx's $host drops both). */
+export function canonicalHost(host: string | undefined): string {
+  return (host ?? '').toLowerCase().replace(/:\d*$/, '').replace(/\.$/, '');
+}
+
+function tagsOf(requests: { headers: [string, string][] }[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of requests) { const t = header(r.headers, 'x-fuzz-tag')[0]; if (t) out.add(t); }
+  return out;
+}
+
+function featuresOf(c: FuzzCase, tag: string): string {
+  const m = /\.[rs](\d+)$/.exec(tag);
+  const q = m ? c.requests[Number(m[1])] : undefined;
+  const fs = [...(q?.features ?? []), ...(c.kind === 'mutated' ? ['mut'] : [])];
+  return fs.length ? [...new Set(fs)].sort().join('+') : 'plain';
+}
+
+/** What proxy `p` did with planned request `i`: fwd, the status it answered instead, or none. */
+function outcome(c: FuzzCase, o: Observation, i: number, forwarded: Set<string>): string {
+  const tag = c.requests[i].tag;
+  if (forwarded.has(tag)) return 'fwd';
+  const res = o.result.responses[i];
+  if (res && res.echo === undefined) return String(res.status);
+  return o.result.closed ? 'closed' : 'none';
+}
+
+export interface Reference { framed: Set<string>; end: string; count: number }
+
+export function reference(c: FuzzCase): Reference {
+  const bytes = Buffer.concat(c.steps.filter((s): s is Buffer => Buffer.isBuffer(s)));
+  const ref = parseAll(bytes);
+  return { framed: tagsOf(ref.requests), end: ref.end, count: ref.requests.length };
+}
+
+function perProxy(c: FuzzCase, p: ProxyName, o: Observation, ref: Reference, disturbed: boolean): Finding[] {
+  const out: Finding[] = [];
+  const mine = `fz.${c.lane}.${c.id}.`;
+  for (const res of o.result.responses) {
+    if (res.echo !== undefined && !res.echo.startsWith(mine)) out.push({ cls: 'mixup', proxy: p, signature: `mixup:${p}`, detail: `case ${c.id} got the answer to ${res.echo}` });
+  }
+  const echoed = new Set(o.result.responses.map((r) => r.echo).filter(Boolean));
+  for (const s of o.record.complete) {
+    if (!s.tag?.startsWith(mine)) continue;
+    if (/\.s\d+$/.test(s.tag) && !ref.framed.has(s.tag)) {
+      out.push({ cls: 'smuggled', proxy: p, signature: `smuggled:${p}:${featuresOf(c, s.tag)}`, detail: `backend got ${s.method} ${s.target} (${s.tag}) from inside a body` });
+    } else if (!echoed.has(s.tag) && !disturbed) {
+      out.push({ cls: 'unanswered', proxy: p, signature: `unanswered:${p}:${featuresOf(c, s.tag)}`, detail: `backend answered ${s.method} ${s.target} (${s.tag}); the client got no answer for it (statuses ${o.result.responses.map((r) => r.status).join(',') || 'none'}, closed ${o.result.closed})` });
+    }
+  }
+  for (const m of o.record.malformed) {
+    const tag = /x-fuzz-tag: *(\S+)/i.exec(m.bytes)?.[1] ?? '';
+    out.push({ cls: 'malformed', proxy: p, signature: `malformed:${p}:${m.reason.replace(/".*$/, '').trim()}:${tag ? featuresOf(c, tag) : 'untagged'}`, detail: `upstream bytes: ${JSON.stringify(m.bytes.slice(0, 300))}` });
+  }
+  if (!disturbed && ref.end === 'clean' && ref.count > 0 && !o.result.closed && o.result.quiet && o.result.responses.length < ref.count) {
+    const i = o.result.responses.length;
+    const tag = c.requests[Math.min(i, c.requests.length - 1)]?.tag ?? '';
+    out.push({ cls: 'stall', proxy: p, signature: `stall:${p}:${featuresOf(c, tag)}`, detail: `${ref.count} request(s) framed, ${o.result.responses.length} answered, connection left open` });
+  }
+  return out;
+}
+
+function sameRequest(a: SeenRequest, b: SeenRequest): string[] {
+  const diff: string[] = [];
+  if (a.method !== b.method) diff.push('method');
+  if (canonicalTarget(a.target) !== canonicalTarget(b.target)) diff.push('path');
+  if (canonicalHost(a.host) !== canonicalHost(b.host)) diff.push('host');
+  if (!a.body.equals(b.body)) diff.push('body');
+  return diff;
+}
+
+export function compareCase(c: FuzzCase, obs: Record<ProxyName, Observation>, disturbed = false): Finding[] {
+  const ref = reference(c);
+  const out: Finding[] = PROXIES.flatMap((p) => perProxy(c, p, obs[p], ref, disturbed));
+  if (disturbed) return out;
+  const [M, N] = PROXIES;
+  const mine = `fz.${c.lane}.${c.id}.`;
+  const byTag = (o: Observation) => new Map(o.record.complete.filter((s) => s.tag?.startsWith(mine)).map((s) => [s.tag!, s]));
+  const m = byTag(obs[M]);
+  const n = byTag(obs[N]);
+  const refSays = (tag: string) => (ref.framed.has(tag) ? 'reference frames it' : `reference: ${ref.end}`);
+  c.requests.forEach((q, i) => {
+    const a = m.get(q.tag);
+    const b = n.get(q.tag);
+    const oa = outcome(c, obs[M], i, new Set(m.keys()));
+    const ob = outcome(c, obs[N], i, new Set(n.keys()));
+    if (a && b) {
+      const diff = sameRequest(a, b);
+      if (diff.length) {
+        const show = (s: SeenRequest) => `${s.method} ${s.target} host=${s.host} body=${s.body.length}B`;
+        out.push({ cls: 'divergence', signature: `divergence:${diff.join(',')}:${featuresOf(c, q.tag)}`, detail: `${q.tag}: meshgate sent ${show(a)}; nginx sent ${show(b)}` });
+      }
+    } else if (a || b) {
+      out.push({ cls: 'divergence', signature: `divergence:${oa}/${ob}:${featuresOf(c, q.tag)}`, detail: `${q.tag}: meshgate ${oa}, nginx ${ob} (${refSays(q.tag)})` });
+    } else if (oa !== ob && /^\d+$/.test(oa) && /^\d+$/.test(ob)) {
+      out.push({ cls: 'divergence', signature: `divergence:${oa}/${ob}:${featuresOf(c, q.tag)}`, detail: `${q.tag}: meshgate ${oa}, nginx ${ob} (${refSays(q.tag)})` });
+    }
+  });
+  const untagged = (o: Observation) => o.record.complete.filter((s) => !s.tag).length;
+  if (untagged(obs[M]) !== untagged(obs[N])) {
+    out.push({ cls: 'divergence', signature: `divergence:untagged-count:${c.kind === 'mutated' ? 'mut' : c.features.join('+') || 'plain'}`, detail: `backend saw ${untagged(obs[M])} untagged request(s) from meshgate, ${untagged(obs[N])} from nginx` });
+  }
+  return out;
+}

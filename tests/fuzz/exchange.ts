@@ -1,0 +1,144 @@
+/**
+ * The client side of one fuzz case: write its steps on a fresh connection
+ * and read the responses with a lenient parser, stopping as soon as the
+ * answer is known (every request answered, or the proxy closed) or the
+ * proxy went quiet. No HTTP library: the point is to send what one refuses.
+ */
+import net from 'node:net';
+
+export type Step = Buffer | { pauseMs: number };
+
+export interface Response {
+  status: number;
+  /** The request tag the backend echoed (absent on the proxy's own answers). */
+  echo?: string;
+  headers: [string, string][];
+  body: Buffer;
+}
+
+export interface ExchangeResult {
+  /** Final (non-1xx) responses, in order. */
+  responses: Response[];
+  /** The proxy closed the connection. */
+  closed: boolean;
+  /** Stopped because nothing came for quietMs while requests were unanswered. */
+  quiet: boolean;
+  /** Bytes that could not be read as a response (a garbled answer), if any. */
+  garbage?: string;
+  error?: string;
+  ms: number;
+}
+
+interface ParsedResponses { responses: Response[]; garbage?: string; upgraded: boolean }
+
+/** Responses in `buf`; `methods[i]` is the method of the i-th request (HEAD has no body). */
+export function parseResponses(buf: Buffer, methods: readonly string[], closed: boolean): ParsedResponses {
+  const responses: Response[] = [];
+  let off = 0;
+  while (off < buf.length) {
+    const headEnd = buf.indexOf('\r\n\r\n', off, 'latin1');
+    if (headEnd === -1) {
+      const line = buf.toString('latin1', off, Math.min(buf.length, off + 12));
+      if (!'HTTP/1.'.startsWith(line.slice(0, 7)) || closed) return { responses, garbage: buf.toString('latin1', off, off + 200), upgraded: false };
+      return { responses, upgraded: false };
+    }
+    const lines = buf.toString('latin1', off, headEnd).split('\r\n');
+    const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]);
+    if (!m) return { responses, garbage: buf.toString('latin1', off, off + 200), upgraded: false };
+    const status = Number(m[1]);
+    const headers = lines.slice(1).map((l): [string, string] => { const c = l.indexOf(':'); return [l.slice(0, c).toLowerCase(), l.slice(c + 1).trim()]; });
+    const get = (n: string) => headers.find(([k]) => k === n)?.[1];
+    let p = headEnd + 4;
+    if (status === 101) return { responses: [...responses, { status, headers, body: Buffer.alloc(0) }], upgraded: true };
+    if (status >= 100 && status < 200) { off = p; continue; }
+    const method = methods[responses.length] ?? 'GET';
+    let body: Buffer = Buffer.alloc(0);
+    if (method === 'HEAD' || status === 204 || status === 304) { /* no body */ } else if (/chunked/i.test(get('transfer-encoding') ?? '')) {
+      const parts: Buffer[] = [];
+      for (;;) {
+        const eol = buf.indexOf('\r\n', p, 'latin1');
+        if (eol === -1) return { responses, upgraded: false };
+        const size = parseInt(buf.toString('latin1', p, eol), 16);
+        if (!Number.isFinite(size)) return { responses, garbage: buf.toString('latin1', p, p + 200), upgraded: false };
+        if (size === 0) {
+          const end = buf.indexOf('\r\n\r\n', eol, 'latin1');
+          if (end === -1) return { responses, upgraded: false };
+          p = end + 4;
+          break;
+        }
+        if (buf.length < eol + 2 + size + 2) return { responses, upgraded: false };
+        parts.push(buf.subarray(eol + 2, eol + 2 + size));
+        p = eol + 2 + size + 2;
+      }
+      body = Buffer.concat(parts);
+    } else if (get('content-length') !== undefined) {
+      const n = Number(get('content-length'));
+      if (buf.length < p + n) return { responses, upgraded: false };
+      body = buf.subarray(p, p + n);
+      p += n;
+    } else {
+      if (!closed) return { responses, upgraded: false };
+      body = buf.subarray(p);
+      p = buf.length;
+    }
+    const echo = get('x-fuzz-echo');
+    responses.push({ status, headers, body, ...(echo ? { echo } : {}) });
+    off = p;
+  }
+  return { responses, upgraded: false };
+}
+
+export interface ExchangeOptions {
+  /** Methods of the requests the client framed, in order (for HEAD). */
+  methods: readonly string[];
+  /** Stop early once this many final responses came (and a short grace passed). */
+  expected: number;
+  quietMs: number;
+  maxMs: number;
+}
+
+export function exchange(port: number, steps: readonly Step[], opts: ExchangeOptions): Promise<ExchangeResult> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host: '127.0.0.1' });
+    sock.setNoDelay(true);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let closed = false;
+    let error: string | undefined;
+    let writing = true;
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const finish = (quiet: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(hard);
+      sock.destroy();
+      const buf = Buffer.concat(chunks, size);
+      const parsed = parseResponses(buf, opts.methods, true);
+      resolve({ responses: parsed.responses, closed, quiet, ms: Date.now() - t0, ...(parsed.garbage !== undefined ? { garbage: parsed.garbage } : {}), ...(error ? { error } : {}) });
+    };
+    const hard = setTimeout(() => finish(true), opts.maxMs);
+    const arm = () => {
+      if (writing || done) return;
+      clearTimeout(timer);
+      const buf = Buffer.concat(chunks, size);
+      const parsed = parseResponses(buf, opts.methods, false);
+      const enough = parsed.upgraded || parsed.garbage !== undefined || parsed.responses.length >= opts.expected;
+      timer = setTimeout(() => finish(!enough), enough ? 10 : opts.quietMs);
+    };
+    sock.on('data', (b: Buffer) => { chunks.push(b); size += b.length; arm(); });
+    sock.on('error', (e: NodeJS.ErrnoException) => { error = e.code ?? e.message; });
+    sock.on('close', () => { closed = true; finish(false); });
+    sock.once('connect', async () => {
+      for (const s of steps) {
+        if (closed || done) break;
+        if (Buffer.isBuffer(s)) sock.write(s);
+        else await new Promise((r) => setTimeout(r, s.pauseMs));
+      }
+      writing = false;
+      arm();
+    });
+  });
+}
