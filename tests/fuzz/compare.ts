@@ -8,6 +8,9 @@
  *              parser does not frame as a request of its own;
  *   unanswered a backend answered a request of this case that the proxy
  *              never answered the client for (another way to smuggle);
+ *   lost       as unanswered, but the proxy reset the connection (a close
+ *              with unread bytes, no lingering close): the answer may have
+ *              been sent and thrown away by the client's kernel;
  *   mixup      a client got an answer that echoes another case's request;
  *   malformed  the proxy sent upstream bytes a strict backend cannot frame;
  *   stall      the client's bytes frame complete requests, the proxy kept the
@@ -24,7 +27,7 @@ import type { FuzzCase } from './grammar.ts';
 import type { ExchangeResult } from './exchange.ts';
 import { PROXIES, type LaneRecord, type ProxyName, type SeenRequest } from './recording-backend.ts';
 
-export type FindingClass = 'smuggled' | 'unanswered' | 'mixup' | 'malformed' | 'stall' | 'divergence' | 'no-answer' | 'bad-answer' | 'restart';
+export type FindingClass = 'smuggled' | 'unanswered' | 'lost' | 'mixup' | 'malformed' | 'stall' | 'divergence' | 'no-answer' | 'bad-answer' | 'restart';
 export const SMUGGLING: readonly FindingClass[] = ['smuggled', 'unanswered'];
 
 export interface Finding {
@@ -72,11 +75,22 @@ function tagsOf(requests: { headers: [string, string][] }[]): Set<string> {
   return out;
 }
 
-function featuresOf(c: FuzzCase, tag: string): string {
+/**
+ * The features of the request a tag belongs to, for a signature. With
+ * `orEarlier`, a plain request behind odd ones is signed by the nearest odd
+ * one before it ("after:..."): that one decides what happens to it.
+ */
+function featuresOf(c: FuzzCase, tag: string, orEarlier = false): string {
   const m = /\.[rs](\d+)$/.exec(tag);
-  const q = m ? c.requests[Number(m[1])] : undefined;
+  let i = m ? Number(m[1]) : -1;
+  let q = c.requests[i];
+  let prefix = '';
+  if (orEarlier && q && q.features.length === 0) {
+    while (i > 0 && c.requests[i].features.length === 0) i--;
+    if (c.requests[i].features.length > 0) { q = c.requests[i]; prefix = 'after:'; }
+  }
   const fs = [...(q?.features ?? []), ...(c.kind === 'mutated' ? ['mut'] : [])];
-  return fs.length ? [...new Set(fs)].sort().join('+') : 'plain';
+  return fs.length ? prefix + [...new Set(fs)].sort().join('+') : 'plain';
 }
 
 /** What proxy `p` did with planned request `i`: fwd, the status it answered instead, or none. */
@@ -88,27 +102,40 @@ function outcome(c: FuzzCase, o: Observation, i: number, forwarded: Set<string>)
   return o.result.closed ? 'closed' : 'none';
 }
 
+/**
+ * How the client's bytes frame. Strict (RFC 9112 as a strict recipient):
+ * `end` and `count` (clean: every byte belongs to a complete request).
+ * Lenient (the same framing rules, forgiving syntax): `framed`, the requests
+ * the client did send as requests; a body-borne one that is not among them
+ * and reaches a backend was smuggled.
+ */
 export interface Reference { framed: Set<string>; end: string; count: number }
 
 export function reference(c: FuzzCase): Reference {
   const bytes = Buffer.concat(c.steps.filter((s): s is Buffer => Buffer.isBuffer(s)));
-  const ref = parseAll(bytes);
-  return { framed: tagsOf(ref.requests), end: ref.end, count: ref.requests.length };
+  const strict = parseAll(bytes);
+  const lenient = parseAll(bytes, true);
+  return { framed: tagsOf([...strict.requests, ...lenient.requests]), end: strict.end, count: strict.requests.length };
 }
 
 function perProxy(c: FuzzCase, p: ProxyName, o: Observation, ref: Reference, disturbed: boolean): Finding[] {
   const out: Finding[] = [];
   const mine = `fz.${c.lane}.${c.id}.`;
+  // Another client's answer echoes a tag that is nowhere in this case's bytes
+  // (a mutation may have made a tag of its own, or joined two into a list).
+  const sent = Buffer.concat(c.steps.filter((s): s is Buffer => Buffer.isBuffer(s))).toString('latin1');
   for (const res of o.result.responses) {
-    if (res.echo !== undefined && !res.echo.startsWith(mine)) out.push({ cls: 'mixup', proxy: p, signature: `mixup:${p}`, detail: `case ${c.id} got the answer to ${res.echo}` });
+    if (res.echo !== undefined && !res.echo.split(/, */).every((t) => sent.includes(t))) out.push({ cls: 'mixup', proxy: p, signature: `mixup:${p}`, detail: `case ${c.id} got the answer to ${res.echo}` });
   }
   const echoed = new Set(o.result.responses.map((r) => r.echo).filter(Boolean));
   for (const s of o.record.complete) {
     if (!s.tag?.startsWith(mine)) continue;
     if (/\.s\d+$/.test(s.tag) && !ref.framed.has(s.tag)) {
       out.push({ cls: 'smuggled', proxy: p, signature: `smuggled:${p}:${featuresOf(c, s.tag)}`, detail: `backend got ${s.method} ${s.target} (${s.tag}) from inside a body` });
+    } else if (!echoed.has(s.tag) && !disturbed && /ECONNRESET|EPIPE/.test(o.result.error ?? '')) {
+      out.push({ cls: 'lost', proxy: p, signature: `lost:${p}:${featuresOf(c, s.tag, true)}`, detail: `backend answered ${s.method} ${s.target} (${s.tag}); the proxy reset the connection (${o.result.error}) and the client got ${o.result.responses.length} answer(s)` });
     } else if (!echoed.has(s.tag) && !disturbed) {
-      out.push({ cls: 'unanswered', proxy: p, signature: `unanswered:${p}:${featuresOf(c, s.tag)}`, detail: `backend answered ${s.method} ${s.target} (${s.tag}); the client got no answer for it (statuses ${o.result.responses.map((r) => r.status).join(',') || 'none'}, closed ${o.result.closed})` });
+      out.push({ cls: 'unanswered', proxy: p, signature: `unanswered:${p}:${featuresOf(c, s.tag, true)}`, detail: `backend answered ${s.method} ${s.target} (${s.tag}); the client got no answer for it (statuses ${o.result.responses.map((r) => r.status).join(',') || 'none'}, closed ${o.result.closed})` });
     }
   }
   for (const m of o.record.malformed) {
@@ -118,7 +145,7 @@ function perProxy(c: FuzzCase, p: ProxyName, o: Observation, ref: Reference, dis
   if (!disturbed && ref.end === 'clean' && ref.count > 0 && !o.result.closed && o.result.quiet && o.result.responses.length < ref.count) {
     const i = o.result.responses.length;
     const tag = c.requests[Math.min(i, c.requests.length - 1)]?.tag ?? '';
-    out.push({ cls: 'stall', proxy: p, signature: `stall:${p}:${featuresOf(c, tag)}`, detail: `${ref.count} request(s) framed, ${o.result.responses.length} answered, connection left open` });
+    out.push({ cls: 'stall', proxy: p, signature: `stall:${p}:${featuresOf(c, tag, true)}`, detail: `${ref.count} request(s) framed, ${o.result.responses.length} answered, connection left open` });
   }
   return out;
 }
@@ -154,9 +181,9 @@ export function compareCase(c: FuzzCase, obs: Record<ProxyName, Observation>, di
         out.push({ cls: 'divergence', signature: `divergence:${diff.join(',')}:${featuresOf(c, q.tag)}`, detail: `${q.tag}: meshgate sent ${show(a)}; nginx sent ${show(b)}` });
       }
     } else if (a || b) {
-      out.push({ cls: 'divergence', signature: `divergence:${oa}/${ob}:${featuresOf(c, q.tag)}`, detail: `${q.tag}: meshgate ${oa}, nginx ${ob} (${refSays(q.tag)})` });
+      out.push({ cls: 'divergence', signature: `divergence:${oa}/${ob}:${featuresOf(c, q.tag, true)}`, detail: `${q.tag}: meshgate ${oa}, nginx ${ob} (${refSays(q.tag)})` });
     } else if (oa !== ob && /^\d+$/.test(oa) && /^\d+$/.test(ob)) {
-      out.push({ cls: 'divergence', signature: `divergence:${oa}/${ob}:${featuresOf(c, q.tag)}`, detail: `${q.tag}: meshgate ${oa}, nginx ${ob} (${refSays(q.tag)})` });
+      out.push({ cls: 'divergence', signature: `divergence:${oa}/${ob}:${featuresOf(c, q.tag, true)}`, detail: `${q.tag}: meshgate ${oa}, nginx ${ob} (${refSays(q.tag)})` });
     }
   });
   const untagged = (o: Observation) => o.record.complete.filter((s) => !s.tag).length;

@@ -4,7 +4,7 @@
  * lane), waits until both backends are quiet, and compares (compare.ts).
  * Lanes run in parallel, so the rate is lanes / (time per case).
  */
-import { compareCase, type Finding } from './compare.ts';
+import { compareCase, reference, type Finding } from './compare.ts';
 import { exchange, type ExchangeResult } from './exchange.ts';
 import { generateCase, type FuzzCase } from './grammar.ts';
 import type { LaneRecord, ProxyName, RecordingBackend } from './recording-backend.ts';
@@ -16,6 +16,8 @@ export interface DiffRun {
   count?: number;
   firstId?: number;
   quietMs: number;
+  /** Silence after which a proxy that has not answered cleanly framed requests counts as stalled. */
+  stallMs: number;
   maxMs: number;
   mutateShare: number;
   /** Features not to generate (known bugs while they are open): cases with one are skipped. */
@@ -46,9 +48,19 @@ export function summarize(r: ExchangeResult, rec: LaneRecord): unknown {
 }
 
 /** Runs one case through both proxies and returns what compareCase needs. */
-export async function runCase(c: FuzzCase, ports: Ports, backend: RecordingBackend, run: Pick<DiffRun, 'quietMs' | 'maxMs'>): Promise<Record<ProxyName, { result: ExchangeResult; record: LaneRecord }>> {
-  const opts = { methods: c.requests.map((q) => q.method), expected: c.requests.length, quietMs: run.quietMs, maxMs: run.maxMs };
-  const [m, n] = await Promise.all([exchange(ports.meshgate, c.steps, opts), exchange(ports.nginx, c.steps, opts)]);
+export async function runCase(c: FuzzCase, ports: Ports, backend: RecordingBackend, run: Pick<DiffRun, 'quietMs' | 'maxMs' | 'stallMs'>): Promise<Record<ProxyName, { result: ExchangeResult; record: LaneRecord }>> {
+  // Bytes that frame cleanly must all be answered (or refused with a close): a
+  // proxy gets stallMs of silence before it counts as stalled. Anything else
+  // (a cut body, a broken head) may leave a proxy waiting: quietMs.
+  const ref = reference(c);
+  const clean = ref.end === 'clean' && ref.count > 0;
+  const methods = new Map(c.requests.map((q) => [q.tag, q.method]));
+  const opts = { methods, expected: clean ? ref.count : c.requests.length, quietMs: clean ? run.stallMs : run.quietMs, maxMs: run.maxMs + 5 * c.requests.length };
+  const answers = [0, 0];
+  const [m, n] = await Promise.all([
+    exchange(ports.meshgate, c.steps, { ...opts, peer: { answers, me: 0, extendMs: run.stallMs } }),
+    exchange(ports.nginx, c.steps, { ...opts, peer: { answers, me: 1, extendMs: run.stallMs } }),
+  ]);
   // A request a proxy sends late (or a smuggled one right behind the first) lands now.
   const start = Date.now();
   for (;;) {

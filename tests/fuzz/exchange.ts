@@ -31,8 +31,12 @@ export interface ExchangeResult {
 
 interface ParsedResponses { responses: Response[]; garbage?: string; upgraded: boolean }
 
-/** Responses in `buf`; `methods[i]` is the method of the i-th request (HEAD has no body). */
-export function parseResponses(buf: Buffer, methods: readonly string[], closed: boolean): ParsedResponses {
+/**
+ * Responses in `buf`. A response to HEAD has no body: the method is looked up
+ * by the tag the response echoes (`methods` by tag), else taken from
+ * `methods` by position (what the client sent i-th).
+ */
+export function parseResponses(buf: Buffer, methods: readonly string[] | ReadonlyMap<string, string>, closed: boolean): ParsedResponses {
   const responses: Response[] = [];
   let off = 0;
   while (off < buf.length) {
@@ -51,7 +55,8 @@ export function parseResponses(buf: Buffer, methods: readonly string[], closed: 
     let p = headEnd + 4;
     if (status === 101) return { responses: [...responses, { status, headers, body: Buffer.alloc(0) }], upgraded: true };
     if (status >= 100 && status < 200) { off = p; continue; }
-    const method = methods[responses.length] ?? 'GET';
+    const echoed = get('x-fuzz-echo');
+    const method = (Array.isArray(methods) ? methods[responses.length] : echoed ? (methods as ReadonlyMap<string, string>).get(echoed) ?? 'GET' : [...(methods as ReadonlyMap<string, string>).values()][responses.length]) ?? 'GET';
     let body: Buffer = Buffer.alloc(0);
     if (method === 'HEAD' || status === 204 || status === 304) { /* no body */ } else if (/chunked/i.test(get('transfer-encoding') ?? '')) {
       const parts: Buffer[] = [];
@@ -81,20 +86,25 @@ export function parseResponses(buf: Buffer, methods: readonly string[], closed: 
       body = buf.subarray(p);
       p = buf.length;
     }
-    const echo = get('x-fuzz-echo');
-    responses.push({ status, headers, body, ...(echo ? { echo } : {}) });
+    responses.push({ status, headers, body, ...(echoed ? { echo: echoed } : {}) });
     off = p;
   }
   return { responses, upgraded: false };
 }
 
 export interface ExchangeOptions {
-  /** Methods of the requests the client framed, in order (for HEAD). */
-  methods: readonly string[];
+  /** Method of each request by tag, in the order sent (for HEAD). */
+  methods: ReadonlyMap<string, string>;
   /** Stop early once this many final responses came (and a short grace passed). */
   expected: number;
   quietMs: number;
   maxMs: number;
+  /**
+   * Shared with the other proxy's exchange of the same case: each posts its
+   * answer count, and one that goes quiet with fewer answers than the other
+   * waits `extendMs` more once (a busy machine is not a stalled proxy).
+   */
+  peer?: { answers: number[]; me: number; extendMs: number };
 }
 
 export function exchange(port: number, steps: readonly Step[], opts: ExchangeOptions): Promise<ExchangeResult> {
@@ -109,6 +119,7 @@ export function exchange(port: number, steps: readonly Step[], opts: ExchangeOpt
     let writing = true;
     let timer: NodeJS.Timeout | undefined;
     let done = false;
+    let extended = false;
     const finish = (quiet: boolean) => {
       if (done) return;
       done = true;
@@ -120,13 +131,28 @@ export function exchange(port: number, steps: readonly Step[], opts: ExchangeOpt
       resolve({ responses: parsed.responses, closed, quiet, ms: Date.now() - t0, ...(parsed.garbage !== undefined ? { garbage: parsed.garbage } : {}), ...(error ? { error } : {}) });
     };
     const hard = setTimeout(() => finish(true), opts.maxMs);
+    let seq = 0;
     const arm = () => {
+      seq++;
       if (writing || done) return;
       clearTimeout(timer);
+      const armedAt = seq;
       const buf = Buffer.concat(chunks, size);
       const parsed = parseResponses(buf, opts.methods, false);
       const enough = parsed.upgraded || parsed.garbage !== undefined || parsed.responses.length >= opts.expected;
-      timer = setTimeout(() => finish(!enough), enough ? 10 : opts.quietMs);
+      const peer = opts.peer;
+      if (peer) peer.answers[peer.me] = parsed.responses.length;
+      // After a stalled event loop, timers run before the I/O that waited:
+      // look once more after the poll phase before calling the proxy quiet.
+      const fire = (f: () => void) => () => setImmediate(() => { if (seq === armedAt && !done) f(); });
+      timer = setTimeout(fire(() => {
+        if (!enough && peer && !extended && peer.answers[1 - peer.me] > parsed.responses.length) {
+          extended = true;
+          timer = setTimeout(fire(() => finish(true)), peer.extendMs);
+          return;
+        }
+        finish(!enough);
+      }), enough ? 50 : opts.quietMs);
     };
     sock.on('data', (b: Buffer) => { chunks.push(b); size += b.length; arm(); });
     sock.on('error', (e: NodeJS.ErrnoException) => { error = e.code ?? e.message; });

@@ -92,7 +92,7 @@ export class FindingStore {
   /** Lines for the report: classes, then signatures (most frequent first) with an example file. */
   report(limit = 60): string[] {
     const lines: string[] = [];
-    const order: FindingClass[] = ['restart', 'smuggled', 'unanswered', 'mixup', 'stall', 'no-answer', 'bad-answer', 'malformed', 'divergence'];
+    const order: FindingClass[] = ['restart', 'smuggled', 'unanswered', 'lost', 'mixup', 'stall', 'no-answer', 'bad-answer', 'malformed', 'divergence'];
     lines.push(`findings by class: ${order.map((c) => `${c} ${this.count(c)}`).join(', ')}`);
     for (const cls of order) {
       const sigs = [...this.bySignature].filter(([, e]) => e.cls === cls).sort((a, b) => b[1].count - a[1].count);

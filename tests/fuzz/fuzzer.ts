@@ -36,13 +36,21 @@ export async function startHarness(lanes: number, hostileLanes: number, opts: { 
   const hostile = new HostileBackend();
   await hostile.start(hostileLanes);
   const stops: (() => Promise<void>)[] = [() => backend.stop(), () => hostile.stop()];
-  const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => {}); fs.rmSync(dir, { recursive: true, force: true }); };
+  const stopAll = async () => {
+    for (const s of stops.reverse()) {
+      const t0 = Date.now();
+      await s().catch(() => {});
+      if (process.env.MESHGATE_FUZZ_DEBUG) console.error(`stopped in ${Date.now() - t0} ms`);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   try {
     const laneBackends = Array.from({ length: lanes }, (_, k) => backend.port('meshgate', k));
     const mesh = await startFuzzMesh(laneBackends, backend.port('meshgate', -1), hostile.ports);
     stops.push(() => mesh.stop());
     const nginx = await startNginx(path.join(dir, 'nginx'), await freePort(), (lane) => backend.port('nginx', lane), lanes, opts.nginxLogLevel ?? 'error');
     stops.push(() => nginx.stop());
+    for (let lane = -1; lane < lanes; lane++) { backend.take('meshgate', lane); backend.take('nginx', lane); } // meshgate's readiness probe
     return { lanes, hostileLanes, backend, hostile, mesh, nginx, dir, stop: stopAll };
   } catch (err) {
     await stopAll();
@@ -59,6 +67,7 @@ export interface FuzzOptions {
   hostileExchanges?: number;
   modes: readonly ('diff' | 'hostile')[];
   quietMs: number;
+  stallMs: number;
   maxMs: number;
   mutateShare: number;
   clientsPerLane: number;
@@ -111,7 +120,7 @@ export async function runFuzz(h: Harness, o: FuzzOptions): Promise<FuzzResult> {
   const runs: Promise<void>[] = [];
   if (o.modes.includes('diff') && (o.cases ?? 1) > 0) {
     runs.push(runDifferential({ meshgate: h.mesh.port, nginx: h.nginx.port }, h.backend, {
-      seed: o.seed, lanes: h.lanes, quietMs: o.quietMs, maxMs: o.maxMs, mutateShare: o.mutateShare,
+      seed: o.seed, lanes: h.lanes, quietMs: o.quietMs, stallMs: o.stallMs, maxMs: o.maxMs, mutateShare: o.mutateShare,
       ...(o.cases !== undefined ? { count: o.cases } : {}), ...(o.skipFeatures ? { skipFeatures: o.skipFeatures } : {}),
     }, { going, restarts: () => restarts, report, inflight }, diff));
   }

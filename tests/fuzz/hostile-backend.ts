@@ -67,7 +67,6 @@ export const BEHAVIOURS: Record<string, Act> = {
   'huge-header': (io) => io.write(ok(io.tag, '200 OK', `X-Huge: ${'h'.repeat(80_000)}\r\n`)),
   'many-headers': (io) => io.write(ok(io.tag, '200 OK', Array.from({ length: 2_000 }, (_, i) => `X-H${i}: ${i}\r\n`).join(''))),
   'header-bad-chars': (io) => io.write(ok(io.tag, '200 OK', io.r.pick(['X-A: a\rb\r\n', 'X-A: a\x00b\r\n', 'X A: b\r\n', 'X-A\r\n', ' folded\r\n', 'Set-Cookie: a=b\r\n Set-Cookie: c=d\r\n']))),
-  'echo-twice': (io) => io.write(ok(io.tag, '200 OK', `X-Fuzz-Echo: ghost.${++ghosts}\r\n`)),
   interim: (io) => io.write(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n${ok(io.tag)}`),
   'interim-only-close': (io) => { io.write('HTTP/1.1 100 Continue\r\n\r\n'); io.end(); },
   'switching-protocols': (io) => io.write('HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\n\x00\x01tunnel bytes'),

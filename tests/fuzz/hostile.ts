@@ -33,7 +33,14 @@ export interface HostileSink {
   inflight: Map<string, FuzzCase>;
 }
 
-interface Outcome { response?: Response; closed: boolean; timedOut: boolean; unsolicited?: Response[] }
+interface Outcome {
+  response?: Response;
+  /** The proxy sent the head of an answer, then closed before its end (the backend died mid-body: all a proxy can do). */
+  truncatedEcho?: string;
+  closed: boolean;
+  timedOut: boolean;
+  unsolicited?: Response[];
+}
 
 /** One kept-alive client connection: send a request, get the first response back. */
 class Client {
@@ -55,7 +62,7 @@ class Client {
   async send(port: number, bytes: Buffer, method: string, timeoutMs: number): Promise<Outcome> {
     let unsolicited: Response[] | undefined;
     if (this.#buf.length > 0) {
-      unsolicited = parseResponses(this.#buf, [], true).responses;
+      unsolicited = parseResponses(this.#buf, [] as string[], true).responses;
       this.#buf = Buffer.alloc(0);
     }
     if (this.#closed) this.#connect(port);
@@ -69,7 +76,11 @@ class Client {
         else this.#buf = Buffer.alloc(0);
         return { ...(response ? { response } : {}), closed: this.#closed, timedOut: false, ...(unsolicited?.length ? { unsolicited } : {}) };
       }
-      if (this.#closed) return { closed: true, timedOut: false, ...(unsolicited?.length ? { unsolicited } : {}) };
+      if (this.#closed) {
+        const head = this.#buf.toString('latin1', 0, Math.max(0, this.#buf.indexOf('\r\n\r\n')));
+        const echo = /\r\nx-fuzz-echo: *([^\r]*)/i.exec(head)?.[1];
+        return { closed: true, timedOut: false, ...(echo ? { truncatedEcho: echo } : {}), ...(unsolicited?.length ? { unsolicited } : {}) };
+      }
       const left = deadline - Date.now();
       if (left <= 0) { this.close(); return { closed: false, timedOut: true }; }
       await new Promise<void>((resolve) => { const t = setTimeout(resolve, left); this.#wake = () => { clearTimeout(t); resolve(); }; });
@@ -86,9 +97,10 @@ export function judge(tag: string, behaviour: string, o: Outcome): Finding[] {
   for (const u of o.unsolicited ?? []) out.push({ cls: 'mixup', proxy: 'meshgate', signature: `mixup:meshgate:unsolicited:${behaviour}`, detail: `before ${tag}, an answer nobody asked for: ${u.status} ${u.echo ?? ''}` });
   const r = o.response;
   if (o.timedOut) out.push({ cls: 'stall', proxy: 'meshgate', signature: `stall:meshgate:hostile:${behaviour}`, detail: `${tag}: no answer in time, connection open` });
-  else if (!r) out.push({ cls: 'no-answer', proxy: 'meshgate', signature: `no-answer:meshgate:${behaviour}`, detail: `${tag}: connection closed without an answer` });
+  else if (!r && o.truncatedEcho !== undefined && o.truncatedEcho !== tag) out.push({ cls: 'mixup', proxy: 'meshgate', signature: `mixup:meshgate:${behaviour}`, detail: `${tag} got the (cut) answer of ${o.truncatedEcho}` });
+  else if (!r && o.truncatedEcho === tag) { /* its own answer, cut short with the backend's connection */ } else if (!r) out.push({ cls: 'no-answer', proxy: 'meshgate', signature: `no-answer:meshgate:${behaviour}`, detail: `${tag}: connection closed without an answer` });
   else if (r.echo !== undefined && r.echo !== tag) out.push({ cls: 'mixup', proxy: 'meshgate', signature: `mixup:meshgate:${behaviour}`, detail: `${tag} got the answer of ${r.echo}` });
-  else if (r.body.includes('ghost.') || r.headers.some(([k, v]) => k === 'x-fuzz-echo' && v !== tag)) out.push({ cls: 'mixup', proxy: 'meshgate', signature: `mixup:meshgate:bytes-of-another:${behaviour}`, detail: `${tag}: ${r.status}, its body or head holds another response's bytes: ${JSON.stringify(r.body.toString('latin1').slice(0, 120))}` });
+  else if (r.body.includes('ghost.')) out.push({ cls: 'mixup', proxy: 'meshgate', signature: `mixup:meshgate:bytes-of-another:${behaviour}`, detail: `${tag}: ${r.status}, its body or head holds another response's bytes: ${JSON.stringify(r.body.toString('latin1').slice(0, 120))}` });
   else if (r.echo === undefined && r.status < 500) out.push({ cls: 'bad-answer', proxy: 'meshgate', signature: `bad-answer:meshgate:${r.status}:${behaviour}`, detail: `${tag}: ${r.status} that is neither its own answer nor a 5xx` });
   return out;
 }

@@ -79,35 +79,42 @@ function framingOf(version: string, headers: [string, string][]): Framing {
 }
 
 /** A chunked body from `off`: the data and the offset after it, 'more', or an error. */
-function parseChunked(buf: Buffer, off: number): { body: Buffer; end: number } | 'more' | string {
+function parseChunked(buf: Buffer, off: number, lenient = false): { body: Buffer; end: number } | 'more' | string {
   const parts: Buffer[] = [];
   let p = off;
+  /** End of the line at `from` and the length of its terminator (lenient: a bare LF ends a line too). */
+  const eolAt = (from: number): [number, number] => {
+    if (!lenient) { const e = buf.indexOf('\r\n', from, 'latin1'); return [e, 2]; }
+    const e = buf.indexOf(0x0a, from);
+    return e === -1 ? [-1, 0] : buf[e - 1] === 0x0d && e - 1 >= from ? [e - 1, 2] : [e, 1];
+  };
   for (;;) {
-    const eol = buf.indexOf('\r\n', p, 'latin1');
+    const [eol, eolLen] = eolAt(p);
     if (eol === -1) return buf.length - p > 1024 ? 'chunk size line too long' : (buf.indexOf(0x0a, p) !== -1 ? 'bare LF in chunk size line' : 'more');
     const line = buf.toString('latin1', p, eol);
     const m = /^([0-9A-Fa-f]{1,8})((?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)*)$/.exec(line);
     if (!m) return `bad chunk size line ${JSON.stringify(line.slice(0, 40))}`;
     const size = parseInt(m[1], 16);
-    p = eol + 2;
+    p = eol + eolLen;
     if (size === 0) {
       // trailer section, then CRLF
       const lines: string[] = [];
       for (;;) {
-        const e = buf.indexOf('\r\n', p, 'latin1');
+        const [e, n] = eolAt(p);
         if (e === -1) return buf.indexOf(0x0a, p) !== -1 ? 'bare LF in trailers' : 'more';
         const l = buf.toString('latin1', p, e);
-        p = e + 2;
+        p = e + n;
         if (l === '') break;
         if (l.includes('\n') || l.includes('\r')) return 'bare CR or LF in trailers';
         lines.push(l);
       }
       const t = parseFields(lines);
-      if (typeof t === 'string') return `trailer: ${t}`;
+      if (typeof t === 'string' && !lenient) return `trailer: ${t}`;
       return { body: Buffer.concat(parts), end: p };
     }
     if (buf.length < p + size + 2) return 'more';
     parts.push(buf.subarray(p, p + size));
+    if (lenient && buf[p + size] === 0x0a) { p += size + 1; continue; }
     if (buf[p + size] !== 0x0d || buf[p + size + 1] !== 0x0a) return 'chunk data not followed by CRLF';
     p += size + 2;
   }
@@ -149,12 +156,59 @@ export function parseRequest(buf: Buffer, off: number): ParseStep {
   return { kind: 'request', req: { ...head, body: c.body, end: c.end } };
 }
 
+/**
+ * The lenient reading: RFC 9112's framing rules exactly (Content-Length and
+ * Transfer-Encoding as above), everything else as forgiving as a lenient
+ * recipient may be: bare LF line ends (also in chunks), obs-fold unfolded,
+ * header lines it cannot read skipped, any version or none, no Host check.
+ * Whatever it frames as a request of its own, the client did send as one.
+ */
+export function parseRequestLenient(buf: Buffer, off: number): ParseStep {
+  let p = off;
+  while (p < buf.length && (buf[p] === 0x0d || buf[p] === 0x0a)) p++;
+  if (p >= buf.length) return { kind: 'more' };
+  const start = p;
+  const lines: string[] = [];
+  for (;;) {
+    const e = buf.indexOf(0x0a, p);
+    if (e === -1) return buf.length - start > MAX_HEAD ? { kind: 'error', reason: 'head too large' } : { kind: 'more' };
+    const l = buf.toString('latin1', p, e > p && buf[e - 1] === 0x0d ? e - 1 : e);
+    p = e + 1;
+    if (l === '') break;
+    lines.push(l);
+  }
+  const rl = lines[0].trim().split(/[ \t]+/);
+  if (rl.length < 2 || rl.length > 3) return { kind: 'error', reason: `bad request line ${JSON.stringify(lines[0].slice(0, 60))}` };
+  const version = /^HTTP\/(\d+\.\d+)$/i.exec(rl[2] ?? '')?.[1] ?? '1.0';
+  const fields: string[] = [];
+  for (const l of lines.slice(1)) {
+    if ((l[0] === ' ' || l[0] === '\t') && fields.length) fields[fields.length - 1] += ` ${l.trim()}`;
+    else fields.push(l);
+  }
+  const headers: [string, string][] = [];
+  for (const f of fields) {
+    const c = f.indexOf(':');
+    if (c > 0 && TOKEN.test(f.slice(0, c))) headers.push([f.slice(0, c), f.slice(c + 1).trim()]);
+  }
+  const head = { method: rl[0], target: rl[1], version, headers, start };
+  const framing = framingOf(version === '1.0' || version === '1.1' ? version : '1.1', headers);
+  if (framing.kind === 'error') return { kind: 'error', reason: framing.reason };
+  if (framing.kind === 'length') {
+    if (buf.length < p + framing.n) return { kind: 'more', head };
+    return { kind: 'request', req: { ...head, body: buf.subarray(p, p + framing.n), end: p + framing.n } };
+  }
+  const c = parseChunked(buf, p, true);
+  if (c === 'more') return { kind: 'more', head };
+  if (typeof c === 'string') return { kind: 'error', reason: c };
+  return { kind: 'request', req: { ...head, body: c.body, end: c.end } };
+}
+
 /** Every request of a complete byte string, and how it ends. */
-export function parseAll(buf: Buffer): { requests: ParsedRequest[]; end: 'clean' | 'more' | string } {
+export function parseAll(buf: Buffer, lenient = false): { requests: ParsedRequest[]; end: 'clean' | 'more' | string } {
   const requests: ParsedRequest[] = [];
   let off = 0;
   for (;;) {
-    const s = parseRequest(buf, off);
+    const s = lenient ? parseRequestLenient(buf, off) : parseRequest(buf, off);
     if (s.kind === 'request') { requests.push(s.req); off = s.req.end; continue; }
     if (s.kind === 'error') return { requests, end: s.reason };
     let rest = off;

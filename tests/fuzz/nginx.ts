@@ -89,7 +89,7 @@ export async function startNginx(dir: string, listen: number, backendPort: (lane
     alive: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGQUIT');
+      child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(t);

@@ -28,7 +28,7 @@ export async function replay(file: string): Promise<number> {
       console.log(`hostile behaviour ${behaviour}: exchange ${c.id} of seed ${saved.seed} replayed alone`);
       console.log(JSON.stringify({ findings, saved: saved.findings }, null, 1));
     } else {
-      const obs = await runCase(c, { meshgate: h.mesh.port, nginx: h.nginx.port }, h.backend, { quietMs: 400, maxMs: 15_000 });
+      const obs = await runCase(c, { meshgate: h.mesh.port, nginx: h.nginx.port }, h.backend, { quietMs: 400, stallMs: 3_000, maxMs: 15_000 });
       await new Promise((r) => setTimeout(r, 200));
       const findings = compareCase(c, obs);
       console.log(JSON.stringify({ meshgate: summarize(obs.meshgate.result, obs.meshgate.record), nginx: summarize(obs.nginx.result, obs.nginx.record) }, null, 1));

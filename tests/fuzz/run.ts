@@ -8,9 +8,10 @@
  *   --hostile N         stop after N hostile-backend exchanges
  *   --modes diff,hostile
  *   --lanes N           differential cases in parallel (default 32)
- *   --hostile-lanes N   hostile backends (default 4), --clients N per lane (default 4)
+ *   --hostile-lanes N   hostile backends (default 8), --clients N per lane (default 4)
  *   --findings DIR      save findings there (default tests/fuzz/findings/<time>)
- *   --quiet-ms N        how long a silent proxy is waited for (default 150)
+ *   --quiet-ms N        how long a silent proxy is waited for (default 250)
+ *   --stall-ms N        ... when the bytes frame complete requests it must answer (default 1500)
  *   --mutate F          share of cases mutated at byte level (default 0.35)
  *   --skip-known        leave out what known-findings.ts lists as open bugs
  *   --replay FILE       run one saved case (.json, or raw bytes) and show everything
@@ -25,7 +26,7 @@ import { replay } from './replay.ts';
 const spec = {
   seed: { type: 'string' }, duration: { type: 'string' }, cases: { type: 'string' }, hostile: { type: 'string' },
   modes: { type: 'string' }, lanes: { type: 'string' }, 'hostile-lanes': { type: 'string' }, clients: { type: 'string' },
-  findings: { type: 'string' }, 'quiet-ms': { type: 'string' }, mutate: { type: 'string' }, 'skip-known': { type: 'boolean' },
+  findings: { type: 'string' }, 'quiet-ms': { type: 'string' }, 'stall-ms': { type: 'string' }, mutate: { type: 'string' }, 'skip-known': { type: 'boolean' },
   replay: { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -71,13 +72,13 @@ const durationS = num('duration', cases === undefined && hostileExchanges === un
 const skipKnown = parsed['skip-known'] === true || process.env.MESHGATE_FUZZ_SKIP_KNOWN === '1';
 const findingsDir = path.resolve(flag('findings') ?? path.join(import.meta.dirname, 'findings', new Date().toISOString().replace(/[:.]/g, '-')));
 
-const h = await startHarness(num('lanes', 32, 1)!, num('hostile-lanes', 4, 1)!);
+const h = await startHarness(num('lanes', 32, 1)!, num('hostile-lanes', 8, 1)!);
 const stop = async () => { await h.stop(); };
 process.once('SIGINT', () => { void stop().then(() => process.exit(130)); });
 console.error(`fuzz: seed ${seed}; meshgate :${h.mesh.port}, nginx :${h.nginx.port}; findings in ${findingsDir}`);
 try {
   const r = await runFuzz(h, {
-    seed, modes: modes as ('diff' | 'hostile')[], quietMs: num('quiet-ms', 150)!, maxMs: 10_000, mutateShare: num('mutate', 0.35)!,
+    seed, modes: modes as ('diff' | 'hostile')[], quietMs: num('quiet-ms', 250)!, stallMs: num('stall-ms', 1500)!, maxMs: 10_000, mutateShare: num('mutate', 0.35)!,
     clientsPerLane: num('clients', 4, 1)!, findingsDir,
     ...(durationS !== undefined ? { durationS } : {}), ...(cases !== undefined ? { cases } : {}), ...(hostileExchanges !== undefined ? { hostileExchanges } : {}),
     ...(skipKnown ? { skipFeatures: KNOWN_RESTARTS.flatMap((k) => k.feature ? [k.feature] : []), skipBehaviours: KNOWN_RESTARTS.flatMap((k) => k.behaviour ? [k.behaviour] : []) } : {}),
@@ -89,3 +90,4 @@ try {
 } finally {
   await stop();
 }
+process.exit(process.exitCode ?? 0); // a client socket or timer of the last cases must not keep the run alive
