@@ -118,8 +118,25 @@ export function reference(c: FuzzCase): Reference {
   return { framed: tagsOf([...strict.requests, ...lenient.requests]), end: strict.end, count: strict.requests.length };
 }
 
+/**
+ * Marks of known bug patterns in the case's bytes, whatever made them (a
+ * feature or a mutation), so a signature says e.g. "[conn-framing]" even for
+ * a mutated case.
+ */
+const MARKERS: [string, RegExp][] = [
+  ['conn-framing', /\nconnection:[^\r\n]*\b(content-length|transfer-encoding|host)\b/i],
+  ['te-identity-chunked', /\ntransfer-encoding:[^\r\n]*identity[^\r\n]*chunked/i],
+  ['http09-headers', /^[A-Z]+ \S+(?: HTTP\/0\.9)?\r?\n[\w-]+:/m],
+];
+export function markers(c: FuzzCase): string {
+  const bytes = Buffer.concat(c.steps.filter((s): s is Buffer => Buffer.isBuffer(s))).toString('latin1');
+  const m = MARKERS.filter(([, re]) => re.test(bytes)).map(([n]) => n);
+  return m.length ? `[${m.join(',')}]` : '';
+}
+
 function perProxy(c: FuzzCase, p: ProxyName, o: Observation, ref: Reference, disturbed: boolean): Finding[] {
   const out: Finding[] = [];
+  const mk = markers(c);
   const mine = `fz.${c.lane}.${c.id}.`;
   // Another client's answer echoes a tag that is nowhere in this case's bytes
   // (a mutation may have made a tag of its own, or joined two into a list).
@@ -131,11 +148,11 @@ function perProxy(c: FuzzCase, p: ProxyName, o: Observation, ref: Reference, dis
   for (const s of o.record.complete) {
     if (!s.tag?.startsWith(mine)) continue;
     if (/\.s\d+$/.test(s.tag) && !ref.framed.has(s.tag)) {
-      out.push({ cls: 'smuggled', proxy: p, signature: `smuggled:${p}:${featuresOf(c, s.tag)}`, detail: `backend got ${s.method} ${s.target} (${s.tag}) from inside a body` });
+      out.push({ cls: 'smuggled', proxy: p, signature: `smuggled:${p}:${featuresOf(c, s.tag)}${mk}`, detail: `backend got ${s.method} ${s.target} (${s.tag}) from inside a body` });
     } else if (!echoed.has(s.tag) && !disturbed && /ECONNRESET|EPIPE/.test(o.result.error ?? '')) {
       out.push({ cls: 'lost', proxy: p, signature: `lost:${p}:${featuresOf(c, s.tag, true)}`, detail: `backend answered ${s.method} ${s.target} (${s.tag}); the proxy reset the connection (${o.result.error}) and the client got ${o.result.responses.length} answer(s)` });
     } else if (!echoed.has(s.tag) && !disturbed) {
-      out.push({ cls: 'unanswered', proxy: p, signature: `unanswered:${p}:${featuresOf(c, s.tag, true)}`, detail: `backend answered ${s.method} ${s.target} (${s.tag}); the client got no answer for it (statuses ${o.result.responses.map((r) => r.status).join(',') || 'none'}, closed ${o.result.closed})` });
+      out.push({ cls: 'unanswered', proxy: p, signature: `unanswered:${p}:${featuresOf(c, s.tag, true)}${mk}`, detail: `backend answered ${s.method} ${s.target} (${s.tag}); the client got no answer for it (statuses ${o.result.responses.map((r) => r.status).join(',') || 'none'}, closed ${o.result.closed})` });
     }
   }
   for (const m of o.record.malformed) {
@@ -145,7 +162,7 @@ function perProxy(c: FuzzCase, p: ProxyName, o: Observation, ref: Reference, dis
   if (!disturbed && ref.end === 'clean' && ref.count > 0 && !o.result.closed && o.result.quiet && o.result.responses.length < ref.count) {
     const i = o.result.responses.length;
     const tag = c.requests[Math.min(i, c.requests.length - 1)]?.tag ?? '';
-    out.push({ cls: 'stall', proxy: p, signature: `stall:${p}:${featuresOf(c, tag, true)}`, detail: `${ref.count} request(s) framed, ${o.result.responses.length} answered, connection left open` });
+    out.push({ cls: 'stall', proxy: p, signature: `stall:${p}:${featuresOf(c, tag, true)}${mk}`, detail: `${ref.count} request(s) framed, ${o.result.responses.length} answered, connection left open` });
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * lane), waits until both backends are quiet, and compares (compare.ts).
  * Lanes run in parallel, so the rate is lanes / (time per case).
  */
-import { compareCase, reference, type Finding } from './compare.ts';
+import { compareCase, markers, reference, type Finding } from './compare.ts';
 import { exchange, type ExchangeResult } from './exchange.ts';
 import { generateCase, type FuzzCase } from './grammar.ts';
 import type { LaneRecord, ProxyName, RecordingBackend } from './recording-backend.ts';
@@ -88,7 +88,7 @@ export async function runDifferential(ports: Ports, backend: RecordingBackend, r
         if (n > 0 && prev) {
           stats.late += n;
           const smuggled = late.complete.filter((s) => s.tag && /\.s\d+$/.test(s.tag));
-          if (smuggled.length) sink.report(smuggled.map((s) => ({ cls: 'smuggled', proxy: p, signature: `smuggled:${p}:late`, detail: `after case ${prev!.id} ended, its backend got ${s.method} ${s.target} (${s.tag})` })), prev, {});
+          if (smuggled.length) sink.report(smuggled.map((s) => ({ cls: 'smuggled', proxy: p, signature: `smuggled:${p}:late${markers(prev!)}`, detail: `after case ${prev!.id} ended, its backend got ${s.method} ${s.target} (${s.tag})` })), prev, {});
         }
       }
       const epoch = sink.restarts();

@@ -29,7 +29,7 @@ const NAMES = Object.keys(ops);
 
 /** 1-3 mutations of `bytes` (latin1), keeping each tag's line intact. */
 export function mutateCase(r: Prng, bytes: string, tags: readonly string[]): { bytes: string; ops: string[] } {
-  const lines = tags.map((t) => `X-Fuzz-Tag: ${t}\r\n`);
+  const lines = tags.map((t) => `X-Fuzz-Tag: ${t}${bytes.includes(`X-Fuzz-Tag: ${t}\r\n`) ? '\r\n' : '\n'}`);
   let b = bytes;
   const done: string[] = [];
   const n = 1 + r.int(3);
