@@ -58,8 +58,8 @@ export async function runCase(c: FuzzCase, ports: Ports, backend: RecordingBacke
   const opts = { methods, expected: clean ? ref.count : c.requests.length, quietMs: clean ? run.stallMs : run.quietMs, maxMs: run.maxMs + 5 * c.requests.length };
   const answers = [0, 0];
   const [m, n] = await Promise.all([
-    exchange(ports.meshgate, c.steps, { ...opts, peer: { answers, me: 0, extendMs: run.stallMs } }),
-    exchange(ports.nginx, c.steps, { ...opts, peer: { answers, me: 1, extendMs: run.stallMs } }),
+    exchange(ports.meshgate, c.steps, { ...opts, peer: { answers, me: 0, extendMs: run.stallMs }, upstreamAnswered: () => backend.answered('meshgate', c.lane) }),
+    exchange(ports.nginx, c.steps, { ...opts, peer: { answers, me: 1, extendMs: run.stallMs }, upstreamAnswered: () => backend.answered('nginx', c.lane) }),
   ]);
   // A request a proxy sends late (or a smuggled one right behind the first) lands now.
   const start = Date.now();

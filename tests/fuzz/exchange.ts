@@ -105,6 +105,12 @@ export interface ExchangeOptions {
    * waits `extendMs` more once (a busy machine is not a stalled proxy).
    */
   peer?: { answers: number[]; me: number; extendMs: number };
+  /**
+   * How many requests of this case the proxy's backend has answered so far:
+   * a proxy that goes quiet with fewer answers than that also waits
+   * `peer.extendMs` more once (the answer may still be on its way).
+   */
+  upstreamAnswered?: () => number;
 }
 
 export function exchange(port: number, steps: readonly Step[], opts: ExchangeOptions): Promise<ExchangeResult> {
@@ -137,8 +143,9 @@ export function exchange(port: number, steps: readonly Step[], opts: ExchangeOpt
       if (writing || done) return;
       clearTimeout(timer);
       const armedAt = seq;
-      const buf = Buffer.concat(chunks, size);
-      const parsed = parseResponses(buf, opts.methods, false);
+      // Past a few hundred KB (a flood of pipelined answers) parsing on every
+      // read costs more than it saves: wait for the quiet instead.
+      const parsed = size > 256 * 1024 ? { responses: [], upgraded: false, garbage: undefined } : parseResponses(Buffer.concat(chunks, size), opts.methods, false);
       const enough = parsed.upgraded || parsed.garbage !== undefined || parsed.responses.length >= opts.expected;
       const peer = opts.peer;
       if (peer) peer.answers[peer.me] = parsed.responses.length;
@@ -146,7 +153,8 @@ export function exchange(port: number, steps: readonly Step[], opts: ExchangeOpt
       // look once more after the poll phase before calling the proxy quiet.
       const fire = (f: () => void) => () => setImmediate(() => { if (seq === armedAt && !done) f(); });
       timer = setTimeout(fire(() => {
-        if (!enough && peer && !extended && peer.answers[1 - peer.me] > parsed.responses.length) {
+        const behind = peer && (peer.answers[1 - peer.me] > parsed.responses.length || (opts.upstreamAnswered?.() ?? 0) > parsed.responses.length);
+        if (!enough && peer && !extended && behind) {
           extended = true;
           timer = setTimeout(fire(() => finish(true)), peer.extendMs);
           return;

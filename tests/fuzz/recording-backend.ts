@@ -81,6 +81,9 @@ export class RecordingBackend {
     return r;
   }
 
+  /** Complete requests (proxy, lane) received since the last take (each is answered at once). */
+  answered(proxy: ProxyName, lane: number): number { return this.#records.get(RecordingBackend.key(proxy, lane))?.complete.length ?? 0; }
+
   lastAt(proxy: ProxyName, lane: number): number { return this.#lastAt.get(RecordingBackend.key(proxy, lane)) ?? 0; }
 
   #sink(proxy: ProxyName, lane: number, tag: string | undefined): LaneRecord {
