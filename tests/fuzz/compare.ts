@@ -134,15 +134,23 @@ export function markers(c: FuzzCase): string {
   return m.length ? `[${m.join(',')}]` : '';
 }
 
+/** Every tag value in the case's bytes (as sent, also where a mutation made one). */
+function sentTags(c: FuzzCase): Set<string> {
+  const bytes = Buffer.concat(c.steps.filter((s): s is Buffer => Buffer.isBuffer(s))).toString('latin1');
+  const out = new Set<string>();
+  for (const m of bytes.matchAll(/x-fuzz-tag:[ \t]*([^\r\n]*)/gi)) for (const t of m[1].trim().split(/, */)) out.add(t);
+  return out;
+}
+
 function perProxy(c: FuzzCase, p: ProxyName, o: Observation, ref: Reference, disturbed: boolean): Finding[] {
   const out: Finding[] = [];
   const mk = markers(c);
   const mine = `fz.${c.lane}.${c.id}.`;
   // Another client's answer echoes a tag that is nowhere in this case's bytes
   // (a mutation may have made a tag of its own, or joined two into a list).
-  const sent = Buffer.concat(c.steps.filter((s): s is Buffer => Buffer.isBuffer(s))).toString('latin1');
+  const sent = sentTags(c);
   for (const res of o.result.responses) {
-    if (res.echo !== undefined && !res.echo.split(/, */).every((t) => sent.includes(t))) out.push({ cls: 'mixup', proxy: p, signature: `mixup:${p}`, detail: `case ${c.id} got the answer to ${res.echo}` });
+    if (res.echo !== undefined && !res.echo.split(/, */).every((t) => sent.has(t))) out.push({ cls: 'mixup', proxy: p, signature: `mixup:${p}`, detail: `case ${c.id} got the answer to ${res.echo}` });
   }
   const echoed = new Set(o.result.responses.map((r) => r.echo).filter(Boolean));
   for (const s of o.record.complete) {
@@ -176,8 +184,7 @@ function sameRequest(a: SeenRequest, b: SeenRequest): string[] {
   return diff;
 }
 
-export function compareCase(c: FuzzCase, obs: Record<ProxyName, Observation>, disturbed = false): Finding[] {
-  const ref = reference(c);
+export function compareCase(c: FuzzCase, obs: Record<ProxyName, Observation>, disturbed = false, ref = reference(c)): Finding[] {
   const out: Finding[] = PROXIES.flatMap((p) => perProxy(c, p, obs[p], ref, disturbed));
   if (disturbed) return out;
   const [M, N] = PROXIES;
@@ -186,11 +193,13 @@ export function compareCase(c: FuzzCase, obs: Record<ProxyName, Observation>, di
   const m = byTag(obs[M]);
   const n = byTag(obs[N]);
   const refSays = (tag: string) => (ref.framed.has(tag) ? 'reference frames it' : `reference: ${ref.end}`);
+  const mTags = new Set(m.keys());
+  const nTags = new Set(n.keys());
   c.requests.forEach((q, i) => {
     const a = m.get(q.tag);
     const b = n.get(q.tag);
-    const oa = outcome(c, obs[M], i, new Set(m.keys()));
-    const ob = outcome(c, obs[N], i, new Set(n.keys()));
+    const oa = outcome(c, obs[M], i, mTags);
+    const ob = outcome(c, obs[N], i, nTags);
     if (a && b) {
       const diff = sameRequest(a, b);
       if (diff.length) {

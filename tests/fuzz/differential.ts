@@ -4,7 +4,7 @@
  * lane), waits until both backends are quiet, and compares (compare.ts).
  * Lanes run in parallel, so the rate is lanes / (time per case).
  */
-import { compareCase, markers, reference, type Finding } from './compare.ts';
+import { compareCase, markers, reference, type Finding, type Reference } from './compare.ts';
 import { exchange, type ExchangeResult } from './exchange.ts';
 import { generateCase, type FuzzCase } from './grammar.ts';
 import type { LaneRecord, ProxyName, RecordingBackend } from './recording-backend.ts';
@@ -48,7 +48,7 @@ export function summarize(r: ExchangeResult, rec: LaneRecord): unknown {
 }
 
 /** Runs one case through both proxies and returns what compareCase needs. */
-export async function runCase(c: FuzzCase, ports: Ports, backend: RecordingBackend, run: Pick<DiffRun, 'quietMs' | 'maxMs' | 'stallMs'>): Promise<Record<ProxyName, { result: ExchangeResult; record: LaneRecord }>> {
+export async function runCase(c: FuzzCase, ports: Ports, backend: RecordingBackend, run: Pick<DiffRun, 'quietMs' | 'maxMs' | 'stallMs'>): Promise<Record<ProxyName, { result: ExchangeResult; record: LaneRecord }> & { ref: Reference }> {
   // Bytes that frame cleanly must all be answered (or refused with a close): a
   // proxy gets stallMs of silence before it counts as stalled. Anything else
   // (a cut body, a broken head) may leave a proxy waiting: quietMs.
@@ -71,6 +71,7 @@ export async function runCase(c: FuzzCase, ports: Ports, backend: RecordingBacke
   return {
     meshgate: { result: m, record: backend.take('meshgate', c.lane) },
     nginx: { result: n, record: backend.take('nginx', c.lane) },
+    ref,
   };
 }
 
@@ -99,7 +100,7 @@ export async function runDifferential(ports: Ports, backend: RecordingBackend, r
       if (disturbed) stats.disturbed++;
       stats.cases++;
       stats.requests += c.requests.length;
-      const findings = compareCase(c, obs, disturbed);
+      const findings = compareCase(c, obs, disturbed, obs.ref);
       if (findings.length) sink.report(findings, c, { meshgate: summarize(obs.meshgate.result, obs.meshgate.record), nginx: summarize(obs.nginx.result, obs.nginx.record) });
       prev = c;
     }

@@ -74,7 +74,7 @@ export class FindingStore {
         const dir = path.join(this.#dir, f.cls);
         fs.mkdirSync(dir, { recursive: true });
         const base = path.join(dir, `${slug(f.signature)}.${c.id}`);
-        const saved: SavedCase = { seed, id: c.id, lane: c.lane, kind: c.kind, features: c.features, requests: c.requests, steps: stepsToJson(c.steps), findings, notes };
+        const saved: SavedCase = { seed, id: c.id, lane: c.lane, kind: c.kind, features: c.features, requests: c.requests.slice(0, 200), steps: stepsToJson(c.steps), findings: findings.slice(0, 50), notes };
         fs.writeFileSync(`${base}.json`, JSON.stringify(saved, null, 1));
         fs.writeFileSync(`${base}.bin`, Buffer.concat(c.steps.filter((s): s is Buffer => Buffer.isBuffer(s))));
         e.example ??= `${base}.json`;
