@@ -6,6 +6,10 @@
  *   smuggled   a backend saw a request the client did not send as one: a
  *              body-borne request (tag ...s<n>) that the strict reference
  *              parser does not frame as a request of its own;
+ *   desync     an upstream connection carried bytes of another case in
+ *              front of or inside a request of this one (a body left over
+ *              on a reused connection): the backend reads one client's
+ *              bytes as part of another's request;
  *   unanswered a backend answered a request of this case that the proxy
  *              never answered the client for (another way to smuggle);
  *   lost       as unanswered, but the proxy reset the connection (a close
@@ -27,8 +31,8 @@ import type { FuzzCase } from './grammar.ts';
 import type { ExchangeResult } from './exchange.ts';
 import { PROXIES, type LaneRecord, type ProxyName, type SeenRequest } from './recording-backend.ts';
 
-export type FindingClass = 'smuggled' | 'unanswered' | 'lost' | 'mixup' | 'malformed' | 'stall' | 'divergence' | 'no-answer' | 'bad-answer' | 'restart';
-export const SMUGGLING: readonly FindingClass[] = ['smuggled', 'unanswered'];
+export type FindingClass = 'smuggled' | 'desync' | 'unanswered' | 'lost' | 'mixup' | 'malformed' | 'stall' | 'divergence' | 'no-answer' | 'bad-answer' | 'restart';
+export const SMUGGLING: readonly FindingClass[] = ['smuggled', 'desync', 'unanswered'];
 
 export interface Finding {
   cls: FindingClass;
@@ -126,6 +130,7 @@ export function reference(c: FuzzCase): Reference {
 const MARKERS: [string, RegExp][] = [
   ['conn-framing', /\nconnection:[^\r\n]*\b(content-length|transfer-encoding|host)\b/i],
   ['te-identity-chunked', /\ntransfer-encoding:[^\r\n]*identity[^\r\n]*chunked/i],
+  ['te-identity', /\ntransfer-encoding:[^\r\n]*identity/i],
   ['http09-headers', /^[A-Z]+ \S+(?: HTTP\/0\.9)?\r?\n[\w-]+:/m],
 ];
 export function markers(c: FuzzCase): string {
@@ -163,7 +168,14 @@ function perProxy(c: FuzzCase, p: ProxyName, o: Observation, ref: Reference, dis
       out.push({ cls: 'unanswered', proxy: p, signature: `unanswered:${p}:${featuresOf(c, s.tag, true)}${mk}`, detail: `backend answered ${s.method} ${s.target} (${s.tag}); the client got no answer for it (statuses ${o.result.responses.map((r) => r.status).join(',') || 'none'}, closed ${o.result.closed})` });
     }
   }
+  const planned = new Map(c.requests.map((q) => [q.tag, q.method]));
+  for (const s of o.record.complete) {
+    const want = s.tag ? planned.get(s.tag) : undefined;
+    if (want && s.method !== want && s.method.endsWith(want)) out.push({ cls: 'desync', proxy: p, signature: `desync:${p}:prefix`, detail: `${s.tag} arrived as "${s.method.slice(0, 80)} ${s.target.slice(0, 60)}": bytes left on the upstream connection in front of it` });
+  }
   for (const m of o.record.malformed) {
+    const other = [...m.bytes.matchAll(/x-fuzz-tag *: *fz\.\d+\.(\d+)\./gi)].map((x) => Number(x[1])).find((id) => id !== c.id);
+    if (other !== undefined) out.push({ cls: 'desync', proxy: p, signature: `desync:${p}:other-case`, detail: `bytes of case ${other} on an upstream connection with a request of case ${c.id}: ${JSON.stringify(m.bytes.slice(0, 200))}` });
     const tag = /x-fuzz-tag: *(\S+)/i.exec(m.bytes)?.[1] ?? '';
     out.push({ cls: 'malformed', proxy: p, signature: `malformed:${p}:${m.reason.replace(/".*$/, '').trim()}:${tag ? featuresOf(c, tag) : 'untagged'}`, detail: `upstream bytes: ${JSON.stringify(m.bytes.slice(0, 300))}` });
   }

@@ -32,7 +32,7 @@ export interface DiffSink {
   inflight: Map<string, FuzzCase>;
 }
 
-export interface DiffStats { cases: number; requests: number; skipped: number; disturbed: number; late: number }
+export interface DiffStats { cases: number; requests: number; floodRequests: number; skipped: number; disturbed: number; late: number }
 
 export interface Ports { meshgate: number; nginx: number }
 
@@ -100,6 +100,7 @@ export async function runDifferential(ports: Ports, backend: RecordingBackend, r
       if (disturbed) stats.disturbed++;
       stats.cases++;
       stats.requests += c.requests.length;
+      if (c.features.includes('flood')) stats.floodRequests += c.requests.length;
       const findings = compareCase(c, obs, disturbed, obs.ref);
       if (findings.length) sink.report(findings, c, { meshgate: summarize(obs.meshgate.result, obs.meshgate.record), nginx: summarize(obs.nginx.result, obs.nginx.record) });
       prev = c;

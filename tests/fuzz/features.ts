@@ -22,7 +22,7 @@ function te(...values: string[]): (s: Spec, ctx: Ctx) => void {
   return (s, ctx) => {
     withBody(s, ctx, 'chunked');
     dropFraming(s);
-    for (const v of values) s.lines.push(v.includes(':') ? v : `Transfer-Encoding: ${v}`);
+    for (const v of values) s.lines.push(v.includes(':') || v.startsWith(' ') ? v : `Transfer-Encoding: ${v}`);
   };
 }
 

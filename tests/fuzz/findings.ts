@@ -44,7 +44,7 @@ export function loadCase(file: string): SavedCase {
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9.,+=-]+/g, '_').slice(0, 120);
 
-interface Entry { cls: FindingClass; count: number; example?: string; detail: string; known?: string }
+interface Entry { cls: FindingClass; proxy?: string; count: number; example?: string; detail: string; known?: string }
 
 export class FindingStore {
   readonly bySignature = new Map<string, Entry>();
@@ -66,7 +66,7 @@ export class FindingStore {
       let e = this.bySignature.get(f.signature);
       if (!e) {
         const known = knownItem(f);
-        this.bySignature.set(f.signature, e = { cls: f.cls, count: 0, detail: f.detail, ...(known ? { known } : {}) });
+        this.bySignature.set(f.signature, e = { cls: f.cls, count: 0, detail: f.detail, ...(f.proxy ? { proxy: f.proxy } : {}), ...(known ? { known } : {}) });
       }
       e.count++;
       if (this.#dir && e.count <= this.#perSignature && !seen.has(f.signature)) {
@@ -82,9 +82,9 @@ export class FindingStore {
     }
   }
 
-  /** Findings of these classes that no known item explains. */
+  /** meshgate's findings of these classes that no known item explains (nginx's are reported, not judged). */
   unexplained(classes: readonly FindingClass[]): [string, Entry][] {
-    return [...this.bySignature].filter(([, e]) => classes.includes(e.cls) && !e.known);
+    return [...this.bySignature].filter(([, e]) => classes.includes(e.cls) && e.proxy === 'meshgate' && !e.known);
   }
 
   count(cls: FindingClass): number { return this.byClass.get(cls) ?? 0; }
@@ -92,7 +92,7 @@ export class FindingStore {
   /** Lines for the report: classes, then signatures (most frequent first) with an example file. */
   report(limit = 60): string[] {
     const lines: string[] = [];
-    const order: FindingClass[] = ['restart', 'smuggled', 'unanswered', 'lost', 'mixup', 'stall', 'no-answer', 'bad-answer', 'malformed', 'divergence'];
+    const order: FindingClass[] = ['restart', 'smuggled', 'desync', 'unanswered', 'lost', 'mixup', 'stall', 'no-answer', 'bad-answer', 'malformed', 'divergence'];
     lines.push(`findings by class: ${order.map((c) => `${c} ${this.count(c)}`).join(', ')}`);
     for (const cls of order) {
       const sigs = [...this.bySignature].filter(([, e]) => e.cls === cls).sort((a, b) => b[1].count - a[1].count);

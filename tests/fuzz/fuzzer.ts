@@ -94,7 +94,7 @@ export async function runFuzz(h: Harness, o: FuzzOptions): Promise<FuzzResult> {
   const t0 = Date.now();
   const deadline = o.durationS !== undefined ? t0 + o.durationS * 1000 : Infinity;
   const inflight = new Map<string, FuzzCase>();
-  const diff: DiffStats = { cases: 0, requests: 0, skipped: 0, disturbed: 0, late: 0 };
+  const diff: DiffStats = { cases: 0, requests: 0, floodRequests: 0, skipped: 0, disturbed: 0, late: 0 };
   const hostile = { exchanges: 0 };
   let restarts = await h.mesh.poll();
   const base = restarts;
@@ -140,7 +140,7 @@ export async function runFuzz(h: Harness, o: FuzzOptions): Promise<FuzzResult> {
   const res: FuzzResult = { diff, hostile, restarts: restarts - base, exitLines: h.mesh.exitLines(), seconds, store, nginxAlive: h.nginx.alive(), report: [] };
   res.report = [
     `fuzz run: seed ${o.seed}, ${seconds.toFixed(1)} s, modes ${o.modes.join('+')}, ${h.lanes} differential lanes, ${h.hostileLanes}x${o.clientsPerLane} hostile clients`,
-    `differential: ${diff.cases} cases, ${diff.requests} requests through each proxy (${(diff.requests / seconds).toFixed(0)} requests/s, ${(diff.cases / seconds).toFixed(0)} cases/s); ${diff.disturbed} disturbed by a restart, ${diff.skipped} skipped (known), ${diff.late} late backend arrivals`,
+    `differential: ${diff.cases} cases, ${diff.requests} requests through each proxy (${(diff.requests / seconds).toFixed(0)} requests/s; without the ${diff.floodRequests} of floods ${((diff.requests - diff.floodRequests) / seconds).toFixed(0)}/s; ${(diff.cases / seconds).toFixed(0)} cases/s); ${diff.disturbed} disturbed by a restart, ${diff.skipped} skipped (known), ${diff.late} late backend arrivals`,
     `hostile backends: ${hostile.exchanges} exchanges (${(hostile.exchanges / seconds).toFixed(0)}/s)`,
     `meshgate worker restarts: ${res.restarts}${res.exitLines.length ? `\n  ${res.exitLines.slice(0, 5).join('\n  ')}` : ''}; nginx ${res.nginxAlive ? 'alive' : 'DEAD'}`,
     ...store.report(),

@@ -86,7 +86,7 @@ try {
   });
   console.log(r.report.join('\n'));
   console.log(`replay one: npm run fuzz -- --replay <file.json> (seed ${seed})`);
-  process.exitCode = r.restarts > 0 || r.store.unexplained(['smuggled', 'unanswered', 'mixup']).length > 0 ? 1 : 0;
+  process.exitCode = r.restarts > 0 || r.store.unexplained(['smuggled', 'desync', 'unanswered', 'mixup']).length > 0 ? 1 : 0;
 } finally {
   await stop();
 }
