@@ -17,8 +17,9 @@
  *              been sent and thrown away by the client's kernel;
  *   mixup      a client got an answer that echoes another case's request;
  *   malformed  the proxy sent upstream bytes a strict backend cannot frame;
- *   stall      the client's bytes frame complete requests, the proxy kept the
- *              connection open and did not answer them all;
+ *   stall      the proxy kept the connection open and did not answer all the
+ *              requests the strict reference frames (before anything it may
+ *              wait on), after stallMs of silence;
  *   divergence one proxy forwarded a request and the other did not, both did
  *              but it arrived different (method, path, Host, body), or
  *              neither did and they refused it with different statuses.
@@ -179,7 +180,7 @@ function perProxy(c: FuzzCase, p: ProxyName, o: Observation, ref: Reference, dis
     const tag = /x-fuzz-tag: *(\S+)/i.exec(m.bytes)?.[1] ?? '';
     out.push({ cls: 'malformed', proxy: p, signature: `malformed:${p}:${m.reason.replace(/".*$/, '').trim()}:${tag ? featuresOf(c, tag) : 'untagged'}`, detail: `upstream bytes: ${JSON.stringify(m.bytes.slice(0, 300))}` });
   }
-  if (!disturbed && ref.end === 'clean' && ref.count > 0 && !o.result.closed && o.result.quiet && o.result.responses.length < ref.count) {
+  if (!disturbed && ref.count > 0 && !o.result.closed && o.result.quiet && o.result.responses.length < ref.count) {
     const i = o.result.responses.length;
     const tag = c.requests[Math.min(i, c.requests.length - 1)]?.tag ?? '';
     out.push({ cls: 'stall', proxy: p, signature: `stall:${p}:${featuresOf(c, tag, true)}${mk}`, detail: `${ref.count} request(s) framed, ${o.result.responses.length} answered, connection left open` });

@@ -49,13 +49,14 @@ export function summarize(r: ExchangeResult, rec: LaneRecord): unknown {
 
 /** Runs one case through both proxies and returns what compareCase needs. */
 export async function runCase(c: FuzzCase, ports: Ports, backend: RecordingBackend, run: Pick<DiffRun, 'quietMs' | 'maxMs' | 'stallMs'>): Promise<Record<ProxyName, { result: ExchangeResult; record: LaneRecord }> & { ref: Reference }> {
-  // Bytes that frame cleanly must all be answered (or refused with a close): a
-  // proxy gets stallMs of silence before it counts as stalled. Anything else
-  // (a cut body, a broken head) may leave a proxy waiting: quietMs.
+  // Requests the strict reference frames must all be answered (or refused
+  // with a close): a proxy gets stallMs of silence before it counts as
+  // stalled. What follows (a cut body, a broken head) may leave a proxy
+  // waiting: quietMs.
   const ref = reference(c);
   const clean = ref.end === 'clean' && ref.count > 0;
   const methods = new Map(c.requests.map((q) => [q.tag, q.method]));
-  const opts = { methods, expected: clean ? ref.count : c.requests.length, quietMs: clean ? run.stallMs : run.quietMs, maxMs: run.maxMs + 5 * c.requests.length };
+  const opts = { methods, expected: clean ? ref.count : c.requests.length, mustAnswer: ref.count, stallMs: run.stallMs, quietMs: run.quietMs, maxMs: run.maxMs + 5 * c.requests.length };
   const answers = [0, 0];
   const [m, n] = await Promise.all([
     exchange(ports.meshgate, c.steps, { ...opts, peer: { answers, me: 0, extendMs: run.stallMs }, upstreamAnswered: () => backend.answered('meshgate', c.lane) }),

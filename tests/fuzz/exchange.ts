@@ -97,6 +97,13 @@ export interface ExchangeOptions {
   methods: ReadonlyMap<string, string>;
   /** Stop early once this many final responses came (and a short grace passed). */
   expected: number;
+  /**
+   * Requests the client's bytes frame completely before anything a proxy
+   * may wait on: until that many answers came, silence must last stallMs
+   * (a slow proxy on a busy machine is not a stalled one); after, quietMs.
+   */
+  mustAnswer: number;
+  stallMs: number;
   quietMs: number;
   maxMs: number;
   /**
@@ -160,7 +167,7 @@ export function exchange(port: number, steps: readonly Step[], opts: ExchangeOpt
           return;
         }
         finish(!enough);
-      }), enough ? 50 : opts.quietMs);
+      }), enough ? 50 : parsed.responses.length < opts.mustAnswer ? opts.stallMs : opts.quietMs);
     };
     sock.on('data', (b: Buffer) => { chunks.push(b); size += b.length; arm(); });
     sock.on('error', (e: NodeJS.ErrnoException) => { error = e.code ?? e.message; });

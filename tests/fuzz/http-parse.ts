@@ -60,14 +60,16 @@ function parseFields(lines: string[]): [string, string][] | string {
 
 type Framing = { kind: 'length'; n: number } | { kind: 'chunked' } | { kind: 'error'; reason: string };
 
-function framingOf(version: string, headers: [string, string][]): Framing {
+function framingOf(version: string, headers: [string, string][], lenient = false): Framing {
   const te = header(headers, 'transfer-encoding');
   const cl = header(headers, 'content-length');
   if (te.length > 0) {
     if (version === '1.0') return { kind: 'error', reason: 'Transfer-Encoding on HTTP/1.0' };
     if (cl.length > 0) return { kind: 'error', reason: 'Content-Length with Transfer-Encoding' };
     const codings = te.join(',').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-    if (codings.length !== 1 || codings[0] !== 'chunked') return { kind: 'error', reason: `transfer coding ${JSON.stringify(te.join(', '))}` };
+    // RFC 9112 6.3: chunked as the final coding frames the body, whatever comes before it (lenient); a strict recipient refuses codings it does not know.
+    const ok = lenient ? codings[codings.length - 1] === 'chunked' && codings.indexOf('chunked') === codings.length - 1 : codings.length === 1 && codings[0] === 'chunked';
+    if (!ok) return { kind: 'error', reason: `transfer coding ${JSON.stringify(te.join(', '))}` };
     return { kind: 'chunked' };
   }
   if (cl.length > 1) return { kind: 'error', reason: 'several Content-Length fields' };
@@ -91,7 +93,7 @@ function parseChunked(buf: Buffer, off: number, lenient = false): { body: Buffer
   for (;;) {
     const [eol, eolLen] = eolAt(p);
     if (eol === -1) return buf.length - p > 1024 ? 'chunk size line too long' : (buf.indexOf(0x0a, p) !== -1 ? 'bare LF in chunk size line' : 'more');
-    const line = buf.toString('latin1', p, eol);
+    const line = lenient ? buf.toString('latin1', p, eol).replace(/[ \t]+$/, '') : buf.toString('latin1', p, eol);
     const m = /^([0-9A-Fa-f]{1,8})((?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)*)$/.exec(line);
     if (!m) return `bad chunk size line ${JSON.stringify(line.slice(0, 40))}`;
     const size = parseInt(m[1], 16);
@@ -160,7 +162,8 @@ export function parseRequest(buf: Buffer, off: number): ParseStep {
  * The lenient reading: RFC 9112's framing rules exactly (Content-Length and
  * Transfer-Encoding as above), everything else as forgiving as a lenient
  * recipient may be: bare LF line ends (also in chunks), obs-fold unfolded,
- * header lines it cannot read skipped, any version or none, no Host check.
+ * header lines it cannot read skipped, any version or none, no Host check,
+ * whitespace after a chunk size, any codings before a final `chunked`.
  * Whatever it frames as a request of its own, the client did send as one.
  */
 export function parseRequestLenient(buf: Buffer, off: number): ParseStep {
@@ -191,7 +194,7 @@ export function parseRequestLenient(buf: Buffer, off: number): ParseStep {
     if (c > 0 && TOKEN.test(f.slice(0, c))) headers.push([f.slice(0, c), f.slice(c + 1).trim()]);
   }
   const head = { method: rl[0], target: rl[1], version, headers, start };
-  const framing = framingOf(version === '1.0' || version === '1.1' ? version : '1.1', headers);
+  const framing = framingOf(version === '1.0' || version === '1.1' ? version : '1.1', headers, true);
   if (framing.kind === 'error') return { kind: 'error', reason: framing.reason };
   if (framing.kind === 'length') {
     if (buf.length < p + framing.n) return { kind: 'more', head };
