@@ -17,7 +17,7 @@ import { runFuzz, startHarness } from './fuzzer.ts';
 import { NGINX_BIN } from './nginx.ts';
 
 const SEED = 1818;
-const CASES = 1_500;
+const CASES = 2_000;
 const HOSTILE = 500;
 
 test('fuzz slice: no smuggling, no mixup, no stall, no worker restart (beyond the known open bugs)', { timeout: 240_000 }, async (t) => {

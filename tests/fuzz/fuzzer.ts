@@ -78,6 +78,16 @@ export interface FuzzOptions {
   log?: (line: string) => void;
 }
 
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
 export interface FuzzResult {
   diff: DiffStats;
   hostile: { exchanges: number };
@@ -98,6 +108,7 @@ export async function runFuzz(h: Harness, o: FuzzOptions): Promise<FuzzResult> {
   const hostile = { exchanges: 0 };
   let restarts = await h.mesh.poll();
   const base = restarts;
+  const cpu0 = { fuzzer: process.cpuUsage(), meshgate: cpuSeconds(h.mesh.mesh.proxy.pid), nginx: cpuSeconds(h.nginx.pid) };
   const going = () => Date.now() < deadline;
   const report = (f: Finding[], c: FuzzCase, notes?: unknown) => { if (f.length) store.add(f, c, o.seed, notes); };
   const onRestart = () => {
@@ -137,11 +148,18 @@ export async function runFuzz(h: Harness, o: FuzzOptions): Promise<FuzzResult> {
   stopMonitor = true;
   await monitor;
   const seconds = (Date.now() - t0) / 1000;
+  const fu = process.cpuUsage(cpu0.fuzzer);
+  const cpu = { fuzzer: (fu.user + fu.system) / 1e6, meshgate: cpuSeconds(h.mesh.mesh.proxy.pid) - cpu0.meshgate, nginx: cpuSeconds(h.nginx.pid) - cpu0.nginx };
+  // What two idle cores would allow: all three share them, and the fuzzer and meshgate's one worker are single threads.
+  const perSecond = (diff.requests - diff.floodRequests) / seconds;
+  const total = cpu.fuzzer + cpu.meshgate + cpu.nginx;
+  const projected = total > 0 ? perSecond * Math.min(2 * seconds / total, seconds / Math.max(cpu.fuzzer, cpu.meshgate)) : 0;
   const res: FuzzResult = { diff, hostile, restarts: restarts - base, exitLines: h.mesh.exitLines(), seconds, store, nginxAlive: h.nginx.alive(), report: [] };
   res.report = [
     `fuzz run: seed ${o.seed}, ${seconds.toFixed(1)} s, modes ${o.modes.join('+')}, ${h.lanes} differential lanes, ${h.hostileLanes}x${o.clientsPerLane} hostile clients`,
     `differential: ${diff.cases} cases, ${diff.requests} requests through each proxy (${(diff.requests / seconds).toFixed(0)} requests/s; without the ${diff.floodRequests} of floods ${((diff.requests - diff.floodRequests) / seconds).toFixed(0)}/s; ${(diff.cases / seconds).toFixed(0)} cases/s); ${diff.disturbed} disturbed by a restart, ${diff.skipped} skipped (known), ${diff.late} late backend arrivals`,
     `hostile backends: ${hostile.exchanges} exchanges (${(hostile.exchanges / seconds).toFixed(0)}/s)`,
+    `CPU used: fuzzer ${cpu.fuzzer.toFixed(1)} s, meshgate proxy ${cpu.meshgate.toFixed(1)} s, nginx ${cpu.nginx.toFixed(1)} s (machine load ${os.loadavg()[0].toFixed(1)}); on two idle cores this mix would run about ${projected.toFixed(0)} non-flood requests/s`,
     `meshgate worker restarts: ${res.restarts}${res.exitLines.length ? `\n  ${res.exitLines.slice(0, 5).join('\n  ')}` : ''}; nginx ${res.nginxAlive ? 'alive' : 'DEAD'}`,
     ...store.report(),
   ];

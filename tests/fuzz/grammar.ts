@@ -92,8 +92,8 @@ function split(r: Prng, parts: string[]): Step[] {
 export function generateCase(seed: number, id: number, lane: number, mutateShare = 0.35): FuzzCase {
   const r = new Prng((Math.imul(seed >>> 0, 2654435761) ^ Math.imul(id, 40503) ^ 0x9e3779b9) >>> 0);
   // A flood: thousands of pipelined requests behind a slow one (issue 18: 20,000 took a worker down).
-  const flood = r.next() < 0.0005;
-  const count = flood ? 500 + r.int(20_000) : weighted(r, [[1, 50], [2, 25], [3, 15], [4, 6], [6, 4]]);
+  const flood = r.next() < 0.0003;
+  const count = flood ? (r.next() < 0.2 ? 10_000 + r.int(10_000) : 500 + r.int(4_500)) : weighted(r, [[1, 50], [2, 25], [3, 15], [4, 6], [6, 4]]);
   const parts: string[] = [];
   const requests: PlannedRequest[] = [];
   for (let n = 0; n < count; n++) {

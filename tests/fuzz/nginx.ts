@@ -58,6 +58,7 @@ ${servers.join('\n')}
 
 export interface Nginx {
   port: number;
+  pid: number;
   dir: string;
   /** The tail of nginx's error log (at level info it names why it refused a request). */
   errorLog(): string;
@@ -84,6 +85,7 @@ export async function startNginx(dir: string, listen: number, backendPort: (lane
   }
   return {
     port: listen,
+    pid: child.pid!,
     dir,
     errorLog: () => { try { const t = fs.readFileSync(path.join(dir, 'error.log'), 'utf8'); return t.slice(-4000); } catch { return ''; } },
     alive: () => child.exitCode === null && child.signalCode === null,
