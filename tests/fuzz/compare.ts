@@ -103,6 +103,8 @@ function outcome(c: FuzzCase, o: Observation, i: number, forwarded: Set<string>)
   const tag = c.requests[i].tag;
   if (forwarded.has(tag)) return 'fwd';
   const res = o.result.responses[i];
+  // The strict backend's own 400 for bytes it could not frame, relayed: not the proxy's refusal.
+  if (res && res.echo === undefined && res.headers.some(([k]) => k === 'x-fuzz-backend')) return `backend-${res.status}`;
   if (res && res.echo === undefined) return String(res.status);
   return o.result.closed ? 'closed' : 'none';
 }

@@ -41,7 +41,7 @@ const byIndex = new WeakMap<ReadonlyMap<string, string>, string[]>();
 function methodAt(methods: readonly string[] | ReadonlyMap<string, string>, echo: string | undefined, i: number): string {
   if (Array.isArray(methods)) return methods[i] ?? 'GET';
   const m = methods as ReadonlyMap<string, string>;
-  if (echo !== undefined && m.has(echo)) return m.get(echo)!;
+  if (echo !== undefined) return m.get(echo) ?? 'GET'; // an echoed tag the client did not plan: a body-borne GET
   let list = byIndex.get(m);
   if (!list) byIndex.set(m, list = [...m.values()]);
   return list[i] ?? 'GET';

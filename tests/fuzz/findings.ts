@@ -89,6 +89,15 @@ export class FindingStore {
 
   count(cls: FindingClass): number { return this.byClass.get(cls) ?? 0; }
 
+  /** Every signature with its count, class, known item and example, as JSON in the findings dir (summary.json). */
+  writeSummary(): string | undefined {
+    if (!this.#dir) return undefined;
+    const file = path.join(this.#dir, 'summary.json');
+    const rows = [...this.bySignature].sort((a, b) => b[1].count - a[1].count).map(([signature, e]) => ({ signature, ...e }));
+    fs.writeFileSync(file, JSON.stringify({ byClass: Object.fromEntries(this.byClass), signatures: rows }, null, 1));
+    return file;
+  }
+
   /** Lines for the report: classes, then signatures (most frequent first) with an example file. */
   report(limit = 60): string[] {
     const lines: string[] = [];

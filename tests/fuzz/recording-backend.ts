@@ -125,7 +125,7 @@ export class RecordingBackend {
           const t = /x-fuzz-tag: *([^\r\n]+)/i.exec(buf.toString('latin1', off, off + 4096))?.[1];
           this.#sink(proxy, lane, t).malformed.push({ conn, reason: step.reason, bytes: buf.toString('latin1', off, off + 600) });
           closing = true;
-          pending = pending.then(() => { sock.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'); });
+          pending = pending.then(() => { sock.end('HTTP/1.1 400 Bad Request\r\nX-Fuzz-Backend: refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'); });
           return;
         }
         const req = step.req;

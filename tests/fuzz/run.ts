@@ -85,6 +85,7 @@ try {
     log: (l) => console.error(l),
   });
   console.log(r.report.join('\n'));
+  console.log(`all signatures: ${r.store.writeSummary()}`);
   console.log(`replay one: npm run fuzz -- --replay <file.json> (seed ${seed})`);
   process.exitCode = r.restarts > 0 || r.store.unexplained(['smuggled', 'desync', 'unanswered', 'mixup']).length > 0 ? 1 : 0;
 } finally {
