@@ -35,6 +35,8 @@ test('lenient: forgiving syntax, the same framing', () => {
   assert.deepEqual(frame(`POST / HTTP/1.1\n${H}Content-Length: 2\n\nabGET / HTTP/1.1\r\n\r\n`, true), { n: 2, end: 'clean', bodies: ['ab', ''] });
   assert.equal(frame(`POST / HTTP/1.1\r\nX: a\r\n b\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\n0\n\n`, true).bodies[0], 'x');
   assert.match(frame(`POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, true).end, /Content-Length with Transfer-Encoding/);
+  assert.deepEqual(frame(`POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2 ;a=\x01\r\nxy\r\n0\r\n\r\n`, true).bodies, ['xy'], 'codings before chunked, odd extensions');
+  assert.match(frame(`POST / HTTP/1.1\r\n${H}Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n`).end, /transfer coding/, 'strict: chunked alone');
 });
 
 test('a request inside a body is body, whatever Connection names', () => {

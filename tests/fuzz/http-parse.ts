@@ -94,7 +94,7 @@ function parseChunked(buf: Buffer, off: number, lenient = false): { body: Buffer
     const [eol, eolLen] = eolAt(p);
     if (eol === -1) return buf.length - p > 1024 ? 'chunk size line too long' : (buf.indexOf(0x0a, p) !== -1 ? 'bare LF in chunk size line' : 'more');
     const line = lenient ? buf.toString('latin1', p, eol).replace(/[ \t]+$/, '') : buf.toString('latin1', p, eol);
-    const m = /^([0-9A-Fa-f]{1,8})((?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)*)$/.exec(line);
+    const m = lenient ? /^([0-9A-Fa-f]{1,8})((?:[ \t]*;[^\r\n]*)?)$/.exec(line) : /^([0-9A-Fa-f]{1,8})((?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)*)$/.exec(line);
     if (!m) return `bad chunk size line ${JSON.stringify(line.slice(0, 40))}`;
     const size = parseInt(m[1], 16);
     p = eol + eolLen;
@@ -163,7 +163,8 @@ export function parseRequest(buf: Buffer, off: number): ParseStep {
  * Transfer-Encoding as above), everything else as forgiving as a lenient
  * recipient may be: bare LF line ends (also in chunks), obs-fold unfolded,
  * header lines it cannot read skipped, any version or none, no Host check,
- * whitespace after a chunk size, any codings before a final `chunked`.
+ * whitespace after a chunk size, anything in a chunk extension, any codings
+ * before a final `chunked`.
  * Whatever it frames as a request of its own, the client did send as one.
  */
 export function parseRequestLenient(buf: Buffer, off: number): ParseStep {

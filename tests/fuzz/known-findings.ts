@@ -28,7 +28,7 @@ export const KNOWN_FINDINGS: readonly KnownItem[] = [
   ]),
   { item: STATUS, cls: 'stall', signature: /^stall:meshgate:hostile:(status-random|status-line-garbled|switching-protocols|interim-only-close)$/ },
   { item: POOL, cls: 'stall', signature: /^stall:meshgate:/ },
-  { item: POOL, cls: 'mixup', signature: /^mixup:meshgate:/ },
+  { item: POOL, cls: 'mixup', signature: /^mixup:meshgate/ },
   // A body sent without the framing header 18.1 strips (or 18.6's shared connection) leaves bytes on the upstream connection for the next request.
   { item: `${CONN}; or ${POOL}`, cls: 'desync', signature: /^desync:meshgate:/ },
 ];

@@ -157,7 +157,8 @@ export class RecordingBackend {
 }
 
 function tagOf(headers: [string, string][]): { tag?: string } {
-  const t = header(headers, 'x-fuzz-tag')[0];
+  // A duplicated tag line may come joined into a list ("a, a"): the first one names the request.
+  const t = header(headers, 'x-fuzz-tag')[0]?.split(',')[0].trim();
   return t ? { tag: t } : {};
 }
 
