@@ -1,14 +1,14 @@
 import type http from 'node:http';
 import { constants as h2constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { normalizePath, type RouteMatch } from '@meshgate/routing';
-import type { EndpointSet, H1Connection, H1Pool, ResponseHandler, UpstreamEndpoint, UpstreamError, UpstreamPools } from '@meshgate/upstream';
+import { isConnectError, isRetryable, type EndpointSet, type H1Connection, type H1Pool, type ResponseHandler, type UpstreamEndpoint, type UpstreamError, type UpstreamPools } from '@meshgate/upstream';
 import type { CompiledConfig } from './compiled-config.ts';
 import { AccessLog } from './access-log.ts';
 import type { RoutePolicy } from './route-policy.ts';
 import { H1Request, type BodyWatcher, type H1Response } from './h1-server.ts';
 import type { Readable } from 'node:stream';
 import { newRequestId, newTraceparent } from './ids.ts';
-import { channels, requestEventsWanted, type EventError, type RequestInfo } from './request-events.ts';
+import { channels, requestEventsWanted, type EventError, type RequestInfo } from '@meshgate/telemetry';
 
 /**
  * The request path, as named phases (Pingora style):
@@ -41,10 +41,6 @@ const HOP_BY_HOP = new Set([
 /** Headers the proxy sets itself on the way up. */
 const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-/** The request never reached the endpoint: safe to try another, and a sign the endpoint is down. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
-/** A kept-alive connection died under the request: an idempotent request may be tried again. */
-const RESET_ERRORS = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
 
 export interface ProxyContext {
   /** The current config; read once per request. */
@@ -367,11 +363,11 @@ export class Exchange implements ResponseHandler, BodyWatcher {
     const code = err.code ?? '';
     if (this.clientGone) return this.done(499, err);
     const beforeResponse = this.status === 0 && !this.res.headersSent;
-    const connectFailed = CONNECT_ERRORS.has(code);
+    const connectFailed = isConnectError(err);
     if (connectFailed) this.passiveFailure(ep, 'connect', code);
-    const retry = beforeResponse && this.retryable && (connectFailed || RESET_ERRORS.has(code)) && this.attempts < this.policy!.attempts;
+    const retry = beforeResponse && this.retryable && isRetryable(err) && this.attempts < this.policy!.attempts;
     if (this.info !== undefined && channels.upstreamEnd.hasSubscribers) {
-      channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: ep, error: err, retried: retry });
+      channels.upstreamEnd.publish({ ctx: this.info, attempt: this.attempts, endpoint: ep, error: err, connectFailed, retried: retry });
     }
     if (retry) {
       (this.tried ??= new Set()).add(ep.id);

@@ -7,12 +7,10 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { normalizePath } from '@meshgate/routing';
-import type { EndpointSet, UpstreamEndpoint } from '@meshgate/upstream';
+import { isConnectError, type EndpointSet, type UpstreamEndpoint } from '@meshgate/upstream';
 import { forwardHeaders, originTarget, validHost, type ProxyContext } from './proxy-handler.ts';
 import { newRequestId } from './ids.ts';
 import type { RoutePolicy } from './route-policy.ts';
-
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export function createUpgradeHandler(ctx: ProxyContext) {
   return function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -128,7 +126,7 @@ class UpgradeExchange {
 
   onError(err: Error & { code?: string }): void {
     const code = err.code ?? '';
-    if (CONNECT_ERRORS.has(code) && this.ep && this.set) {
+    if (isConnectError(err) && this.ep && this.set) {
       const ms = this.set.reportFailure(this.ep, 'connect');
       if (ms > 0) this.ctx.onEjected?.(this.ep.id, this.set.backendId, code, ms);
       if (this.tried.size < this.policy!.attempts && this.status === 0) return this.attempt();
