@@ -1,8 +1,10 @@
 import { decodeSnapshotContent, type SnapshotContent } from '@meshgate/protocol';
 import { RouteTable } from '@meshgate/routing';
 import { EndpointSet, type Liveness, type PoolOptions } from '@meshgate/upstream';
-import { defaultPolicy, parsePolicy, type RoutePolicy } from './route-policy.ts';
+import { defaultPolicy, parsePolicy } from './route-policy.ts';
 import type { AppliedDelta, AppliedSnapshot } from './messages.ts';
+import type { FilterEnv } from './filters/filter.ts';
+import { compileRoute, type CompiledRoute } from './pipeline/compiled-route.ts';
 
 /**
  * Everything a worker needs to route one request, built once per snapshot and
@@ -14,9 +16,11 @@ export interface CompiledConfig {
   readonly hash: string;
   readonly routes: RouteTable;
   readonly backends: ReadonlyMap<string, EndpointSet>;
-  /** Per Ingress ('namespace/name'); Ingresses without meshgate.dev/* annotations use `defaultPolicy`. */
-  readonly policies: ReadonlyMap<string, RoutePolicy>;
-  readonly defaultPolicy: RoutePolicy;
+  /** Policy and filters per Ingress ('namespace/name'); Ingresses without meshgate.dev/* annotations use `defaultPolicy`. */
+  readonly policies: ReadonlyMap<string, CompiledRoute>;
+  readonly defaultPolicy: CompiledRoute;
+  /** What the filters were compiled with (a route delta compiles more). */
+  readonly filterEnv: FilterEnv;
   /** The certificates (TlsStore is built from them). The rules live on only in `routes`, so a route delta costs what it changes. */
   readonly tls: SnapshotContent['tls'];
 }
@@ -29,8 +33,8 @@ export function endpointIds(cfg: CompiledConfig): Set<string> {
 }
 
 /** The snapshot's content compiled, then each of its route deltas patched in (a replacement worker's start). */
-export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, warn: (msg: string) => void = () => {}): CompiledConfig {
-  let cfg = compileContent(snap, liveness, pool, warn);
+export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, env: FilterEnv, warn: (msg: string) => void = () => {}): CompiledConfig {
+  let cfg = compileContent(snap, liveness, pool, env, warn);
   for (const d of snap.deltas ?? []) cfg = patchConfig(cfg, d, liveness, warn);
   return cfg;
 }
@@ -57,25 +61,25 @@ export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Live
     // Every rule of an Ingress carries its annotations: an added rule says what the Ingress's policy is now.
     for (const r of ch.addedRules) {
       if (r.annotations === undefined) next.delete(r.ingress);
-      else next.set(r.ingress, parsePolicy(r.annotations, cfg.defaultPolicy, (m) => warn(`Ingress ${r.ingress}: ${m}`)));
+      else next.set(r.ingress, compileRoute(parsePolicy(r.annotations, cfg.defaultPolicy.policy, (m) => warn(`Ingress ${r.ingress}: ${m}`)), cfg.filterEnv));
     }
     policies = next;
   }
   cfg.routes.patch(ch.removedRules, ch.addedRules);
-  return { version: d.version, hash: d.hash, routes: cfg.routes, backends, policies, defaultPolicy: cfg.defaultPolicy, tls: cfg.tls };
+  return { ...cfg, version: d.version, hash: d.hash, backends, policies };
 }
 
-function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, warn: (msg: string) => void): CompiledConfig {
+function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, filterEnv: FilterEnv, warn: (msg: string) => void): CompiledConfig {
   const content = decodeSnapshotContent<SnapshotContent>(snap.packed);
   const routes = RouteTable.compile({ rules: content.rules, defaultBackend: content.defaultBackend });
   const backends = new Map<string, EndpointSet>();
   for (const b of content.backends) backends.set(b.id, new EndpointSet(b.id, b.endpoints, liveness));
   const base = defaultPolicy(pool);
-  const policies = new Map<string, RoutePolicy>();
+  const policies = new Map<string, CompiledRoute>();
   const annotated = content.defaultBackend ? [...content.rules, content.defaultBackend] : content.rules;
   for (const r of annotated) {
     if (r.annotations === undefined || policies.has(r.ingress)) continue;
-    policies.set(r.ingress, parsePolicy(r.annotations, base, (m) => warn(`Ingress ${r.ingress}: ${m}`)));
+    policies.set(r.ingress, compileRoute(parsePolicy(r.annotations, base, (m) => warn(`Ingress ${r.ingress}: ${m}`)), filterEnv));
   }
-  return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: base, tls: content.tls };
+  return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: compileRoute(base, filterEnv), filterEnv, tls: content.tls };
 }

@@ -71,8 +71,7 @@ function date(): string {
   return dateLine;
 }
 
-/** Told when a request body stalls (see H1Request.bodyWatcher). */
-export interface BodyWatcher { onBodyTimeout(): void }
+import type { BodyWatcher } from './pipeline/downstream.ts';
 
 /** One request, shaped like the IncomingMessage fields the proxy reads. */
 export class H1Request {
@@ -108,6 +107,13 @@ export class H1Request {
   }
 
   get readableEnded(): boolean { return this.complete && (this.body === null || this.body.readableEnded); }
+
+  get encrypted(): boolean { return (this.socket as { encrypted?: boolean }).encrypted === true; }
+
+  get remoteAddress(): string { return this.socket.remoteAddress ?? ''; }
+
+  /** H1Server times the body itself (H1Conn.check) and tells the watcher. */
+  watchBody(watcher: BodyWatcher): void { this.bodyWatcher = watcher; }
 }
 
 /** One response, shaped like the ServerResponse calls the proxy makes. */
