@@ -28,14 +28,14 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
-export async function startMesh(files: Record<string, string>, opts: { workers?: number; drainMs?: number } = {}): Promise<Mesh> {
+export async function startMesh(files: Record<string, string>, opts: { workers?: number; drainMs?: number; ingressClass?: string } = {}): Promise<Mesh> {
   const transport = new LocalTransport();
   const subjects = makeSubjects();
   let latest: SnapshotMessage | undefined;
   let version = 0;
   transport.subscribe(subjects.snapshotGet, (m) => m.reply?.(latest ?? { type: 'none' }));
   const build = (f: Record<string, string>) => {
-    const cfg = buildMeshConfig(Object.entries(f).map(([p, text]) => ({ path: p, text })));
+    const cfg = buildMeshConfig(Object.entries(f).map(([p, text]) => ({ path: p, text })), opts.ingressClass ? { ingressClass: opts.ingressClass } : {});
     if (cfg.errors.length) throw new Error(`test manifests rejected: ${cfg.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
     latest = encodeSnapshot(snapshotContentOf(cfg), ++version);
     return latest;

@@ -3,12 +3,33 @@
  * one proxy node and one health agent (both verifying), each with its own
  * NATS flags and environment, as an operator would run them.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadNatsSecurity, type NatsSecurity } from '@meshgate/actors';
+import { generateSigningKeyPair, keyIdOf, loadSigningKey, loadTrustKey } from '@meshgate/protocol';
 import { configServiceStarted, spawnMeshgate, freePort, type Proc } from '@meshgate/testing';
 import { makeMeshDir, ready, type MeshDir, type ProxyProc } from '../control-plane/mesh.ts';
 
 /** How one process logs in: extra flags, environment, and another NATS URL than the mesh's. */
 export interface Login { args?: string[]; env?: NodeJS.ProcessEnv; nats?: string }
+
+/** The documented permissions (docs/security.md), with demo passwords `<user>-demo-pass`. */
+export const AUTH_CONF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../infra/compose/nats/auth.conf');
+/** A meshgate process logged in as an auth.conf user (through its environment). */
+export const as = (user: string): Login => ({ env: { MESHGATE_NATS_USER: user, MESHGATE_NATS_PASS: `${user}-demo-pass` } });
+/** A test's own NATS connection as an auth.conf user. */
+export const loginOf = (user: string): NatsSecurity => loadNatsSecurity({ user, pass: `${user}-demo-pass` });
+
+/** An Ed25519 key pair written to `dir` as `<name>-signing.pem` (0600) and `<name>-trust.pem`. */
+export function keyPairIn(dir: string, name: string) {
+  const pair = generateSigningKeyPair();
+  const signing = path.join(dir, `${name}-signing.pem`);
+  const trust = path.join(dir, `${name}-trust.pem`);
+  fs.writeFileSync(signing, pair.privatePem, { mode: 0o600 });
+  fs.writeFileSync(trust, pair.publicPem);
+  return { signing, trust, key: loadSigningKey(pair.privatePem), keyId: keyIdOf(loadTrustKey(pair.publicPem)) };
+}
 
 export interface SecuredMesh {
   m: MeshDir;

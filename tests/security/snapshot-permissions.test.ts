@@ -17,22 +17,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadNatsSecurity, NatsKvStore, NatsTransport, type NatsTransportStatus } from '@meshgate/actors';
+import { NatsKvStore, NatsTransport, type NatsTransportStatus } from '@meshgate/actors';
 import {
   MessageType, encodeSnapshot, msgpackCodec, signMessage, snapshotValue, subjects, writeStoredSnapshot, allNodesSubject, nodeSubject,
   type AckMessage, type SnapshotHead, type SnapshotRefMessage,
 } from '@meshgate/protocol';
 import { eventually, startNatsServer, type NatsServer, type Proc } from '@meshgate/testing';
 import { get, makeMeshDir, startBackends, status } from '../control-plane/mesh.ts';
-import { cliAs, startSecuredMesh, type Login, type SecuredMesh } from './nats-mesh.ts';
+import { AUTH_CONF, as, cliAs, loginOf, startSecuredMesh, type SecuredMesh } from './nats-mesh.ts';
 
-const AUTH_CONF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../infra/compose/nats/auth.conf');
 const S = subjects('meshgate');
-/** The demo passwords of auth.conf. */
-const as = (user: string): Login => ({ env: { MESHGATE_NATS_USER: user, MESHGATE_NATS_PASS: `${user}-demo-pass` } });
-const loginOf = (user: string) => loadNatsSecurity({ user, pass: `${user}-demo-pass` });
 
 let nats: NatsServer;
 let mesh: SecuredMesh;

@@ -12,12 +12,13 @@ import type { BackendRef } from './parse-ingress.ts';
 import { backendId, resolveBackend } from './resolve-backend.ts';
 import type { Catalog } from './resolve-backend.ts';
 import type { ParsedService } from './parse-service.ts';
-import { DEFAULT_INGRESS_CLASS, MESHGATE_CONTROLLER } from './types.ts';
+import { DEFAULT_INGRESS_CLASS, MESHGATE_CONTROLLER, NGINX_CONTROLLER } from './types.ts';
 import type { BackendConfig, BuildOptions, IngressStatus, ManifestError, MeshConfig, RouteRule, SourceFile, TlsCertificate } from './types.ts';
 
 export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): MeshConfig {
-  const configured = opts.ingressClass ?? DEFAULT_INGRESS_CLASS;
+  const configured = classList(opts.ingressClass);
   const errors: ManifestError[] = [];
+  const warnings: ManifestError[] = [];
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const { catalog, ingresses, memos, duplicateIngresses } = collectObjects(parseSourceFiles(sorted, errors, opts.cache), errors, opts.now ?? Date.now(), opts.cache);
   catalog.nodes.sort((a, b) => cmp(a.h.name, b.h.name));
@@ -56,14 +57,19 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     const before = errors.length;
     const cls = ingressClassOf(h);
     if (cls.name !== undefined) status.className = cls.name;
-    const ignoreReason = classIgnoreReason(cls.name, catalog, configured);
+    const { ignore: ignoreReason, nginx } = classOutcome(cls.name, catalog, configured);
     if (ignoreReason) {
       errors.length = before; // another controller's Ingress: not ours to judge
       status.state = 'ignored';
       status.reason = ignoreReason;
       continue;
     }
-    const { parsed: ing, routes, annotations } = parseIngressRoutes(h, memos.get(h));
+    const { parsed: ing, routes, policy, warnings: warned, findings } = parseIngressRoutes(h, memos.get(h), nginx);
+    if (findings.length > 0) status.annotations = findings;
+    if (warned.length > 0) {
+      warnings.push(...warned);
+      status.warnings = warned.map(formatManifestError);
+    }
     if (h.report.count > 0) {
       status.state = 'rejected';
       const first = h.report.first;
@@ -109,7 +115,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       if (defaultBackend) {
         note(ing.defaultBackend.field, `the default backend is already set by Ingress ${defaultOwner} (older, or same age and first by namespace/name); this one is ignored`);
       } else {
-        defaultBackend = { backend: useBackend(ing.defaultBackend), ingress: id, ...annotations };
+        defaultBackend = { backend: useBackend(ing.defaultBackend), ingress: id, ...policy };
         defaultOwner = id;
       }
     }
@@ -134,6 +140,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       else tls.set(sid, { id: sid, hosts: [...t.hosts], cert: s.tls.cert, key: s.tls.key });
     }
     for (const other of shared) if (other !== id) notes.push(`shares identical routes with Ingress ${other}`);
+    if (warned.length > 0) notes.push(`${warned.length} annotation warning(s), first: ${warned[0]!.message}`);
     if (notes.length > 0) status.reason = notes.join('; ');
   }
   for (const d of duplicateIngresses) {
@@ -146,19 +153,34 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     tls: [...tls.values()],
     ingresses: statuses.sort((a, b) => cmp(a.id, b.id) || cmp(a.file, b.file)),
     errors: sortErrors(errors),
+    warnings: sortErrors(warnings),
   };
   if (defaultBackend) out.defaultBackend = defaultBackend;
   return out;
 }
 
-function classIgnoreReason(name: string | undefined, cat: Catalog, configured: string): string | undefined {
-  if (name === undefined || name === configured) return undefined;
-  if (!cat.classes.has(name)) {
-    return `ingress class "${name}" is not meshgate's (it serves "${configured}"): to serve it, set ingressClassName "${configured}" or add an IngressClass "${name}" with spec.controller ${MESHGATE_CONTROLLER}`;
-  }
+/** `--ingress-class`: one name, a comma list, or a list; default meshgate's. */
+function classList(v: BuildOptions['ingressClass']): readonly string[] {
+  const list = (typeof v === 'string' ? v.split(',') : v ?? []).map((c) => c.trim()).filter(Boolean);
+  return list.length > 0 ? list : [DEFAULT_INGRESS_CLASS];
+}
+
+/**
+ * Whether meshgate serves an Ingress of class `name` (an Ingress without a
+ * class is served), and whether with ingress-nginx's defaults: class `nginx`,
+ * or an IngressClass of ingress-nginx's controller, among the configured ones.
+ */
+function classOutcome(name: string | undefined, cat: Catalog, configured: readonly string[]): { ignore?: string; nginx: boolean } {
+  if (name === undefined) return { nginx: false };
   const controller = cat.classes.get(name);
-  if (controller === MESHGATE_CONTROLLER) return undefined;
-  return `IngressClass "${name}" belongs to controller "${controller}", not ${MESHGATE_CONTROLLER}`;
+  if (configured.includes(name)) return { nginx: name === 'nginx' || controller === NGINX_CONTROLLER };
+  const serves = configured.map((c) => `"${c}"`).join(', ');
+  if (!cat.classes.has(name)) {
+    return { nginx: false, ignore: `ingress class "${name}" is not meshgate's (it serves ${serves}): to serve it, set ingressClassName "${configured[0]}" or add an IngressClass "${name}" with spec.controller ${MESHGATE_CONTROLLER}${name === 'nginx' ? ', or run the config service with --ingress-class nginx (a comma list is allowed: meshgate,nginx)' : ''}` };
+  }
+  if (controller === MESHGATE_CONTROLLER) return { nginx: false };
+  const hint = controller === NGINX_CONTROLLER ? ` (to serve it with ingress-nginx's semantics, add "${name}" to --ingress-class)` : '';
+  return { nginx: false, ignore: `IngressClass "${name}" belongs to controller "${controller}", not ${MESHGATE_CONTROLLER}${hint}` };
 }
 
 function byPriority(a: ObjectHeader, b: ObjectHeader): number {

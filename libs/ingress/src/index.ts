@@ -1,10 +1,13 @@
 // @meshgate/ingress: Kubernetes manifests -> validated, plain-data MeshConfig.
 export type {
-  BackendConfig, BuildOptions, DefaultBackendRule, EndpointConfig, IngressStatus, ManifestError,
+  AnnotationFinding, BackendConfig, BuildOptions, DefaultBackendRule, EndpointConfig, IngressPolicy, IngressStatus, ManifestError,
   MeshConfig, PathType, RouteRule, SourceFile, TlsCertificate,
 } from './types.ts';
-export { DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER } from './types.ts';
-export { loadManifestDir, type ManifestReadCache } from './load-manifest-dir.ts';
+export {
+  DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER, NGINX_ANNOTATION_PREFIX, NGINX_CONTROLLER,
+} from './types.ts';
+export { NGINX_ANNOTATIONS, type AnnotationList, type NginxAnnotation } from './nginx-annotations.ts';
+export { listManifestFiles, loadManifestDir, type ManifestListing, type ManifestReadCache } from './load-manifest-dir.ts';
 export { formatManifestError } from './manifest-error.ts';
 export { buildMeshConfig } from './build-mesh-config.ts';
 export { canonicalPath } from './ingress-routes.ts';

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import type { SourceFile } from './types.ts';
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
@@ -11,14 +11,26 @@ const MANIFEST_EXT = /\.(ya?ml|json)$/i;
  */
 export type ManifestReadCache = Map<string, { stat: string; text: string }>;
 
+/** What is under a manifests directory: the manifest files loadManifestDir reads, and the directories it read them from. */
+export interface ManifestListing {
+  /** Manifest file paths (`dir` joined with the relative path), sorted by relative path. */
+  files: string[];
+  /** The files among `files` that are symbolic links (a ConfigMap volume's are). */
+  links: Set<string>;
+  /** Every directory read, `dir` first, with its identity (`dev:ino` of what the path resolves to). */
+  dirs: { path: string; id: string }[];
+}
+
 /**
- * Reads every *.yaml, *.yml and *.json file under `dir` (recursively,
- * following the order of their paths so config builds are reproducible).
- * Paths in the result are as given (`dir` joined with the relative path) so
- * error messages point at files the operator can open. Hidden entries
- * (`.git`, editor swap files) are skipped.
+ * Lists the manifest files under `dir`, recursively. Hidden entries (`.git`,
+ * editor swap files, and a ConfigMap volume's `..data` and
+ * `..2026_12_08_...` directories, whose files are also reached through the
+ * visible links) are skipped. Links to files and to directories are
+ * followed (a ConfigMap item with a nested path is a link to a directory);
+ * a directory reached twice (a link to one already read, a loop) is read
+ * once, in name order.
  */
-export function loadManifestDir(dir: string, cache?: ManifestReadCache): SourceFile[] {
+export function listManifestFiles(dir: string): ManifestListing {
   let st;
   try {
     st = statSync(dir);
@@ -28,9 +40,22 @@ export function loadManifestDir(dir: string, cache?: ManifestReadCache): SourceF
   if (!st.isDirectory()) {
     throw new Error(`manifest path ${dir} is not a directory: pass the directory that holds your Kubernetes YAML`);
   }
-  const found: string[] = [];
-  walk(dir, found);
-  const paths = found.map((path) => ({ path, rel: relative(dir, path) })).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((p) => p.path);
+  const out: ManifestListing = { files: [], links: new Set(), dirs: [] };
+  const found: { path: string; rel: string }[] = [];
+  walk(dir, '', `${st.dev}:${st.ino}`, out, found, new Set());
+  found.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  out.files = found.map((f) => f.path);
+  return out;
+}
+
+/**
+ * Reads every *.yaml, *.yml and *.json file under `dir` (see
+ * listManifestFiles), in the order of their paths so config builds are
+ * reproducible. Paths in the result are as given (`dir` joined with the
+ * relative path) so error messages point at files the operator can open.
+ */
+export function loadManifestDir(dir: string, cache?: ManifestReadCache): SourceFile[] {
+  const paths = listManifestFiles(dir).files;
   if (!cache) return paths.map((path) => ({ path, text: readFileSync(path, 'utf8') }));
   const out = paths.map((path) => ({ path, text: readCached(path, cache) }));
   if (cache.size > paths.length) {
@@ -60,20 +85,36 @@ function readCached(path: string, cache: ManifestReadCache): string {
   return text;
 }
 
-function walk(dir: string, out: string[]): void {
-  for (const ent of readdirSync(dir, { withFileTypes: true })) {
+/** Reads `dir` (relative path `rel`) unless a directory of identity `id` was read already. */
+function walk(dir: string, rel: string, id: string, out: ManifestListing, found: { path: string; rel: string }[], seen: Set<string>): void {
+  if (seen.has(id)) return;
+  seen.add(id);
+  out.dirs.push({ path: dir, id });
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const ent of entries) {
     if (ent.name.startsWith('.')) continue;
     const p = join(dir, ent.name);
-    if (ent.isDirectory()) walk(p, out);
-    else if ((ent.isFile() || ent.isSymbolicLink()) && MANIFEST_EXT.test(ent.name)) {
-      if (ent.isSymbolicLink()) {
-        try {
-          if (!statSync(p).isFile()) continue;
-        } catch {
-          continue; // dangling link: nothing to read
-        }
+    const r = rel === '' ? ent.name : `${rel}/${ent.name}`;
+    if (ent.isDirectory()) {
+      const st = statOrUndefined(p);
+      if (st) walk(p, r, `${st.dev}:${st.ino}`, out, found, seen);
+    } else if (ent.isSymbolicLink()) {
+      const st = statOrUndefined(p); // dangling link: nothing to read
+      if (st?.isDirectory()) walk(p, r, `${st.dev}:${st.ino}`, out, found, seen);
+      else if (st?.isFile() && MANIFEST_EXT.test(ent.name)) {
+        found.push({ path: p, rel: r });
+        out.links.add(p);
       }
-      out.push(p);
+    } else if (ent.isFile() && MANIFEST_EXT.test(ent.name)) {
+      found.push({ path: p, rel: r });
     }
+  }
+}
+
+function statOrUndefined(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
   }
 }

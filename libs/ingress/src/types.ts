@@ -31,15 +31,50 @@ export interface RouteRule {
   backend: string;
   /** 'namespace/name' of the Ingress the rule comes from. */
   ingress: string;
-  /** The Ingress's `meshgate.dev/*` annotations (load balancing, timeouts, limits); absent when none. */
-  annotations?: Record<string, string>;
+  /** What the data plane does for the Ingress's requests (from its annotations); absent: the proxy's defaults. */
+  policy?: IngressPolicy;
 }
 
 export interface DefaultBackendRule {
   backend: string;
   ingress: string;
-  /** As RouteRule.annotations. */
-  annotations?: Record<string, string>;
+  /** As RouteRule.policy. */
+  policy?: IngressPolicy;
+}
+
+/**
+ * Per-Ingress data-plane settings, translated from its annotations
+ * (`meshgate.dev/*` or `nginx.ingress.kubernetes.io/*`): the data plane never
+ * sees which API a setting came from. An absent field is the proxy's default.
+ */
+export interface IngressPolicy {
+  loadBalance?: 'round-robin' | 'least-request' | 'consistent-hash';
+  /** The consistent-hash key: a header (lowercase name), a cookie, the client address, or the request target as sent. */
+  hashBy?: { kind: 'header' | 'cookie' | 'client-ip' | 'uri'; name: string };
+  connectTimeoutMs?: number;
+  /** Time to wait for the response headers (504 after). */
+  responseTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  /** Request bodies larger than this get 413; 0 = no limit. */
+  maxBodyBytes?: number;
+  /** Plain HTTP requests get a 308 to HTTPS. */
+  sslRedirect?: boolean;
+  /** That redirect drops a trailing '/' of the target (ingress-nginx's default) or keeps it. */
+  redirectTrailingSlash?: 'keep' | 'strip';
+  /** Upstream attempts per request (1 = no retry); 0 = each endpoint at most once, no other limit. */
+  attempts?: number;
+  allDown?: 'panic' | 'try-all' | 'fail';
+  /** false: no access-log line for these requests. */
+  accessLog?: boolean;
+}
+
+/** What meshgate does with one annotation of an Ingress (`meshgate lint`, `meshgate get ingresses -o json`). */
+export interface AnnotationFinding {
+  annotation: string;
+  /** unknown: under a prefix meshgate reads, but not a name it knows (a warning). */
+  outcome: 'supported' | 'ignored' | 'refused' | 'unknown';
+  /** What it does, or why it is ignored or refused. */
+  message: string;
 }
 
 export interface EndpointConfig {
@@ -83,6 +118,10 @@ export interface IngressStatus {
   reason?: string;
   /** Number of route rules this Ingress contributes. */
   rules: number;
+  /** Annotations meshgate ignored (with why), unknown ones, bad values it replaced by the default: the Ingress is served regardless. */
+  warnings?: string[];
+  /** Each `meshgate.dev/*` and `nginx.ingress.kubernetes.io/*` annotation and what meshgate does with it; absent when none. */
+  annotations?: AnnotationFinding[];
   file: string;
   line?: number;
 }
@@ -94,11 +133,17 @@ export interface MeshConfig {
   tls: TlsCertificate[];
   ingresses: IngressStatus[];
   errors: ManifestError[];
+  /** Served anyway, but not as written: annotations ignored or unknown, bad values replaced by defaults. */
+  warnings: ManifestError[];
 }
 
 export interface BuildOptions {
-  /** IngressClass name served by meshgate; default 'meshgate'. */
-  ingressClass?: string;
+  /**
+   * IngressClass names served by meshgate (a comma list in a string, or a
+   * list); default 'meshgate'. Class `nginx` (or an IngressClass of
+   * controller k8s.io/ingress-nginx) gets ingress-nginx's defaults.
+   */
+  ingressClass?: string | readonly string[];
   /** The time (ms since epoch) certificates in TLS Secrets must be valid at; default now. */
   now?: number;
   /**
@@ -112,5 +157,9 @@ export interface BuildOptions {
 export const MESHGATE_CONTROLLER = 'meshgate.dev/ingress-controller';
 export const DEFAULT_INGRESS_CLASS = 'meshgate';
 export const HEALTH_PATH_ANNOTATION = 'meshgate.dev/health-path';
-/** Annotations with this prefix are carried on RouteRule/DefaultBackendRule for the data plane. */
+/** meshgate's own annotations: on an Ingress, translated into its IngressPolicy. */
 export const MESHGATE_ANNOTATION_PREFIX = 'meshgate.dev/';
+/** ingress-nginx's annotations: each is supported, ignored with a warning, or refused (nginx-annotations.ts). */
+export const NGINX_ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
+/** IngressClass controller value of ingress-nginx: its Ingresses get ingress-nginx's defaults. */
+export const NGINX_CONTROLLER = 'k8s.io/ingress-nginx';

@@ -1,12 +1,13 @@
 /**
  * CLI <-> config service, request/reply on `<prefix>.config.v1.admin`:
- * `meshgate apply|delete -f` and `meshgate get`.
+ * `meshgate apply|delete -f`, `meshgate get` and `meshgate describe`.
  */
-import type { IngressStatus } from '@meshgate/ingress';
+import type { IngressStatus, PathType } from '@meshgate/ingress';
 
 export const AdminMessageType = {
   Apply: 'config.v1.apply',
   Get: 'config.v1.get',
+  Describe: 'config.v1.describe',
   Result: 'config.v1.result',
   Error: 'config.v1.error',
 } as const;
@@ -21,6 +22,17 @@ export interface ApplyRequest {
   readonly type: typeof AdminMessageType.Apply;
   readonly action: 'apply' | 'delete';
   readonly files: readonly ManifestSource[];
+  /** The operator's signature (admin-signing.ts); required by a config service with --operator-key. */
+  readonly auth?: AdminAuth;
+}
+
+export interface AdminAuth {
+  readonly keyId: string;
+  /** When the CLI signed it (ms since epoch). */
+  readonly at: number;
+  /** 16 random bytes (hex): the config service remembers the ones it saw. */
+  readonly nonce: string;
+  readonly signature: Uint8Array;
 }
 
 /** One object's outcome, printed by the CLI like kubectl: `ingress.networking.k8s.io/hello-ingress configured`. */
@@ -32,7 +44,7 @@ export interface ObjectResult {
   /** file:line: Kind ns/name: field: message, one per error. */
   readonly errors: readonly string[];
   /** Accepted, but something is off (a missing Service, a path served by an older Ingress). */
-  readonly warnings: readonly string[];
+  readonly warnings: string[];
 }
 
 export interface ApplyReply {
@@ -94,11 +106,21 @@ export interface SnapshotView {
   readonly errors: readonly string[];
 }
 
+/** A manifest file (or a document in it) that could not be read as objects: YAML/JSON syntax, not an object, no kind or name. */
+export interface UnparsableView {
+  readonly file: string;
+  readonly line?: number;
+  /** The error without the file and line (`invalid YAML/JSON, document skipped: ...`). */
+  readonly error: string;
+}
+
 export interface GetReply {
   readonly type: typeof AdminMessageType.Result;
   readonly what: GetWhat;
   readonly nodes?: readonly NodeView[];
   readonly ingresses?: readonly IngressView[];
+  /** With `ingresses`: files meshgate could not read objects from (everything else is served). */
+  readonly unparsable?: readonly UnparsableView[];
   /** Apply attempts that were rejected: the previous version of the object keeps serving. */
   readonly rejected?: readonly { readonly resource: string; readonly namespace?: string; readonly errors: readonly string[]; readonly at: number }[];
   readonly backends?: readonly BackendView[];
@@ -110,4 +132,38 @@ export interface AdminError {
   readonly message: string;
 }
 
-export type AdminRequest = ApplyRequest | GetRequest;
+/** `meshgate describe ingress NAME [-n NAMESPACE]`. */
+export interface DescribeRequest {
+  readonly type: typeof AdminMessageType.Describe;
+  readonly kind: 'ingress';
+  readonly name: string;
+  /** Default: `default`. */
+  readonly namespace?: string;
+}
+
+/** Everything the config service knows of one Ingress. */
+export interface IngressDescription extends IngressView {
+  /** The rules it serves (a rule it shares with an older Ingress is that one's). */
+  readonly routes: readonly { readonly host: string; readonly path: string; readonly pathType: PathType; readonly backend: string }[];
+  readonly defaultBackend?: string;
+  /** The backends its rules use, with their endpoints. */
+  readonly backends: readonly BackendView[];
+  /** The first snapshot version that holds it as it is now (0: not served). */
+  readonly servedSince: number;
+  /** The latest snapshot version. */
+  readonly version: number;
+  /** Proxy nodes, and whether each serves a version that holds it (`servedSince` or later). */
+  readonly nodes: readonly { readonly nodeId: string; readonly state: NodeView['state']; readonly version: number; readonly serving: boolean }[];
+  /** Problems with parts of a served Ingress (a missing Service, a path another Ingress serves), file:line first. */
+  readonly warnings: string[];
+}
+
+export interface DescribeReply {
+  readonly type: typeof AdminMessageType.Result;
+  /** Absent when there is no such Ingress. */
+  readonly ingress?: IngressDescription;
+  /** When absent: the namespaces that do have an Ingress of that name. */
+  readonly otherNamespaces?: readonly string[];
+}
+
+export type AdminRequest = ApplyRequest | GetRequest | DescribeRequest;

@@ -20,6 +20,8 @@ export {
 } from './snapshot-signing.ts';
 export { endpointChanges, applyEndpointChanges, encodeEndpointsDelta, decodeEndpointChanges, type EndpointChange } from './endpoint-delta.ts';
 export * from './admin-messages.ts';
+export { adminPayload, signAdminRequest, AdminVerifier, AdminAuthError, type AdminVerifierOptions } from './admin-signing.ts';
+export { livenessPayload, signLiveness, LivenessVerifier, LivenessSignatureError, type LivenessVerifierOptions } from './liveness-signing.ts';
 export {
   ChunkedValue, snapshotValue, readStoredSnapshot, writeStoredSnapshot, putChunks, getChunks, CHUNK_BYTES,
   type KvLike, type ChunkedHead, type SnapshotHead,

@@ -131,6 +131,13 @@ export interface LivenessMessage {
   readonly kind: 'delta' | 'full';
   readonly seq: number;
   readonly endpoints: readonly EndpointLiveness[];
+  /** When the agent sent it (its clock, ms since epoch); signed, so a node can refuse an old one replayed. */
+  readonly at?: number;
+  /** When this run of the agent started (ms since epoch): `seq` counts from 0 again in each run. */
+  readonly boot?: number;
+  /** Ed25519 signature over livenessPayload() (liveness-signing.ts); absent when the agent has no --signing-key. */
+  readonly signature?: Uint8Array;
+  readonly keyId?: string;
 }
 
 export interface HeartbeatMessage {

@@ -41,6 +41,8 @@ export interface StartNatsOptions {
   verbose?: boolean;
   /** Own process group, so a terminal's Ctrl-C does not stop it before its clients. */
   detached?: boolean;
+  /** Write the server config here instead of the temp dir (`meshgate up`'s state dir); removed at stop. */
+  confFile?: string;
 }
 
 export async function startNatsServer(opts: StartNatsOptions = {}): Promise<NatsServer> {
@@ -48,13 +50,15 @@ export async function startNatsServer(opts: StartNatsOptions = {}): Promise<Nats
   if (!bin) throw new Error('nats-server is not installed: apt-get install -y nats-server (or download it from https://github.com/nats-io/nats-server/releases)');
   const port = opts.port ?? await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-nats-'));
-  const conf = path.join(dir, 'nats.conf');
+  const conf = opts.confFile ?? path.join(dir, 'nats.conf');
   const lines = [
     `listen: 127.0.0.1:${port}`,
     opts.jetstream === false ? '' : `jetstream { store_dir: "${path.join(dir, 'js')}" }`,
     opts.config ?? '',
   ];
-  fs.writeFileSync(conf, lines.join('\n') + '\n');
+  // Mode 0600: the config may hold passwords (`authorization`).
+  fs.writeFileSync(conf, lines.join('\n') + '\n', { mode: 0o600 });
+  fs.chmodSync(conf, 0o600);
   const logFile = path.join(dir, 'nats.log');
   const logFd = fs.openSync(logFile, 'a');
   const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: opts.verbose ? 'inherit' : ['ignore', logFd, logFd], detached: opts.detached ?? false });
@@ -77,6 +81,7 @@ export async function startNatsServer(opts: StartNatsOptions = {}): Promise<Nats
     stopping = true;
     child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
+    if (opts.confFile) fs.rmSync(opts.confFile, { force: true });
     throw err;
   }
   const stop = async () => {
@@ -88,6 +93,7 @@ export async function startNatsServer(opts: StartNatsOptions = {}): Promise<Nats
       clearTimeout(t);
     }
     fs.rmSync(dir, { recursive: true, force: true });
+    if (opts.confFile) fs.rmSync(opts.confFile, { force: true });
   };
   return { url: `nats://127.0.0.1:${port}`, port, pid: child.pid!, log, stop, [Symbol.asyncDispose]: stop };
 }

@@ -167,10 +167,11 @@ function readKeyFile(flag: string, file: string): string {
   }
 }
 
-export function signingKeyFrom(flags: Record<string, FlagValue | undefined>): KeyObject | undefined {
-  const f = flags['signing-key'] as string | undefined;
+/** An Ed25519 private key from the PEM file named by --<flag> (--signing-key, --operator-signing-key). */
+export function signingKeyFrom(flags: Record<string, FlagValue | undefined>, flag = 'signing-key'): KeyObject | undefined {
+  const f = flags[flag] as string | undefined;
   if (!f) return undefined;
-  try { return loadSigningKey(readKeyFile('signing-key', f), `--signing-key ${f}`); } catch (err) {
+  try { return loadSigningKey(readKeyFile(flag, f), `--${flag} ${f}`); } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError((err as Error).message);
   }
@@ -178,11 +179,23 @@ export function signingKeyFrom(flags: Record<string, FlagValue | undefined>): Ke
 
 export function trustKeyFrom(flags: Record<string, FlagValue | undefined>): KeyObject | undefined {
   const f = flags['trust-key'] as string | undefined;
-  if (!f) return undefined;
-  try { return loadTrustKey(readKeyFile('trust-key', f), `--trust-key ${f}`); } catch (err) {
+  return f ? publicKeyFile('trust-key', f) : undefined;
+}
+
+function publicKeyFile(flag: string, file: string): KeyObject {
+  try { return loadTrustKey(readKeyFile(flag, file), `--${flag} ${file}`); } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError((err as Error).message);
   }
+}
+
+/** Ed25519 public keys from --<flag> FILE[,FILE] (several agents' or operators' keys); none when not given. */
+export function trustKeysFrom(flags: Record<string, FlagValue | undefined>, flag: string): KeyObject[] {
+  const list = flags[flag] as string | undefined;
+  if (!list) return [];
+  const files = list.split(',').map((f) => f.trim()).filter(Boolean);
+  if (files.length === 0) throw new UsageError(`--${flag}: expects FILE or FILE,FILE,... (PEM public keys), got '${list}'`);
+  return files.map((f) => publicKeyFile(flag, f));
 }
 
 /** Runs until SIGINT/SIGTERM, then stops `what` and exits 0. */

@@ -6,6 +6,8 @@ import { healthAgentCommand } from './commands/health-agent.ts';
 import { demoBackendCommand } from './commands/demo-backend.ts';
 import { applyCommand } from './commands/apply.ts';
 import { getCommand } from './commands/get.ts';
+import { describeCommand } from './commands/describe.ts';
+import { lintCommand } from './commands/lint.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   'up': { run: upCommand, help: 'a complete local mesh with the seed demo' },
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   'apply': { run: applyCommand('apply'), help: 'apply -f FILE|DIR|-: send manifests to the config service (--wait: until every node ACKed)' },
   'delete': { run: applyCommand('delete'), help: 'delete -f FILE|DIR|-: remove those objects from the mesh' },
   'get': { run: getCommand, help: 'get nodes|ingresses|backends|snapshot [-o json]: cluster state' },
+  'describe': { run: describeCommand, help: 'describe ingress NAME [-n NAMESPACE] [-o json]: everything meshgate knows about one Ingress' },
+  'lint': { run: lintCommand, help: 'lint -f FILE|DIR|-: what meshgate would do with these manifests and their annotations, offline' },
 };
 
 function help(): string {

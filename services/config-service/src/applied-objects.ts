@@ -100,7 +100,7 @@ export function applyObjects(req: ApplyRequest, dir: readonly SourceFile[], stat
       if (outcome !== 'unchanged' || hadRejection || !s.objects.some((o) => o.key === d.key)) changed = true;
       s = candidate;
       built = cfg;
-      results.push({ resource: d.resource, ...ns, outcome, errors: [], warnings: errs });
+      results.push({ resource: d.resource, ...ns, outcome, errors: [], warnings: [...errs, ...(ingress?.warnings ?? [])] });
     }
   }
   return { state: s, results, changed, ...(built ? { built } : {}) };

@@ -6,12 +6,14 @@ import {
   encodeRoutesDelta, encodeSnapshot, keyIdOf, msgpackCodec, routeChanges, signMessage, snapshotContentOf, snapshotValue,
   unpackSnapshotBody, writeStoredSnapshot,
   type EndpointsDeltaMessage, type RoutesDeltaMessage,
-  type AckMessage, type ApplyReply, type ApplyRequest, type GetReply, type GetWhat, type HeartbeatMessage, type KvLike,
+  type AckMessage, type ApplyReply, type ApplyRequest, type DescribeReply, type DescribeRequest, type GetReply, type GetWhat, type HeartbeatMessage, type KvLike,
   type SnapshotContent, type SnapshotMessage, type SnapshotRefMessage, type SnapshotHead, type Subjects,
 } from '@meshgate/protocol';
 import { endSpan, startChildSpan, traceparentOf, type Logger, type Tracing } from '@meshgate/telemetry';
+import { describeIngress, ingressesView } from './admin-views.ts';
 import { applyObjects, decodeApplied, defaultBuild, emptyApplied, encodeApplied, indexObjects, sourcesOf, type AppliedState } from './applied-objects.ts';
 import { endpointOnlyChanges } from './endpoint-only-changes.ts';
+import { IngressVersions } from './ingress-versions.ts';
 import { NodeRegistry } from './node-registry.ts';
 import { StageTimer } from './stage-timer.ts';
 
@@ -24,6 +26,7 @@ export type ConfigMsg =
   | { type: 'config.v1.status' }
   | { type: 'config.v1.admin-apply'; request: ApplyRequest }
   | { type: 'config.v1.admin-get'; what: GetWhat }
+  | { type: 'config.v1.admin-describe'; request: DescribeRequest }
   | { type: 'config.v1.heartbeat'; heartbeat: HeartbeatMessage }
   | { type: 'config.v1.ack'; ack: AckMessage }
   | { type: 'config.v1.reconnected' };
@@ -80,6 +83,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   const appliedValue = deps.store ? new ChunkedValue(deps.store, 'applied', deps.writerId) : undefined;
   const keyId = deps.signingKey ? keyIdOf(deps.signingKey) : undefined;
   const nodes = new NodeRegistry();
+  const versions = new IngressVersions();
 
   let latest: SnapshotMessage | undefined;
   let latestContent: SnapshotContent | undefined;
@@ -277,12 +281,15 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     endSpan(buildSpan);
     mesh = cfg;
     const errors = cfg.errors.map(formatManifestError);
-    const errorsKey = errors.join('\n');
+    const warnings = cfg.warnings.map(formatManifestError);
+    const errorsKey = [...errors, '', ...warnings].join('\n');
     if (errorsKey !== lastErrors) {
       for (const e of errors) log.warn('manifest rejected', { error: e });
+      for (const w of warnings) log.warn('manifest warning', { warning: w });
       lastErrors = errorsKey;
     }
     const r = await publish(snapshotContentOf(cfg), objects, reason, attempt, buildSpan);
+    versions.observe(latest?.version ?? 0, cfg);
     // The nodes are applying by now: index the directory's objects for the next
     // apply here, rather than on its path (parsing is most of a first apply).
     indexObjects(dirFiles);
@@ -332,18 +339,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
     const base = { type: AdminMessageType.Result, what } as const;
     switch (what) {
       case 'nodes': return { ...base, nodes: nodes.view() };
-      case 'ingresses': {
-        const appliedKeys = new Set(applied.objects.filter((o) => o.kind === 'Ingress').map((o) => `${o.namespace}/${o.name}`));
-        return {
-          ...base,
-          ingresses: (mesh?.ingresses ?? []).map((i) => ({
-            ...i,
-            errors: (mesh?.errors ?? []).filter((e) => e.kind === 'Ingress' && e.namespace === i.namespace && e.name === i.name && e.file === i.file).map(formatManifestError),
-            ...(appliedKeys.has(i.id) ? { applied: true } : {}),
-          })),
-          rejected: applied.rejected.map((r) => ({ resource: r.resource, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), errors: r.errors, at: r.at })),
-        };
-      }
+      case 'ingresses': return { ...base, ...ingressesView(mesh, applied) };
       case 'backends': return { ...base, backends: (mesh?.backends ?? []).map((b) => ({ id: b.id, endpoints: b.endpoints.map((e) => (e.node ? { id: e.id, node: e.node } : { id: e.id })) })) };
       case 'snapshot': {
         const content = latestContent;
@@ -360,6 +356,20 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
         };
       }
     }
+  };
+
+  /**
+   * Another config service may have applied since (one KV read): show what is stored, as
+   * kubectl shows the API server's objects whichever replica answers.
+   */
+  const readStored = async () => {
+    if (!snapValue) return;
+    const seen = snapRevision;
+    await syncFromStore();
+    if (snapRevision === seen) return;
+    try { dirFiles = loadManifestDir(deps.manifestsDir, readCache); } catch { /* keep the last good read */ }
+    mesh = buildKeepingLastGood(applied);
+    versions.observe(latest?.version ?? 0, mesh);
   };
 
   return {
@@ -389,19 +399,12 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
           return;
         }
         case 'config.v1.admin-apply': return applyRequest(msg.request);
-        case 'config.v1.admin-get': {
-          // Another config service may have applied since (one KV read): show what is stored, as
-          // kubectl shows the API server's objects whichever replica answers.
-          if (snapValue && msg.what !== 'nodes') {
-            const seen = snapRevision;
-            await syncFromStore();
-            if (snapRevision !== seen) {
-              try { dirFiles = loadManifestDir(deps.manifestsDir, readCache); } catch { /* keep the last good read */ }
-              mesh = buildKeepingLastGood(applied);
-            }
-          }
+        case 'config.v1.admin-get':
+          if (msg.what !== 'nodes') await readStored();
           return getView(msg.what);
-        }
+        case 'config.v1.admin-describe':
+          await readStored();
+          return describeIngress(msg.request, { mesh, applied, versions, nodes: nodes.view(), version: latest?.version ?? 0 }) satisfies DescribeReply;
         case 'config.v1.status': {
           const status: ConfigStatus = {
             version: latest?.version ?? 0, hash: latest?.hash ?? '', manifests: deps.manifestsDir,

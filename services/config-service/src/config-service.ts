@@ -8,6 +8,8 @@ import {
 import { startTracing, type Logger } from '@meshgate/telemetry';
 import { configActor, type ConfigMsg, type ConfigStatus } from './config-actor.ts';
 import { watchManifests } from './manifest-watcher.ts';
+import { AdminAuthorizer } from './admin-auth.ts';
+import { reloadTrigger } from './reload-trigger.ts';
 
 export interface ConfigServiceOptions {
   transport: Transport;
@@ -22,6 +24,8 @@ export interface ConfigServiceOptions {
   signingKey?: KeyObject;
   /** Largest message NATS accepts (server max_payload); default 1 MiB. */
   maxMessageBytes?: number;
+  /** Ed25519 public keys of the operators (--operator-key): apply/delete must be signed by one of them. */
+  operatorKeys?: readonly KeyObject[];
 }
 
 export interface ConfigService {
@@ -39,15 +43,21 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
     onEvent: (e) => { if (e.type === 'actor.crashed') log.error('actor crashed', { actor: e.name, error: String(e.error) }); },
   });
   if (!opts.signingKey) log.warn('no --signing-key: snapshots go out unsigned (proxies with --trust-key will refuse them)');
+  const adminAuth = new AdminAuthorizer(opts.operatorKeys, opts.subjectPrefix ?? 'meshgate', log);
   const writerId = `cs-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Traces of each change (build, publish) when OTEL_EXPORTER_OTLP_ENDPOINT is set.
   const tracing = startTracing({ serviceName: 'meshgate-config-service', instanceId: writerId });
+  // The watcher takes its first look before the config actor first reads the directory: a write
+  // made while the actor starts differs from that look, and reloads once the actor is there.
+  const reloads = reloadTrigger();
+  const watcher = opts.watch === false ? undefined : watchManifests(manifestsDir, (file) => reloads.request(`changed: ${file}`));
   const ref = await system.spawnAndStart<ConfigMsg>('config', () => configActor({
     ...(tracing ? { tracing } : {}),
     manifestsDir, ingressClass: opts.ingressClass ?? 'meshgate', transport: opts.transport, subjects, log,
     ...(opts.store ? { store: opts.store } : {}), ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
     writerId, maxMessageBytes: opts.maxMessageBytes ?? 1024 * 1024,
-  }));
+  })).catch((err: unknown) => { watcher?.close(); throw err; });
+  reloads.connect((reason) => ref.ask({ type: 'config.v1.reload', reason }, 120_000));
   const t = opts.transport;
   const spoofed = (subject: string, nodeId: unknown) => log.warn('dropped a node message sent on another node\'s subject', { subject, nodeId: String(nodeId) });
   const subs = [
@@ -63,8 +73,9 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
     t.subscribe(subjects.admin, async (m) => {
       const req = m.data as AdminRequest;
       try {
-        if (req?.type === AdminMessageType.Apply) m.reply?.(await ref.ask({ type: 'config.v1.admin-apply', request: req }, 60_000));
+        if (req?.type === AdminMessageType.Apply) m.reply?.(adminAuth.refuse(req) ?? await ref.ask({ type: 'config.v1.admin-apply', request: req }, 60_000));
         else if (req?.type === AdminMessageType.Get) m.reply?.(await ref.ask({ type: 'config.v1.admin-get', what: req.what }));
+        else if (req?.type === AdminMessageType.Describe) m.reply?.(await ref.ask({ type: 'config.v1.admin-describe', request: req }));
         else m.reply?.({ type: AdminMessageType.Error, message: `unknown admin request ${JSON.stringify((req as { type?: unknown })?.type)}: upgrade the config service or the CLI` });
       } catch (err) {
         m.reply?.({ type: AdminMessageType.Error, message: (err as Error).message });
@@ -76,7 +87,6 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
       if (s.type === 'reconnect') ref.tell({ type: 'config.v1.reconnected' });
     });
   }
-  const watcher = opts.watch === false ? undefined : watchManifests(manifestsDir, (file) => ref.tell({ type: 'config.v1.reload', reason: `changed: ${file}` }));
   log.info('config service started', { manifests: manifestsDir, ingressClass: opts.ingressClass ?? 'meshgate', subject: subjects.snapshot, store: opts.store ? subjects.kvBucket : 'none' });
   return {
     status: () => ref.ask<ConfigStatus>({ type: 'config.v1.status' }),

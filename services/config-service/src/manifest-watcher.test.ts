@@ -62,3 +62,47 @@ test('a directory moved away and back (or created late) is watched again', async
     fs.rmSync(parent, { recursive: true, force: true });
   }
 });
+
+test('a change no event reports (written through a hard link outside the directory) is found by the periodic scan', async () => {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-watch-'));
+  const dir = path.join(parent, 'manifests');
+  fs.mkdirSync(dir);
+  fs.mkdirSync(path.join(parent, 'elsewhere'));
+  const outside = path.join(parent, 'elsewhere', 'x.yaml');
+  fs.writeFileSync(outside, 'v: 0\n');
+  fs.linkSync(outside, path.join(dir, 'x.yaml'));
+  const events: string[] = [];
+  const probe = fs.watch(dir, (_e, f) => events.push(String(f)));
+  const c = collector();
+  const w = watchManifests(dir, c.onChange, 30, 200);
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    fs.writeFileSync(outside, 'v: 1, longer\n'); // the same inode: the manifests directory hears nothing
+    await c.next(1);
+    assert.deepEqual(c.seen, ['x.yaml']);
+    assert.deepEqual(events, [], 'no event reached the directory: the scan found it');
+  } finally {
+    probe.close();
+    w.close();
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('a file in a directory created after the watch started is seen, and so is every later write in it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-watch-'));
+  const c = collector();
+  const w = watchManifests(dir, c.onChange, 30, 60_000); // events only: the periodic scan is out of the way
+  try {
+    fs.mkdirSync(path.join(dir, 'new', 'deeper'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'new', 'deeper', 'a.yaml'), 'v: 0\n');
+    await c.next(1);
+    await new Promise((r) => setTimeout(r, 100));
+    const n = c.seen.length;
+    fs.writeFileSync(path.join(dir, 'new', 'deeper', 'a.yaml'), 'v: 1\n');
+    await c.next(n + 1);
+    assert.equal(c.seen.at(-1), 'new/deeper/a.yaml');
+  } finally {
+    w.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

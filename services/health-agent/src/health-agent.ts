@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import os from 'node:os';
 import { ActorSystem, type Behavior, type Transport } from '@meshgate/actors';
 import {
-  MessageType, HealthMessageType, subjects as makeSubjects, allNodesSubject, fromOwnSubjectOnly,
+  MessageType, HealthMessageType, subjects as makeSubjects, allNodesSubject, fromOwnSubjectOnly, keyIdOf, signLiveness,
   type SnapshotMessage, type SnapshotRefMessage, type SnapshotContent, type KvLike, type EndpointLiveness, type HeartbeatMessage, type Subjects,
   type LivenessViewPart, type HealthStatusReply, type EndpointStatus, type NodeStatus, type NodeLivenessMessage,
 } from '@meshgate/protocol';
@@ -49,6 +49,8 @@ export interface HealthAgentOptions {
   trustKey?: KeyObject;
   /** The durable latest snapshot (JetStream KV): read for snapshots announced by reference (over max_payload) and when the config service is down. */
   store?: KvLike;
+  /** Ed25519 private key (--signing-key): liveness messages are signed with it; proxies with --agent-trust-key refuse unsigned ones. */
+  signingKey?: KeyObject;
 }
 
 /** Kept for callers of the first version; same shape as NodeStatus. */
@@ -88,7 +90,7 @@ interface Shared {
   applied: { version: number };
 }
 
-type Settings = Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agentId' | 'transport' | 'log' | 'trustKey' | 'store'>>;
+type Settings = Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agentId' | 'transport' | 'log' | 'trustKey' | 'store' | 'signingKey'>>;
 
 const livenessOf = (t: Target): EndpointLiveness => ({ endpoint: t.id, healthy: t.health.healthy ?? true, reason: t.health.reason, since: t.health.since });
 
@@ -99,7 +101,7 @@ const livenessOf = (t: Target): EndpointLiveness => ({ endpoint: t.id, healthy: 
  * periodic full view in parts. It also keeps proxy node membership from
  * heartbeats and publishes its changes.
  */
-function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; tracing?: Tracing }): Behavior<AgentMsg> {
+function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; tracing?: Tracing; signingKey?: KeyObject }): Behavior<AgentMsg> {
   const { transport, subjects, targets, log, scheduler, membership, source, applied } = o;
   let seq = 0;
   let epoch = 0;
@@ -109,13 +111,19 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
   let lastFull = Date.now();
   let pending: EndpointLiveness[] = [];
   const warned = new Set<string>();
+  // Each message says when it was sent and in which run of the agent: signed, so a node refuses one played back later.
+  const boot = Date.now();
+  const keyId = o.signingKey ? keyIdOf(o.signingKey) : '';
+  const send = (msg: LivenessViewPart) => {
+    const m: LivenessViewPart = { ...msg, boot, at: Date.now() };
+    transport.publish(subjects.liveness, o.signingKey ? signLiveness(m, o.signingKey, keyId) : m);
+  };
 
   const flushDeltas = () => {
     const endpoints = pending;
     pending = [];
     for (let i = 0; i < endpoints.length; i += FULL_VIEW_PART) {
-      const msg: LivenessViewPart = { type: MessageType.Liveness, agent: o.agentId, kind: 'delta', seq: ++seq, endpoints: endpoints.slice(i, i + FULL_VIEW_PART) };
-      transport.publish(subjects.liveness, msg);
+      send({ type: MessageType.Liveness, agent: o.agentId, kind: 'delta', seq: ++seq, endpoints: endpoints.slice(i, i + FULL_VIEW_PART) });
     }
   };
 
@@ -124,11 +132,10 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
     const parts = Math.max(1, Math.ceil(known.length / FULL_VIEW_PART));
     epoch++;
     for (let p = 0; p < parts; p++) {
-      const msg: LivenessViewPart = {
+      send({
         type: MessageType.Liveness, agent: o.agentId, kind: 'full', seq: ++seq,
         endpoints: known.slice(p * FULL_VIEW_PART, (p + 1) * FULL_VIEW_PART), epoch, part: p, parts,
-      };
-      transport.publish(subjects.liveness, msg);
+      });
     }
   };
 
@@ -261,6 +268,7 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
     transport: opts.transport, subjects, ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}),
   });
   if (!source.verifying) log.warn('no trust key: snapshots are not verified (give --trust-key, the config service\'s public key)');
+  if (!opts.signingKey) log.warn('no --signing-key: liveness goes out unsigned (proxies with --agent-trust-key will refuse it)');
   const applied = { version: 0 };
   const system = new ActorSystem({
     name: 'health-agent',
@@ -279,6 +287,7 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
   const tracing = startTracing({ serviceName: 'meshgate-health-agent', instanceId: agentId });
   const ref = await system.spawnAndStart<AgentMsg>('agent', () => agentActor({
     ...settings, transport: opts.transport, log, agentId, subjects, targets, membership, scheduler, source, applied, ...(tracing ? { tracing } : {}),
+    ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
   }));
   self.tell = (m) => ref.tell(m);
 
@@ -315,7 +324,7 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
   ];
   // 100 ms: node-down detection granularity (and the full-view clock).
   const tick = setInterval(() => ref.tell({ type: 'agent.v1.tick' }), 100);
-  log.info('health agent started', { ...settings });
+  log.info('health agent started', { ...settings, ...(opts.signingKey ? { signingKey: keyIdOf(opts.signingKey) } : {}) });
   return {
     agentId,
     endpoints: () => [...targets.values()].map(livenessOf),

@@ -102,3 +102,13 @@ test('LivenessView.for keeps one view per merged map', () => {
   v.apply(msg('a', 'delta', [e('x', false, 1)]));
   assert.equal(m.get('x')?.healthy, false);
 });
+
+test('views are kept per sender: one agent id under another key cannot rewrite the first one\'s view', () => {
+  const v = new LivenessView();
+  v.apply(msg('a', 'full', [e('x', false, 100), e('y', true, 100)]), 'a@key1');
+  // The same agent id under key2 sends a full view that omits x: key1's "x down" stays.
+  assert.deepEqual(flips(v.apply(msg('a', 'full', [e('y', true, 100)]), 'a@key2')), []);
+  assert.equal(v.merged.get('x')?.healthy, false);
+  assert.equal((v.merged.get('x') as unknown as { agent: string }).agent, 'a@key1');
+  assert.deepEqual(v.agents.sort(), ['a@key1', 'a@key2']);
+});

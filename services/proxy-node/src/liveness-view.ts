@@ -84,15 +84,17 @@ export class LivenessView {
   /**
    * Applies one agent message; returns the endpoints whose merged verdict
    * flipped (an endpoint nobody reports any more comes back as healthy, as
-   * workers treat unknown endpoints).
+   * workers treat unknown endpoints). `sender` is whose view it updates:
+   * the agent id, or with signed liveness the agent id and its key's id
+   * (liveness-guard.ts), so one agent's key cannot rewrite another's view.
    */
-  apply(msg: LivenessMessage | LivenessViewPart): MergedLiveness[] {
+  apply(msg: LivenessMessage | LivenessViewPart, sender = msg.agent): MergedLiveness[] {
     const now = this.#now();
     const touched = new Set<string>();
-    let view = this.#agents.get(msg.agent);
+    let view = this.#agents.get(sender);
     if (!view) {
       view = { entries: new Map(), lastHeard: now, epoch: undefined, partsSeen: new Set(), confirmed: new Set() };
-      this.#agents.set(msg.agent, view);
+      this.#agents.set(sender, view);
     }
     view.lastHeard = now;
     for (const e of msg.endpoints) {
@@ -102,7 +104,7 @@ export class LivenessView {
     if (msg.kind === 'full') this.#applyFull(view, msg as LivenessViewPart, touched);
 
     for (const [agent, v] of this.#agents) {
-      if (agent === msg.agent || now - v.lastHeard <= this.#staleMs) continue;
+      if (agent === sender || now - v.lastHeard <= this.#staleMs) continue;
       this.#agents.delete(agent);
       for (const id of v.entries.keys()) touched.add(id);
     }

@@ -40,7 +40,8 @@ export type NodeMsg =
   | { type: 'node.v1.lkg-snapshot'; snapshot: SnapshotMessage }
   | { type: 'node.v1.ref'; ref: SnapshotRefMessage }
   | { type: 'node.v1.resync'; reason: string }
-  | { type: 'node.v1.liveness'; liveness: LivenessMessage }
+  /** `sender`: whose view it updates (liveness-guard.ts); the agent id when absent. */
+  | { type: 'node.v1.liveness'; liveness: LivenessMessage; sender?: string }
   | { type: 'node.v1.worker'; msg: FromWorker }
   | { type: 'node.v1.worker-exit'; index: number; error: string }
   | { type: 'node.v1.worker-behind'; index: number; version: number }
@@ -479,7 +480,7 @@ export function nodeActor(deps: NodeActorDeps): Behavior<NodeMsg> {
         case 'node.v1.liveness': {
           // Several agents: per endpoint the newest observation wins (liveness-view.ts);
           // state.liveness is the merged view, workers get only verdicts that flipped.
-          const delta = LivenessView.for(state.liveness).apply(msg.liveness);
+          const delta = LivenessView.for(state.liveness).apply(msg.liveness, msg.sender);
           if (delta.length) {
             pool.setLiveness([...state.liveness.values()], delta);
             for (const d of delta) log.info(d.healthy ? 'endpoint up' : 'endpoint down', { endpoint: d.endpoint, reason: d.reason, agent: d.agent });

@@ -10,6 +10,7 @@ import { startAdminServer } from './admin-server.ts';
 import { renderMetrics } from './metrics.ts';
 import { watchHeap } from './heap-watch.ts';
 import { LastKnownGood } from './last-known-good.ts';
+import { LivenessGuard } from './liveness-guard.ts';
 import type { ListenAddress } from './worker/messages.ts';
 
 export interface ProxyNodeOptions {
@@ -25,6 +26,8 @@ export interface ProxyNodeOptions {
   drainMs?: number;
   /** Ed25519 public key (--trust-key): only snapshots signed with its private half are applied. */
   trustKey?: KeyObject;
+  /** Ed25519 public keys of the health agents (--agent-trust-key): only liveness signed by one of them is applied. */
+  agentTrustKeys?: readonly KeyObject[];
   /** The durable latest snapshot (JetStream KV), read on join and resync. */
   store?: KvLike;
   /** --state-dir: the last-known-good snapshot is kept there and served at start. */
@@ -61,6 +64,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     trustedKey: opts.trustKey ? keyIdOf(opts.trustKey) : '',
   };
   if (!opts.trustKey) log.warn('no --trust-key: unsigned snapshots are accepted; pass the config service\'s public key to refuse forged ones');
+  const livenessGuard = new LivenessGuard(opts.agentTrustKeys, log);
   const lastKnownGood = opts.stateDir ? new LastKnownGood(opts.stateDir) : undefined;
   const system = new ActorSystem({
     name: 'proxy-node',
@@ -130,7 +134,10 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     })]),
     opts.transport.subscribe(subjects.liveness, (m) => {
       const l = m.data as LivenessMessage;
-      if (l?.type === MessageType.Liveness) ref.tell({ type: 'node.v1.liveness', liveness: l });
+      if (l?.type !== MessageType.Liveness) return;
+      // Signature and replay checks here, before the actor: a refused message never reaches the merged view.
+      const sender = livenessGuard.admit(l);
+      if (sender !== undefined) ref.tell({ type: 'node.v1.liveness', liveness: l, sender });
     }),
   ];
   if ('onStatus' in opts.transport) {

@@ -2,6 +2,7 @@ import { NatsConnectError, NatsTransport } from '@meshgate/actors';
 import { AdminMessageType, msgpackCodec, subjects, type AdminError, type AdminRequest } from '@meshgate/protocol';
 import type { FlagValue } from '../flags.ts';
 import { natsConnectMessage, natsSecurityFrom } from '../common.ts';
+import { contextUsed } from './context.ts';
 
 /** Thrown for conditions the user fixes (no NATS, no config service): printed as one line, exit 1. */
 export class AdminUnavailableError extends Error {
@@ -20,7 +21,9 @@ export async function connectAdmin(flags: Record<string, FlagValue | undefined>,
   } catch (err) {
     if (!(err instanceof NatsConnectError)) throw err;
     const within = err.fatal ? '' : ` (for ${timeoutMs / 1000} s)`;
-    throw new AdminUnavailableError(`meshgate ${cmd}: ${natsConnectMessage(err)}${within}`);
+    const ctx = contextUsed(flags);
+    const from = ctx ? ` (NATS settings from ${ctx}, written by meshgate up: is it still running? --nats or --context picks another mesh)` : '';
+    throw new AdminUnavailableError(`meshgate ${cmd}: ${natsConnectMessage(err)}${within}${from}`);
   }
 }
 

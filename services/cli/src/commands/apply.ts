@@ -1,11 +1,13 @@
-import { AdminMessageType, type ApplyReply, type GetReply } from '@meshgate/protocol';
+import { AdminMessageType, signAdminRequest, type ApplyReply, type ApplyRequest, type GetReply } from '@meshgate/protocol';
 import { parseFlags, usage, UsageError, type FlagSpecs } from '../flags.ts';
-import { commonFlags } from '../common.ts';
+import { signingKeyFrom } from '../common.ts';
+import { adminCommonFlags, applyContext } from '../admin/context.ts';
 import { adminRequest, AdminUnavailableError, connectAdmin } from '../admin/admin-client.ts';
 import { readManifests } from '../admin/read-manifests.ts';
 
 export const applyFlags: FlagSpecs = {
-  ...commonFlags,
+  ...adminCommonFlags,
+  'operator-signing-key': { type: 'string', help: 'FILE: Ed25519 private key (PEM) to sign the request with, for a config service with --operator-key (default: the --context\'s)' },
   'filename': { type: 'string', short: 'f', help: 'manifest file, directory, or - for stdin' },
   'wait': { type: 'bool', help: 'return once every live proxy node has ACKed the new version, and say how long it took' },
   'timeout': { type: 'int', help: 'give up --wait after this many ms', default: '30000', min: 1 },
@@ -24,6 +26,8 @@ export function applyCommand(action: 'apply' | 'delete') {
     if (flags.help) { process.stdout.write(usage(action, '-f FILE|DIR|- [--wait] [flags]', applyFlags)); return; }
     if (positionals.length) throw new UsageError(`meshgate ${action}: unexpected argument '${positionals[0]}' (use -f PATH)`);
     if (!flags.filename) throw new UsageError(`meshgate ${action}: -f FILE|DIR|- is required`);
+    applyContext(flags, action);
+    const operatorKey = signingKeyFrom(flags, 'operator-signing-key');
     let files;
     try { files = await readManifests(flags.filename as string, action); } catch (err) {
       process.stderr.write(`${(err as Error).message}\n`);
@@ -33,7 +37,10 @@ export function applyCommand(action: 'apply' | 'delete') {
     let failed = false;
     try {
       const started = performance.now();
-      const reply = await adminRequest<ApplyReply>(t, flags, action, { type: AdminMessageType.Apply, action, files }).catch(fail);
+      const req: ApplyRequest = { type: AdminMessageType.Apply, action, files };
+      // Signed just before it goes: the config service accepts it for a few minutes, once.
+      const signed = operatorKey ? signAdminRequest(req, operatorKey, flags['subject-prefix'] as string) : req;
+      const reply = await adminRequest<ApplyReply>(t, flags, action, signed).catch(fail);
       for (const r of reply.results) {
         const ns = r.namespace && r.namespace !== 'default' ? ` -n ${r.namespace}` : '';
         if (r.outcome === 'rejected') {

@@ -4,12 +4,12 @@ import {
 } from '@meshgate/protocol';
 import type { NatsTransport } from '@meshgate/actors';
 import { parseFlags, usage, UsageError, type FlagSpecs, type FlagValue } from '../flags.ts';
-import { commonFlags } from '../common.ts';
+import { adminCommonFlags, applyContext } from '../admin/context.ts';
 import { adminRequest, AdminUnavailableError, connectAdmin } from '../admin/admin-client.ts';
 import { table, ago } from '../admin/table.ts';
 
 export const getFlags: FlagSpecs = {
-  ...commonFlags,
+  ...adminCommonFlags,
   'output': { type: 'string', short: 'o', help: 'json for machine-readable output (default: a table)' },
 };
 
@@ -24,6 +24,7 @@ export async function getCommand(argv: string[]): Promise<void> {
   const what = raw ? (WHAT.includes(raw as GetWhat) ? raw as GetWhat : ALIASES[raw]) : undefined;
   if (!what) throw new UsageError(`meshgate get: ${raw ? `unknown resource '${raw}'` : 'what to get?'} (one of ${WHAT.join(', ')})`);
   if (flags.output !== undefined && flags.output !== 'json') throw new UsageError(`meshgate get: -o expects json, got '${flags.output}'`);
+  applyContext(flags, 'get');
   let t: NatsTransport;
   try { t = await connectAdmin(flags, 'get'); } catch (err) { return exitWith(err); }
   try {
@@ -42,7 +43,7 @@ export async function getCommand(argv: string[]): Promise<void> {
   }
 }
 
-function exitWith(err: unknown): never {
+export function exitWith(err: unknown): never {
   if (err instanceof AdminUnavailableError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
@@ -51,7 +52,7 @@ function exitWith(err: unknown): never {
 }
 
 /** Endpoint health from a health agent (the first to answer), or undefined when none runs. */
-async function healthOf(t: NatsTransport, flags: Record<string, FlagValue | undefined>): Promise<HealthStatusReply | undefined> {
+export async function healthOf(t: NatsTransport, flags: Record<string, FlagValue | undefined>): Promise<HealthStatusReply | undefined> {
   try {
     const r = await t.request<HealthStatusReply>(subjects(String(flags['subject-prefix'] ?? 'meshgate')).healthStatus, { type: HealthMessageType.StatusGet }, 1_000);
     return r?.type === HealthMessageType.Status ? r : undefined;
@@ -80,6 +81,9 @@ function render(r: GetReply, health: HealthStatusReply | undefined): string {
       let out = rows.length ? table(['NAMESPACE', 'NAME', 'STATUS', 'RULES', 'SOURCE', 'REASON'], rows) : 'No Ingresses.\n';
       const errs = (r.ingresses ?? []).flatMap((i) => i.errors);
       if (errs.length) out += `\nErrors:\n${errs.map((e) => `  ${e}`).join('\n')}\n`;
+      if (r.unparsable?.length) out += `\nFiles that could not be parsed (everything else is served):\n${r.unparsable.map((u) => `  ${oneLine(u.file)}${u.line !== undefined ? `:${u.line}` : ''}: ${u.error}`).join('\n')}\n`;
+      const warns = (r.ingresses ?? []).flatMap((i) => i.warnings ?? []);
+      if (warns.length) out += `\nWarnings (served regardless):\n${warns.map((w) => `  ${w}`).join('\n')}\n`;
       if (r.rejected?.length) {
         out += '\nRejected by meshgate apply (the previous version keeps serving):\n';
         for (const x of r.rejected) out += `  ${x.resource}${x.namespace ? ` -n ${x.namespace}` : ''} (${ago(now, x.at)} ago)\n${x.errors.map((e) => `    ${e}`).join('\n')}\n`;
@@ -110,4 +114,9 @@ function render(r: GetReply, health: HealthStatusReply | undefined): string {
       return out;
     }
   }
+}
+
+/** A file name as one line (it may hold a newline). */
+function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

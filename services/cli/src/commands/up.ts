@@ -1,23 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalTransport, MemoryKvStore } from '@meshgate/actors';
-import { generateSigningKeyPair, loadSigningKey, loadTrustKey } from '@meshgate/protocol';
-import { startConfigService, renderConfigMetrics } from '@meshgate/config-service';
-import { startProxyNode, type ProxyNode } from '@meshgate/proxy-node';
-import { startHealthAgent, renderAgentMetrics } from '@meshgate/health-agent';
 import { startNatsServer, findNatsServer, type NatsServer } from '@meshgate/testing';
-import { createLogger, startAdminListener, type LogLevel } from '@meshgate/telemetry';
-import { parseFlags, usage, UsageError, type FlagSpecs, type HostPort } from '../flags.ts';
-import { commonFlags, natsSecurityArgs, natsSecurityFrom } from '../common.ts';
+import { createLogger, type LogLevel } from '@meshgate/telemetry';
+import { parseFlags, usage, UsageError, type FlagSpecs, type FlagValue, type HostPort } from '../flags.ts';
+import { commonFlags, natsSecurityFlags, natsSecurityFrom } from '../common.ts';
+import { ingressClassesOf, ingressClassFlag } from '../ingress-class.ts';
 import { startDemoBackend } from '../demo-backend.ts';
+import { ensureKeyPair } from '../up/keys.ts';
+import { upNatsAuth, type UpNatsAuth } from '../up/nats-auth.ts';
+import { startChildren, startInProcess, type UpPlan } from '../up/components.ts';
+import { CONTEXT_FILE, defaultStateDir, removeContext, writeContext } from '../admin/context.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = path.resolve(here, '../../bin/meshgate.js');
 export const SEED_MANIFESTS = path.resolve(here, '../../../../infra/examples/seed');
 /** The seed's NodePorts (products 31442, users 32220): the demo backends listen there. */
 const SEED_BACKENDS = [{ kind: 'User', port: 32220 }, { kind: 'Product', port: 31442 }];
@@ -26,26 +23,25 @@ export const upFlags: FlagSpecs = {
   ...commonFlags,
   'nats': { type: 'string', help: 'use this NATS instead of starting a local nats-server', env: ['MESHGATE_NATS_URL', 'MESHGATE_NATS'] },
   'manifests': { type: 'string', help: 'manifests directory (default: the seed demo with its backends)' },
+  'ingress-class': ingressClassFlag('meshgate'),
   'http': { type: 'hostport', help: 'HTTP listener shared by every proxy node', default: '8080' },
   'https': { type: 'hostport', help: 'HTTPS listener shared by every proxy node', default: '8443' },
   'proxies': { type: 'int', help: 'proxy nodes', default: '2', min: 1, max: 64 },
   'workers': { type: 'int', help: 'worker threads per proxy node', default: '1', min: 1, max: 64 },
   'admin': { type: 'hostport', help: 'admin listener of the first node; the next nodes, then the config service and the health agent, take the next ports', default: '127.0.0.1:9901' },
   'log-level': { type: 'level', help: 'log level of the mesh components', default: 'warn' },
-  'state-dir': { type: 'string', help: 'snapshot signing keys and each node\'s last-known-good snapshot', default: path.join(os.tmpdir(), `meshgate-up-${os.userInfo().username}`) },
+  'state-dir': { type: 'string', help: 'signing keys (snapshots, liveness, operator), the NATS config, the context file for apply/get, and each node\'s last-known-good snapshot', default: defaultStateDir() },
 };
 
-/** The mesh's Ed25519 key pair in the state dir, generated on first use: the config service signs, the proxies verify. */
-function ensureKeys(stateDir: string): { signing: string; trust: string } {
-  const signing = path.join(stateDir, 'snapshot-signing.pem');
-  const trust = path.join(stateDir, 'snapshot-trust.pem');
+/**
+ * The mesh's Ed25519 key pairs in the state dir, made on first use: the
+ * config service signs snapshots (proxies and the agent verify), the agent
+ * signs liveness (proxies verify), the operator signs apply/delete (the
+ * config service verifies; the context file names the key for the CLI).
+ */
+function ensureKeys(stateDir: string) {
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  if (!fs.existsSync(signing) || !fs.existsSync(trust)) {
-    const pair = generateSigningKeyPair();
-    fs.writeFileSync(signing, pair.privatePem, { mode: 0o600 });
-    fs.writeFileSync(trust, pair.publicPem);
-  }
-  return { signing, trust };
+  return { snapshot: ensureKeyPair(stateDir, 'snapshot'), agent: ensureKeyPair(stateDir, 'agent'), operator: ensureKeyPair(stateDir, 'operator') };
 }
 
 /**
@@ -59,6 +55,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   if (flags.help) { process.stdout.write(usage('up', '[flags]', upFlags)); return; }
   // With --nats, the components log in as told (credentials and TLS flags pass on to each): checked before anything starts.
   natsSecurityFrom(flags);
+  const ingressClass = ingressClassesOf('up', flags);
   const log = createLogger('meshgate-up', { level: 'info' });
   const level = flags['log-level'] as LogLevel;
   const httpAddr = flags.http as HostPort;
@@ -97,70 +94,35 @@ export async function upCommand(argv: string[]): Promise<void> {
   }
 
   let natsUrl = flags.nats as string | undefined;
-  const natsAuth = natsUrl ? natsSecurityArgs(flags) : { args: [], env: {} };
   let nats: NatsServer | undefined;
   const admins: string[] = [];
+  const nodeIds = Array.from({ length: proxies }, (_, i) => `proxy-${i + 1}`);
   let mode: string;
+  // Our own nats-server: one login per component, with only the subjects its role needs.
+  let auth: UpNatsAuth | undefined;
   if (!natsUrl && findNatsServer()) {
-    nats = await startNatsServer({ port: await isFree({ host: '127.0.0.1', port: 4222 }) ? 4222 : undefined });
+    auth = upNatsAuth(prefix, nodeIds);
+    nats = await startNatsServer({ port: await isFree({ host: '127.0.0.1', port: 4222 }) ? 4222 : undefined, config: auth.config, confFile: path.join(stateDir, 'nats-server.conf') });
     cleanups.push(() => nats!.stop());
     natsUrl = nats.url;
   }
+  // The CLI's view of this mesh (apply/delete/get without flags): the operator's login and key.
+  let context: Parameters<typeof writeContext>[1] | undefined;
 
+  const plan: UpPlan = {
+    flags, log, level, prefix, manifests, ingressClass, stateDir, http: httpAddr, https: httpsAddr, adminBase, nodeIds, configAdmin, agentAdmin, keys, cleanups,
+  };
   if (natsUrl) {
-    mode = `nats ${natsUrl}${nats ? ` (nats-server pid ${nats.pid})` : ''}`;
-    const children = new Set<ChildProcess>();
-    let stopping = false;
-    const run = (name: string, args: string[]) => {
-      const child = spawn(process.execPath, [BIN, ...args, '--nats', natsUrl!, ...natsAuth.args, '--log-level', level, '--subject-prefix', prefix], {
-        stdio: ['ignore', 'inherit', 'inherit'],
-        // Own process group: Ctrl-C reaches `up` alone, which stops the
-        // components in order (nodes drain before NATS goes away).
-        detached: true,
-        env: { ...process.env, ...natsAuth.env, MESHGATE_EXIT_WITH_PARENT: '1' },
-      });
-      children.add(child);
-      child.on('exit', (code, signal) => {
-        children.delete(child);
-        if (stopping) return;
-        log.error(`${name} exited; restarting it in 1 s`, { code, signal });
-        setTimeout(() => { if (!stopping) run(name, args); }, 1_000).unref();
-      });
+    mode = `nats ${natsUrl}${nats ? ` (nats-server pid ${nats.pid}, a login per component)` : ''}`;
+    admins.push(...startChildren(plan, natsUrl, auth));
+    context = {
+      nats: natsUrl, subjectPrefix: prefix, operatorSigningKey: keys.operator.signing,
+      login: auth ? { 'nats-user': auth.operator.user, 'nats-pass': auth.operator.pass } : givenLogin(flags),
     };
-    run('config-service', ['config-service', '--manifests', manifests, '--signing-key', keys.signing, '--admin', hp(configAdmin)]);
-    for (let i = 0; i < proxies; i++) {
-      const admin = `${adminBase.host}:${adminBase.port + i}`;
-      admins.push(`http://${admin}`);
-      run(`proxy-${i + 1}`, ['proxy', '--node-id', `proxy-${i + 1}`, '--http', `${httpAddr.host}:${httpAddr.port}`, '--https', `${httpsAddr.host}:${httpsAddr.port}`, '--admin', admin, '--workers', String(flags.workers), '--trust-key', keys.trust, '--state-dir', path.join(stateDir, `proxy-${i + 1}`)]);
-    }
-    run('health-agent', ['health-agent', '--agent-id', 'agent-1', '--trust-key', keys.trust, '--admin', hp(agentAdmin)]);
-    cleanups.push(async () => {
-      stopping = true;
-      const exits = [...children].map((c) => new Promise<void>((r) => { if (c.exitCode !== null || c.signalCode !== null) r(); else c.once('exit', () => r()); }));
-      for (const c of children) c.kill('SIGTERM');
-      const kill = setTimeout(() => { for (const c of children) c.kill('SIGKILL'); }, 10_000);
-      await Promise.all(exits);
-      clearTimeout(kill);
-    });
   } else {
     mode = 'one process on an in-memory bus (no nats-server on PATH: apt-get install nats-server, or get it from https://github.com/nats-io/nats-server/releases, or pass --nats URL)';
     log.warn('nats-server not found: running the whole mesh in this process on an in-memory bus. Install nats-server (apt-get install nats-server) or pass --nats URL for a real cluster.');
-    const transport = new LocalTransport();
-    const clog = createLogger('meshgate', { level });
-    const store = new MemoryKvStore();
-    const signingKey = loadSigningKey(fs.readFileSync(keys.signing));
-    const trustKey = loadTrustKey(fs.readFileSync(keys.trust));
-    const svc = await startConfigService({ transport, log: clog.child({ service: 'meshgate-config-service' }), manifestsDir: manifests, subjectPrefix: prefix, store, signingKey });
-    const nodes: ProxyNode[] = [];
-    for (let i = 0; i < proxies; i++) {
-      const admin = { host: adminBase.host, port: adminBase.port + i };
-      admins.push(`http://${admin.host}:${admin.port}`);
-      nodes.push(await startProxyNode({ transport, log: clog.child({ service: 'meshgate-proxy' }), nodeId: `proxy-${i + 1}`, http: httpAddr, https: httpsAddr, admin, workers: flags.workers as number, subjectPrefix: prefix, store, trustKey, stateDir: path.join(stateDir, `proxy-${i + 1}`) }));
-    }
-    const agent = await startHealthAgent({ transport, log: clog.child({ service: 'meshgate-health-agent' }), agentId: 'agent-1', subjectPrefix: prefix, store, trustKey });
-    const svcAdmin = await startAdminListener(configAdmin, { metrics: async () => renderConfigMetrics(await svc.status(), 'up'), status: () => svc.status() });
-    const agentAdminListener = await startAdminListener(agentAdmin, { metrics: () => renderAgentMetrics(agent.status()), status: () => agent.status() });
-    cleanups.push(() => svcAdmin.close(), () => agentAdminListener.close(), () => svc.stop(), ...nodes.map((n) => () => n.stop()), () => agent.stop(), () => transport.close());
+    admins.push(...await startInProcess(plan));
   }
 
   let stopping = false;
@@ -180,14 +142,31 @@ export async function upCommand(argv: string[]): Promise<void> {
     await stopAll();
     process.exit(1);
   }
+  const contextFile = path.join(stateDir, CONTEXT_FILE);
+  if (context) {
+    const writer = writeContext(contextFile, context);
+    cleanups.push(() => removeContext(contextFile, writer));
+  }
+  process.stdout.write(banner({ flags, mode, manifests, demo, admins, configAdmin, agentAdmin, ...(context ? { contextFile } : {}) }));
+}
+
+/** What `up` prints once every proxy node is ready: where everything is, and what to try. */
+function banner(o: {
+  flags: Record<string, FlagValue | undefined>; mode: string; manifests: string; demo: boolean; admins: string[];
+  configAdmin: HostPort; agentAdmin: HostPort; contextFile?: string;
+}): string {
+  const { flags, mode, manifests, demo, admins, configAdmin, agentAdmin, contextFile } = o;
+  const httpAddr = flags.http as HostPort;
+  const httpsAddr = flags.https as HostPort;
   const host = (h: string) => (h === '0.0.0.0' || h === '::' ? 'localhost' : h);
   const base = `http://${host(httpAddr.host)}:${httpAddr.port}`;
   const tls = `https://${host(httpsAddr.host)}:${httpsAddr.port}`;
   const lines = [
     '',
-    `meshgate is up: ${proxies} proxy node(s) x ${flags.workers} worker(s), config service, health agent; ${mode}`,
+    `meshgate is up: ${admins.length} proxy node(s) x ${flags.workers} worker(s), config service, health agent; ${mode}`,
     `  manifests: ${manifests}${demo ? ' (the seed demo; users on 127.0.0.1:32220, products on 127.0.0.1:31442)' : ''}`,
     `  admin:     ${admins.map((a) => `${a}/readyz`).join('  ')}`,
+    ...(contextFile ? [`  context:   ${contextFile} (NATS login and operator key: meshgate apply/delete/get use it)`] : []),
     `  metrics:   ${[...admins, `http://${hp(configAdmin)}`, `http://${hp(agentAdmin)}`].map((a) => `${a}/metrics`).join('  ')} (proxies, config service, health agent)`,
     '',
     'Try:',
@@ -198,11 +177,12 @@ export async function upCommand(argv: string[]): Promise<void> {
       `  curl -sk ${tls}/users/          # the same over TLS (hello-ingress-tls, self-signed demo certificate)`,
     ] : [`  curl -s ${base}/`]),
     `  curl -s ${admins[0]}/metrics`,
+    ...(contextFile ? ['  npx meshgate get nodes            # through the context file: no flags needed'] : []),
     '',
     'Ctrl-C stops everything.',
     '',
   ];
-  process.stdout.write(lines.join('\n'));
+  return lines.join('\n');
 }
 
 async function isFree(addr: HostPort): Promise<boolean> {
@@ -245,4 +225,14 @@ async function waitReady(adminUrl: string, timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`proxy node ${adminUrl} not ready after ${timeoutMs / 1000} s: see the errors above`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The NATS login `up --nats` was given, for the context file (mode 0600, like a kubeconfig holding a token). */
+function givenLogin(flags: Record<string, FlagValue | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of Object.keys(natsSecurityFlags())) {
+    const v = flags[n];
+    if (v !== undefined) out[n] = ['nats-user', 'nats-pass', 'nats-token'].includes(n) ? String(v) : path.resolve(String(v));
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { decodeSnapshotContent, type SnapshotContent } from '@meshgate/protocol';
 import { RouteTable } from '@meshgate/routing';
 import { EndpointSet, type Liveness, type PoolOptions } from '@meshgate/upstream';
-import { defaultPolicy, parsePolicy } from './route-policy.ts';
+import { defaultPolicy, policyOf } from './route-policy.ts';
 import type { AppliedDelta, AppliedSnapshot } from './messages.ts';
 import type { FilterEnv } from './filters/filter.ts';
 import { compileRoute, type CompiledRoute } from './pipeline/compiled-route.ts';
@@ -16,7 +16,7 @@ export interface CompiledConfig {
   readonly hash: string;
   readonly routes: RouteTable;
   readonly backends: ReadonlyMap<string, EndpointSet>;
-  /** Policy and filters per Ingress ('namespace/name'); Ingresses without meshgate.dev/* annotations use `defaultPolicy`. */
+  /** Policy and filters per Ingress ('namespace/name'); Ingresses without a policy use `defaultPolicy`. */
   readonly policies: ReadonlyMap<string, CompiledRoute>;
   readonly defaultPolicy: CompiledRoute;
   /** What the filters were compiled with (a route delta compiles more). */
@@ -33,9 +33,9 @@ export function endpointIds(cfg: CompiledConfig): Set<string> {
 }
 
 /** The snapshot's content compiled, then each of its route deltas patched in (a replacement worker's start). */
-export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, env: FilterEnv, warn: (msg: string) => void = () => {}): CompiledConfig {
-  let cfg = compileContent(snap, liveness, pool, env, warn);
-  for (const d of snap.deltas ?? []) cfg = patchConfig(cfg, d, liveness, warn);
+export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, env: FilterEnv): CompiledConfig {
+  let cfg = compileContent(snap, liveness, pool, env);
+  for (const d of snap.deltas ?? []) cfg = patchConfig(cfg, d, liveness);
   return cfg;
 }
 
@@ -45,7 +45,7 @@ export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool:
  * delta touches are rebuilt in new maps. Synchronous, like the swap that
  * follows: a request looks its route up before or after, never during.
  */
-export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Liveness, warn: (msg: string) => void = () => {}): CompiledConfig {
+export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Liveness): CompiledConfig {
   if (cfg.version !== d.base) throw new Error(`route delta v${d.version} is on v${d.base}, this worker has v${cfg.version}`);
   const ch = d.changes;
   let backends = cfg.backends;
@@ -58,10 +58,10 @@ export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Live
   let policies = cfg.policies;
   if (ch.addedRules.length) {
     const next = new Map(cfg.policies);
-    // Every rule of an Ingress carries its annotations: an added rule says what the Ingress's policy is now.
+    // Every rule of an Ingress carries its policy: an added rule says what the Ingress's policy is now.
     for (const r of ch.addedRules) {
-      if (r.annotations === undefined) next.delete(r.ingress);
-      else next.set(r.ingress, compileRoute(parsePolicy(r.annotations, cfg.defaultPolicy.policy, (m) => warn(`Ingress ${r.ingress}: ${m}`)), cfg.filterEnv));
+      if (r.policy === undefined) next.delete(r.ingress);
+      else next.set(r.ingress, compileRoute(policyOf(r.policy, cfg.defaultPolicy.policy), cfg.filterEnv));
     }
     policies = next;
   }
@@ -69,7 +69,7 @@ export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Live
   return { ...cfg, version: d.version, hash: d.hash, backends, policies };
 }
 
-function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, filterEnv: FilterEnv, warn: (msg: string) => void): CompiledConfig {
+function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, filterEnv: FilterEnv): CompiledConfig {
   const content = decodeSnapshotContent<SnapshotContent>(snap.packed);
   const routes = RouteTable.compile({ rules: content.rules, defaultBackend: content.defaultBackend });
   const backends = new Map<string, EndpointSet>();
@@ -78,8 +78,8 @@ function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOpt
   const policies = new Map<string, CompiledRoute>();
   const annotated = content.defaultBackend ? [...content.rules, content.defaultBackend] : content.rules;
   for (const r of annotated) {
-    if (r.annotations === undefined || policies.has(r.ingress)) continue;
-    policies.set(r.ingress, compileRoute(parsePolicy(r.annotations, base, (m) => warn(`Ingress ${r.ingress}: ${m}`)), filterEnv));
+    if (r.policy === undefined || policies.has(r.ingress)) continue;
+    policies.set(r.ingress, compileRoute(policyOf(r.policy, base), filterEnv));
   }
   return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: compileRoute(base, filterEnv), filterEnv, tls: content.tls };
 }

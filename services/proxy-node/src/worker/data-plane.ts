@@ -87,7 +87,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     if (current && (snap.deltas?.at(-1)?.version ?? snap.version) < current.version) return keepCurrent(current);
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
-      const next = compileSnapshot(snap, liveness, pools.defaults, { httpsPort: task.https?.port }, (m) => log.warn(m, { version: snap.version }));
+      const next = compileSnapshot(snap, liveness, pools.defaults, { httpsPort: task.https?.port });
       const nextTls = new TlsStore(next.tls, ticketKeys);
       // The swap: one reference each. In-flight requests keep the config they read;
       // open TLS connections keep the certificate they were handshaken with.
@@ -124,7 +124,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', d.traceparent, { 'meshgate.snapshot.version': d.version, 'meshgate.worker': index, 'meshgate.snapshot.delta': 'routes' });
     try {
       if (!current) throw new Error(`route delta v${d.version} before any snapshot`);
-      const next = patchConfig(current, d, liveness, (m) => log.warn(m, { version: d.version }));
+      const next = patchConfig(current, d, liveness);
       const backendsChanged = next.backends !== current.backends;
       current = next;
       const servingAt = wallClockNow();

@@ -1,5 +1,5 @@
 /**
- * `meshgate.dev/proxy-body-size`: a request body over the route's limit gets
+ * proxy-body-size (the Ingress's policy): a request body over the route's limit gets
  * 413 (nginx client_max_body_size). A declared Content-Length is checked at
  * once; a body of unknown length is counted as it passes, and the upstream
  * attempt is aborted when it goes over.
@@ -15,7 +15,7 @@ export const bodyLimit: FilterFactory = {
   compile(policy) {
     const max = policy.maxBodyBytes;
     if (max === Infinity) return undefined;
-    const message = `meshgate: ${new BodyTooLargeError(max).message} (annotation meshgate.dev/proxy-body-size)\n`;
+    const message = `meshgate: ${new BodyTooLargeError(max).message} (the Ingress's proxy-body-size)\n`;
     return {
       name: 'body-limit',
       onRequest(ctx) {

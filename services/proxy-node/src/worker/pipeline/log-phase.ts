@@ -14,7 +14,7 @@ export function logRequest(ctx: RequestContext, status: number, err?: EventError
   const c = env.counters;
   const cls = status >= 600 ? '5xx' : CLASSES[Math.floor(status / 100)] ?? '1xx';
   c[cls] = (c[cls] ?? 0) + 1;
-  if (env.accessLog.enabled) {
+  if (env.accessLog.enabled && ctx.route?.policy.accessLog !== false) {
     const m = ctx.match;
     // The trace the backend saw (ours, or the client's when we made no span).
     const tp = ctx.sentTraceparent ?? headerOne(ctx.req.headers.traceparent);

@@ -60,6 +60,7 @@ function hashKey(ctx: RequestContext): string | undefined {
   const h = ctx.req.headers;
   if (by.kind === 'header') return headerOne(h[by.name]);
   if (by.kind === 'cookie') return cookieValue(headerOne(h.cookie), by.name);
+  if (by.kind === 'uri') return ctx.req.url;
   return ctx.req.remoteAddress;
 }
 
@@ -175,7 +176,7 @@ function failRequest(ctx: RequestContext, err: UpstreamError): void {
   let text: string;
   if (err.code === UpstreamErrorCode.HeadersTimeout) text = `${backend} did not answer within ${ctx.route!.policy.responseTimeoutMs} ms`;
   else if (err.code === UpstreamErrorCode.BodyTimeout) text = 'the request body stalled (request body timeout)';
-  else if (err.code === UpstreamErrorCode.BodyTooLarge) text = `${err.message} (annotation meshgate.dev/proxy-body-size)`;
+  else if (err.code === UpstreamErrorCode.BodyTooLarge) text = `${err.message} (the Ingress's proxy-body-size)`;
   else if (isConnectError(err)) text = `could not connect to ${backend} (${err.code}) after ${ctx.attempts} attempt(s)`;
   else if (s.status === 502) text = `upstream error from ${backend} (${err.code || err.message})`;
   else text = err.message;

@@ -1,0 +1,177 @@
+// Every ingress-nginx annotation (`nginx.ingress.kubernetes.io/<name>`) and
+// what meshgate does with it, as data: the build classifies with it, and
+// docs/ingress-nginx.md is rendered from it (nginx-doc.ts). Names from
+// ingress-nginx controller-v1.15.1 (testdata/ingress-nginx-annotations.txt).
+//
+// supported: ingress-nginx's semantics and defaults, mapped onto the data plane;
+// ignored:   served anyway, with a warning (tuning with no meaning here);
+// refused:   the Ingress is rejected, naming the annotation: snippets always,
+//            access control until it is implemented, and anything that would
+//            change which requests reach which backend, or what they carry,
+//            until it is implemented. Refusing is safe; serving them wrong is not.
+import { parseGoBool } from './annotation-values.ts';
+
+export type AnnotationList = 'supported' | 'ignored' | 'refused';
+
+export interface NginxAnnotation {
+  /** The name after `nginx.ingress.kubernetes.io/`. */
+  readonly name: string;
+  readonly list: AnnotationList;
+  /** Section of the migration guide. */
+  readonly group: string;
+  /** What meshgate does with it (supported), or why it is ignored or refused. */
+  readonly why: string;
+  /** supported: the `meshgate.dev/` annotation that does the same. */
+  readonly meshgate?: string;
+  /** refused: when it changes nothing after all (the Ingress is served), said in words and as a check. */
+  readonly harmless?: { readonly when: string; readonly test: (value: string, all: Readonly<Record<string, string>>) => boolean };
+}
+
+const P = 'nginx.ingress.kubernetes.io/';
+const isFalse = (v: string) => parseGoBool(v.trim()) === false;
+const isTrue = (v: string | undefined) => v !== undefined && parseGoBool(v.trim()) === true;
+const off: NginxAnnotation['harmless'] = { when: 'set to "false"', test: isFalse };
+/** nginx's own "off" for a directive. */
+const nginxOff: NginxAnnotation['harmless'] = { when: 'set to "off"', test: (v) => v.trim() === 'off' };
+/** A setting that only matters when `switchName` is "true". */
+const unless = (switchName: string): NginxAnnotation['harmless'] => ({ when: `\`${switchName}\` is not "true"`, test: (_v, all) => !isTrue(all[P + switchName]) });
+/** A setting that only matters when `other` is set. */
+const without = (other: string): NginxAnnotation['harmless'] => ({ when: `without \`${other}\``, test: (_v, all) => all[P + other] === undefined });
+const protocolOf = (all: Readonly<Record<string, string>>) => (all[`${P}backend-protocol`] ?? 'HTTP').trim().toUpperCase();
+const unlessTlsBackend: NginxAnnotation['harmless'] = {
+  when: '`backend-protocol` is not HTTPS or GRPCS (nginx uses it only for TLS upstreams)',
+  test: (_v, all) => !['HTTPS', 'GRPCS'].includes(protocolOf(all)),
+};
+const unlessFcgi: NginxAnnotation['harmless'] = { when: '`backend-protocol` is not FCGI', test: (_v, all) => protocolOf(all) !== 'FCGI' };
+
+type Row = [name: string, why?: string, harmless?: NginxAnnotation['harmless']];
+const rows = (list: AnnotationList, group: string, why: string, rs: Row[]): NginxAnnotation[] =>
+  rs.map(([name, w, harmless]) => ({ name, list, group, why: w ?? why, ...(harmless ? { harmless } : {}) }));
+const supported = (group: string, name: string, meshgate: string, why: string): NginxAnnotation => ({ name, list: 'supported', group, why, meshgate });
+
+const REDIRECTS = 'Redirects and TLS';
+const TIMEOUTS = 'Timeouts, retries and body size';
+const BALANCING = 'Load balancing and affinity';
+const LOGS = 'Logging and tracing';
+const ROUTING = 'Paths, rewrites, redirects and backends';
+const CANARY = 'Canary';
+const ACCESS = 'Access control';
+const UPSTREAM = 'Upstream protocol and upstream TLS';
+const HEADERS = 'Headers and cookies';
+const TUNING = 'Buffers and connection tuning';
+const SNIPPETS = 'Snippets';
+
+const NOT_YET_ACCESS = 'access control is not implemented yet: serving this Ingress would let through requests ingress-nginx refuses';
+const NOT_YET_ROUTING = 'not implemented yet: serving this Ingress without it would send requests elsewhere than ingress-nginx does';
+const NOT_YET_UPSTREAM = 'upstream protocols other than HTTP/1.1 are not implemented yet';
+const BUFFERS = 'meshgate streams bodies with backpressure: it has no buffers to size';
+const TRACING = 'tracing is mesh-wide (OTEL_* environment variables); the client\'s traceparent is always continued';
+
+export const NGINX_ANNOTATIONS: readonly NginxAnnotation[] = [
+  supported(REDIRECTS, 'ssl-redirect', 'meshgate.dev/ssl-redirect: "tls"',
+    'plain HTTP gets a 308 to HTTPS when the Ingress has a `tls` section; on by default for class nginx, as in ingress-nginx ("false" turns it off: `meshgate.dev/ssl-redirect: "false"`)'),
+  supported(REDIRECTS, 'force-ssl-redirect', 'meshgate.dev/ssl-redirect: "true"', 'plain HTTP gets a 308 to HTTPS even without a `tls` section'),
+  supported(REDIRECTS, 'preserve-trailing-slash', 'meshgate.dev/preserve-trailing-slash',
+    'the HTTPS redirect keeps a trailing `/` of the path; ingress-nginx (and class nginx here) drops it by default, meshgate\'s own default keeps it'),
+  ...rows('ignored', REDIRECTS, '', [
+    ['use-port-in-redirects', 'meshgate\'s redirects name its HTTPS listener\'s port whenever that is not 443'],
+    ['relative-redirects', 'meshgate\'s own redirects are absolute, and it does not rewrite the upstream\'s'],
+    ['ssl-ciphers', 'TLS settings are mesh-wide (`--tls-profile`, Mozilla intermediate by default), not per host'],
+    ['ssl-prefer-server-ciphers', 'TLS settings are mesh-wide (`--tls-profile`), not per host'],
+    ['http2-push-preload', 'HTTP/2 server push is not supported (browsers dropped it)'],
+  ]),
+  ...rows('refused', REDIRECTS, '', [
+    ['ssl-passthrough', 'TLS passthrough to the backend is not implemented: meshgate would terminate TLS the backend expects to see', off],
+  ]),
+
+  supported(TIMEOUTS, 'proxy-body-size', 'meshgate.dev/proxy-body-size', 'request bodies larger than this get 413; "0" means no limit; class nginx default 1m'),
+  supported(TIMEOUTS, 'proxy-connect-timeout', 'meshgate.dev/connect-timeout', 'seconds to connect to an endpoint; class nginx default 5'),
+  supported(TIMEOUTS, 'proxy-read-timeout', 'meshgate.dev/response-timeout',
+    'seconds to wait for the response headers (504 after); nginx also applies it between two reads of the body, meshgate does not; class nginx default 60'),
+  supported(TIMEOUTS, 'proxy-next-upstream', 'meshgate.dev/retries: "0"',
+    '"off" turns retries off (the meshgate.dev equivalent is for "off"); "error" and "timeout" are what meshgate retries (connect failures and timeouts, a reused connection that died), for idempotent requests without a body; other conditions (http_502, non_idempotent, ...) are not retried and warn'),
+  supported(TIMEOUTS, 'proxy-next-upstream-tries', 'meshgate.dev/retries', 'attempts per request, each on another endpoint (`meshgate.dev/retries` counts the retries: tries - 1); "0" means each endpoint once; class nginx default 3'),
+  ...rows('ignored', TIMEOUTS, '', [
+    ['proxy-send-timeout', 'meshgate has no per-write timeout towards the upstream; a stalled request body is bounded by the client body timeout'],
+    ['proxy-next-upstream-timeout', 'retries are bounded by the number of tries and the connect timeout'],
+  ]),
+
+  supported(BALANCING, 'load-balance', 'meshgate.dev/load-balance',
+    '"round_robin" is round-robin; "ewma" maps to least-request (fewest requests in flight, of two picked at random: the nearest meshgate has); "chash" needs `upstream-hash-by`; "sticky_balanced" and "sticky_persistent" are refused (cookie affinity)'),
+  supported(BALANCING, 'upstream-hash-by', 'meshgate.dev/hash-by',
+    'consistent hashing (`meshgate.dev/load-balance: consistent-hash` with `meshgate.dev/hash-by`) by one nginx variable: `$remote_addr` or `$binary_remote_addr` (client-ip), `$request_uri` (uri), `$http_NAME` (header:NAME), `$cookie_NAME` (cookie:NAME); any other key (text, other variables, several together) is refused'),
+  ...rows('ignored', BALANCING, 'each key maps to one endpoint, not to a subset of endpoints: stickier than asked', [['upstream-hash-by-subset'], ['upstream-hash-by-subset-size']]),
+  ...rows('ignored', BALANCING, '', [['service-upstream', 'meshgate balances over the Service\'s endpoints itself: there is no cluster IP to send to']]),
+  ...rows('refused', BALANCING, `cookie affinity is ${NOT_YET_ROUTING}`, [
+    ['affinity'], ['affinity-mode', undefined, without('affinity')], ['affinity-canary-behavior', undefined, without('affinity')],
+    ...['change-on-failure', 'conditional-samesite-none', 'domain', 'expires', 'max-age', 'name', 'path', 'samesite', 'secure']
+      .map((s): Row => [`session-cookie-${s}`, undefined, without('affinity')]),
+  ]),
+
+  supported(LOGS, 'enable-access-log', 'meshgate.dev/access-log', '"false": requests to this Ingress write no access-log line'),
+  ...rows('ignored', LOGS, TRACING, [['enable-opentelemetry'], ['opentelemetry-trust-incoming-span'], ['opentelemetry-operation-name']]),
+  ...rows('ignored', LOGS, 'meshgate does no rewrites yet', [['enable-rewrite-log']]),
+
+  ...rows('refused', ROUTING, NOT_YET_ROUTING, [
+    ['rewrite-target'], ['use-regex', undefined, off], ['app-root'], ['server-alias'], ['from-to-www-redirect', undefined, off],
+    ['permanent-redirect'], ['permanent-redirect-code', undefined, without('permanent-redirect')],
+    ['temporal-redirect'], ['temporal-redirect-code', undefined, without('temporal-redirect')],
+    ['default-backend'], ['custom-http-errors'],
+    ['mirror-target', 'request mirroring is not implemented yet'],
+    ['mirror-host', 'request mirroring is not implemented yet', without('mirror-target')],
+    ['mirror-request-body', 'request mirroring is not implemented yet', without('mirror-target')],
+  ]),
+  ...rows('ignored', ROUTING, '', [['disable-proxy-intercept-errors', 'it matters only with `custom-http-errors` (refused); meshgate passes upstream errors through']]),
+
+  ...rows('refused', CANARY, `canary routing is ${NOT_YET_ROUTING}`, [
+    ['canary', undefined, off],
+    ...['by-header', 'by-header-value', 'by-header-pattern', 'by-cookie', 'weight', 'weight-total'].map((s): Row => [`canary-${s}`, undefined, unless('canary')]),
+  ]),
+
+  ...rows('refused', ACCESS, NOT_YET_ACCESS, [
+    ['whitelist-source-range'], ['allowlist-source-range'], ['denylist-source-range'], ['satisfy'],
+    ['auth-type'], ['auth-secret'], ['auth-secret-type'], ['auth-realm'],
+    ['auth-url'], ['auth-method'], ['auth-signin'], ['auth-signin-redirect-param'], ['auth-response-headers'], ['auth-proxy-set-headers'],
+    ['auth-request-redirect'], ['auth-cache-key'], ['auth-cache-duration'], ['auth-always-set-cookie'],
+    ['auth-keepalive'], ['auth-keepalive-requests'], ['auth-keepalive-timeout'], ['auth-keepalive-share-vars'],
+    ['enable-global-auth', 'global external authentication (from the controller ConfigMap) is not implemented', off],
+    ['auth-tls-secret'], ['auth-tls-verify-client'], ['auth-tls-verify-depth'], ['auth-tls-error-page'], ['auth-tls-pass-certificate-to-upstream'], ['auth-tls-match-cn'],
+    ['limit-connections'], ['limit-rps'], ['limit-rpm'], ['limit-burst-multiplier'], ['limit-rate'], ['limit-rate-after'], ['limit-allowlist'], ['limit-whitelist'],
+    ['enable-cors', undefined, off],
+    ...['allow-origin', 'allow-methods', 'allow-headers', 'expose-headers', 'allow-credentials', 'max-age'].map((s): Row => [`cors-${s}`, undefined, unless('enable-cors')]),
+    ['enable-modsecurity', 'the ModSecurity web application firewall is not available in meshgate', off],
+    ['enable-owasp-core-rules', 'the ModSecurity web application firewall is not available in meshgate', off],
+    ['modsecurity-transaction-id', 'the ModSecurity web application firewall is not available in meshgate', unless('enable-modsecurity')],
+  ]),
+
+  ...rows('refused', UPSTREAM, NOT_YET_UPSTREAM, [
+    ['backend-protocol', `${NOT_YET_UPSTREAM}: only "HTTP" (the default) is served`, { when: 'set to "HTTP"', test: (v) => v.trim().toUpperCase() === 'HTTP' }],
+    ...['secret', 'ciphers', 'name', 'protocols', 'verify', 'verify-depth', 'server-name'].map((s): Row => [`proxy-ssl-${s}`, 'TLS to upstreams is not implemented yet', unlessTlsBackend]),
+    ['fastcgi-index', 'FastCGI upstreams are not implemented', unlessFcgi],
+    ['fastcgi-params-configmap', 'FastCGI upstreams are not implemented', unlessFcgi],
+  ]),
+
+  ...rows('refused', HEADERS, '', [
+    ['x-forwarded-prefix', 'the X-Forwarded-Prefix header is not implemented yet: backends would build wrong links'],
+    ['upstream-vhost', 'setting the Host sent upstream is not implemented yet: a virtual-hosted backend would answer for another site'],
+    ['custom-headers', 'response headers from a ConfigMap are not implemented yet: security headers (HSTS, CSP, ...) would be missing'],
+    ['proxy-cookie-domain', 'rewriting Set-Cookie domains is not implemented yet', nginxOff],
+    ['proxy-cookie-path', 'rewriting Set-Cookie paths is not implemented yet', nginxOff],
+    ['proxy-redirect-from', 'rewriting the upstream\'s Location headers is not implemented yet', nginxOff],
+    ['proxy-redirect-to', 'rewriting the upstream\'s Location headers is not implemented yet', without('proxy-redirect-from')],
+  ]),
+
+  ...rows('ignored', TUNING, BUFFERS, [
+    ['client-body-buffer-size'], ['proxy-buffering'], ['proxy-buffers-number'], ['proxy-buffer-size'], ['proxy-busy-buffers-size'], ['proxy-max-temp-file-size'],
+    ['proxy-request-buffering', 'meshgate streams the request body upstream as it arrives (nginx\'s "off"); it cannot buffer it first'],
+    ['proxy-http-version', 'meshgate speaks HTTP/1.1 with keep-alive to upstreams'],
+    ['connection-proxy-header', 'meshgate manages upstream connections (keep-alive) itself'],
+  ]),
+
+  ...rows('refused', SNIPPETS, 'raw nginx configuration: meshgate never runs snippets (there is no nginx inside, and configuration written by Ingress authors is how CVE-2021-25742 exposed the controller\'s credentials)', [
+    ['configuration-snippet'], ['server-snippet'], ['stream-snippet'], ['auth-snippet'], ['modsecurity-snippet'],
+  ]),
+];
+
+/** Ingress annotations by full key. */
+export const NGINX_BY_KEY: ReadonlyMap<string, NginxAnnotation> = new Map(NGINX_ANNOTATIONS.map((a) => [P + a.name, a]));
