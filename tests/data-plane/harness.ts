@@ -12,7 +12,7 @@ import path from 'node:path';
 import { LocalTransport } from '@meshgate/actors';
 import { buildMeshConfig } from '@meshgate/ingress';
 import { encodeSnapshot, snapshotContentOf, subjects as makeSubjects, type SnapshotMessage } from '@meshgate/protocol';
-import { startProxyNode, type ProxyNode } from '@meshgate/proxy-node';
+import { startProxyNode, type DataPlaneLimits, type ProxyNode } from '@meshgate/proxy-node';
 import { createLogger } from '@meshgate/telemetry';
 import { freePort, eventually } from '@meshgate/testing';
 
@@ -28,7 +28,7 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
-export async function startMesh(files: Record<string, string>, opts: { workers?: number; drainMs?: number; ingressClass?: string } = {}): Promise<Mesh> {
+export async function startMesh(files: Record<string, string>, opts: { workers?: number; drainMs?: number; ingressClass?: string; limits?: Partial<DataPlaneLimits> } = {}): Promise<Mesh> {
   const transport = new LocalTransport();
   const subjects = makeSubjects();
   let latest: SnapshotMessage | undefined;
@@ -45,7 +45,7 @@ export async function startMesh(files: Record<string, string>, opts: { workers?:
   const node = await startProxyNode({
     transport, log: createLogger('test', { level: 'warn' }), nodeId: 'dp-test',
     http: { host: '127.0.0.1', port: httpPort }, https: { host: '127.0.0.1', port: httpsPort }, admin: { host: '127.0.0.1', port: adminPort },
-    workers: opts.workers ?? 2, heartbeatMs: 200, drainMs: opts.drainMs ?? 3_000,
+    workers: opts.workers ?? 2, heartbeatMs: 200, drainMs: opts.drainMs ?? 3_000, ...(opts.limits ? { limits: opts.limits } : {}),
   });
   // Generous: worker threads compile TypeScript on start, slow on a busy shared machine.
   await node.whenReady(40_000);

@@ -28,7 +28,9 @@ before(async () => {
       ingress('main', { '/echo': 'echo', '/dead': 'dead' }),
       ingress('limits', { '/limited': 'echo' }, { annotations: { 'meshgate.dev/proxy-body-size': '1k', 'meshgate.dev/response-timeout': '300ms' } }),
     ].join('---\n'),
-  });
+  // The test client stands for a trusted load balancer, whose X-Forwarded-For is kept and extended
+  // (an untrusted client's is replaced: tests/hardening/edge-input.test.ts).
+  }, { limits: { trustedProxies: ['127.0.0.1/32'] } });
 });
 
 after(async () => {

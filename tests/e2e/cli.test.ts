@@ -53,3 +53,18 @@ test('unknown commands exit 2; --help lists the commands and flags', async () =>
   assert.match(p.out, /--workers N .*\[MESHGATE_WORKERS\]/);
   assert.match(p.out, /--nats VALUE .*\[MESHGATE_NATS_URL, MESHGATE_NATS\]/);
 });
+
+test('the edge flags of proxy and up: a bad value exits 2 naming the flag or its variable', async () => {
+  const a = await run(['proxy', '--path-strictness', 'loose']);
+  assert.equal(a.code, 2);
+  assert.equal(a.out, "meshgate proxy: --path-strictness expects strict|relaxed, got 'loose'\n");
+  const b = await run(['up', '--tls-profile', 'ancient']);
+  assert.equal(b.code, 2);
+  assert.equal(b.out, "meshgate up: --tls-profile expects modern|intermediate|old, got 'ancient'\n");
+  const c = await run(['proxy'], { MESHGATE_TRUSTED_PROXIES: '10.0.0.0/8,10.1.2.3/33' });
+  assert.equal(c.code, 2);
+  assert.match(c.out, /^meshgate proxy: MESHGATE_TRUSTED_PROXIES expects CIDR,\.\.\. .*'10\.1\.2\.3\/33'/);
+  const d = await run(['up', '--tunnel-idle-timeout', 'forever']);
+  assert.equal(d.code, 2);
+  assert.match(d.out, /^meshgate up: --tunnel-idle-timeout expects a duration/);
+});

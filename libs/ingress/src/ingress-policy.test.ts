@@ -40,7 +40,8 @@ test('ignored annotations and unknown names are warnings; the Ingress is served'
 
 test('supported values translate with ingress-nginx syntax; bad values warn and keep the default', () => {
   const a = nginx({ 'proxy-body-size': '8m', 'proxy-connect-timeout': '10', 'proxy-read-timeout': '120', 'proxy-next-upstream-tries': '5', 'load-balance': 'ewma', 'enable-access-log': 'false', 'preserve-trailing-slash': 'true' });
-  assert.deepEqual(a.settings, { maxBodyBytes: 8 * 1024 * 1024, connectTimeoutMs: 10_000, responseTimeoutMs: 120_000, attempts: 5, loadBalance: 'least-request', accessLog: false, redirectTrailingSlash: 'keep' });
+  // proxy-read-timeout also bounds a WebSocket's silence, as nginx's proxy_read_timeout does.
+  assert.deepEqual(a.settings, { maxBodyBytes: 8 * 1024 * 1024, connectTimeoutMs: 10_000, responseTimeoutMs: 120_000, tunnelIdleTimeoutMs: 120_000, attempts: 5, loadBalance: 'least-request', accessLog: false, redirectTrailingSlash: 'keep' });
   assert.deepEqual(a.warnings, []);
   // proxy.go in ingress-nginx's e2e: "15r" is no size and "50k" no timeout: the default stays.
   const bad = nginx({ 'proxy-body-size': '15r', 'proxy-connect-timeout': '50k', 'proxy-read-timeout': '20k', 'ssl-redirect': 'yes' });

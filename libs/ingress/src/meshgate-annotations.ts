@@ -19,6 +19,7 @@ export const MeshgateAnnotations = {
   retries: `${M}retries`,
   allDown: `${M}all-endpoints-down`,
   accessLog: `${M}access-log`,
+  tunnelIdleTimeout: `${M}tunnel-idle-timeout`,
 } as const;
 
 /** meshgate.dev annotations that belong on a Service, not an Ingress. */
@@ -73,6 +74,11 @@ const TRANSLATE: Record<string, (v: string) => Translation> = {
   [MeshgateAnnotations.allDown]: (v) => v === 'panic' || v === 'try-all' || v === 'fail'
     ? { settings: { allDown: v }, note: `when no endpoint is healthy: ${v}` }
     : { bad: 'write panic, try-all or fail' },
+  [MeshgateAnnotations.tunnelIdleTimeout]: (v) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) return { bad: 'write a duration such as 60s, 1h or 0 (never)' };
+    return { settings: { tunnelIdleTimeoutMs: ms }, note: ms === 0 ? 'WebSocket tunnels never time out' : `WebSocket tunnels close after ${ms} ms with no byte either way` };
+  },
   [MeshgateAnnotations.accessLog]: (v) => bool(v, { accessLog: true }, { accessLog: false }, ['access log on', 'no access-log lines for this Ingress']),
 };
 

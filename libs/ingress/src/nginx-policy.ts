@@ -80,7 +80,12 @@ const TRANSLATE: Record<string, (v: string, all: All) => Translation> = {
     return { settings: { maxBodyBytes: n }, note: n === 0 ? 'no request body limit' : `request bodies over ${formatBytes(n)} get 413` };
   },
   'proxy-connect-timeout': (v) => seconds(v, 'connectTimeoutMs', 'upstream connect timeout'),
-  'proxy-read-timeout': (v) => seconds(v, 'responseTimeoutMs', 'upstream response-headers timeout (504 after)'),
+  // nginx's proxy_read_timeout is the longest wait between two reads from the upstream: the response head, and a WebSocket's silence.
+  'proxy-read-timeout': (v) => {
+    const t = seconds(v, 'responseTimeoutMs', 'upstream response-headers timeout (504 after)');
+    if (!t.settings) return t;
+    return { settings: { ...t.settings, tunnelIdleTimeoutMs: t.settings.responseTimeoutMs! }, note: `${t.note}; also WebSocket tunnels' idle timeout` };
+  },
   'proxy-next-upstream': (v) => nextUpstream(v),
   'proxy-next-upstream-tries': (v, all) => {
     if (all[`${P}proxy-next-upstream`]?.split(/\s+/).includes('off')) return { note: 'no effect: proxy-next-upstream is "off"' };

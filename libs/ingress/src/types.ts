@@ -66,6 +66,8 @@ export interface IngressPolicy {
   allDown?: 'panic' | 'try-all' | 'fail';
   /** false: no access-log line for these requests. */
   accessLog?: boolean;
+  /** WebSocket tunnels: ms with no byte either way before both sides close (0: never); unset: the proxy's --tunnel-idle-timeout. */
+  tunnelIdleTimeoutMs?: number;
 }
 
 /** What meshgate does with one annotation of an Ingress (`meshgate lint`, `meshgate get ingresses -o json`). */

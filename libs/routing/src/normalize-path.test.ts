@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { normalizePath } from './normalize-path.ts';
+import { ambiguousPath, normalizePath } from './normalize-path.ts';
 
 test('normalizePath', () => {
   const cases: [string, string | null, string?][] = [
@@ -52,4 +52,26 @@ test('normalizePath', () => {
     if (path === null) assert.equal(got, null, JSON.stringify(inp));
     else assert.deepEqual(got, { path, query: query ?? '' }, JSON.stringify(inp));
   }
+});
+
+test('ambiguousPath: dot segments with parameters and encoded backslashes, on normalised paths', () => {
+  const refused = [
+    '/public/..;/admin', '/public/.;x/admin', '/public/%2e%2e;/admin', '/public/%2E%2e;jsessionid=1/admin',
+    '/public/.%2e;/admin', '/..;/admin', '/public/..%3b/admin', '/public/..%3B/admin', '/public/.;/admin',
+    '/public/..%5cadmin', '/public/..%5Cadmin', '/a%5cb', '/%5C',
+  ];
+  for (const raw of refused) {
+    const n = normalizePath(raw);
+    assert.ok(n, `${raw} is a valid target`);
+    assert.ok(ambiguousPath(n.path), `${raw} (normalised ${n.path}) must be refused`);
+  }
+  const kept = ['/public/a;b/c', '/public;x=1/a', '/public/...;/x', '/public/a..;/x', '/public/..a;/x', '/a/.b;c', '/%3B', '/a%3Bb', '/caf%C3%A9', '/x;', '/'];
+  for (const raw of kept) {
+    const n = normalizePath(raw);
+    assert.ok(n, `${raw} is a valid target`);
+    assert.equal(ambiguousPath(n.path), undefined, `${raw} (normalised ${n.path})`);
+  }
+  assert.match(ambiguousPath('/a/..;/b')!, /dot segment with parameters \(\.\.;\)/);
+  assert.match(ambiguousPath('/a/..%3B/b')!, /\(\.\.;\)/);
+  assert.match(ambiguousPath('/a%5Cb')!, /encoded backslash/);
 });

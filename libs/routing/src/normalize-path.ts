@@ -17,6 +17,9 @@
  *    a path ending in "/." or "/.." keeps its trailing slash ("/a/b/.." -> "/a/").
  * Case is never changed otherwise. The fast path (nothing to do) allocates
  * only the slice.
+ *
+ * Segments that other servers read differently (`..;`, `%5C`) are left as
+ * they are here: `ambiguousPath` finds them, for `--path-strictness strict`.
  */
 export function normalizePath(rawTarget: string): { path: string; query: string } | null {
   if (rawTarget.length === 0 || rawTarget.charCodeAt(0) !== 47 /* / */) return null;
@@ -93,4 +96,22 @@ function resolveSegments(path: string): string {
   }
   if (out.length === 0) return '/';
   return '/' + out.join('/') + (trailingSlash ? '/' : '');
+}
+
+/** A `..` or `.` segment with `;` parameters (after normalizePath: `%2e` is `.`, escapes upper-case). */
+const DOT_PARAMS = /(?:^|\/)(\.\.?(?:;|%3B))/;
+
+/**
+ * What in a path from normalizePath another server would resolve
+ * differently from us, or undefined. Tomcat and Spring drop `;` parameters
+ * before resolving dot segments, so `/public/..;/admin` is `/admin` to them
+ * while it routes as `/public/...` here; IIS, and Spring with some settings,
+ * read an encoded backslash `%5C` as `/`. Both are refused with 400 under
+ * `--path-strictness strict`.
+ */
+export function ambiguousPath(path: string): string | undefined {
+  if (path.indexOf(';') === -1 && path.indexOf('%') === -1) return undefined;
+  if (path.indexOf('%5C') !== -1) return 'an encoded backslash (%5C)';
+  const m = DOT_PARAMS.exec(path);
+  return m === null ? undefined : `a dot segment with parameters (${m[1]!.replace('%3B', ';')})`;
 }

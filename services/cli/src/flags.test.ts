@@ -43,3 +43,23 @@ test('HOST:PORT accepts PORT alone, names and IPv6', () => {
   assert.deepEqual(parseHostPort('[::1]:8443'), { host: '::1', port: 8443 });
   assert.equal(parseHostPort('a:b'), undefined);
 });
+
+test('choices, validated strings and durations: a bad value names the flag or its variable', () => {
+  const more: FlagSpecs = {
+    strictness: { type: 'string', help: 'x', choices: ['strict', 'relaxed'], default: 'strict' },
+    cidrs: { type: 'string', help: 'x', validate: (raw) => (raw.includes('/') ? undefined : 'CIDR,... (10.0.0.0/8)') },
+    idle: { type: 'duration', help: 'x', default: '60s' },
+  };
+  const p = parseFlags('proxy', more, ['--strictness', 'relaxed', '--cidrs', '10.0.0.0/8', '--idle', '1500ms'], {});
+  assert.equal(p.flags.strictness, 'relaxed');
+  assert.equal(p.flags.cidrs, '10.0.0.0/8');
+  assert.equal(p.flags.idle, 1500);
+  assert.equal(parseFlags('proxy', more, [], {}).flags.idle, 60_000);
+  assert.equal(parseFlags('proxy', more, [], { MESHGATE_IDLE: '2m' }).flags.idle, 120_000);
+  assert.equal(parseFlags('proxy', more, ['--idle', '90'], {}).flags.idle, 90_000, 'a bare number is seconds');
+  assert.equal(parseFlags('proxy', more, ['--idle', '0'], {}).flags.idle, 0);
+  assert.throws(() => parseFlags('proxy', more, ['--strictness', 'loose'], {}), (e: Error) => e instanceof UsageError && /--strictness expects strict\|relaxed, got 'loose'/.test(e.message));
+  assert.throws(() => parseFlags('proxy', more, ['--cidrs', '10.0.0.1'], {}), /--cidrs expects CIDR,\.\.\. \(10\.0\.0\.0\/8\), got '10\.0\.0\.1'/);
+  assert.throws(() => parseFlags('proxy', more, ['--idle', 'soon'], {}), /--idle expects a duration/);
+  assert.throws(() => parseFlags('proxy', more, [], { MESHGATE_STRICTNESS: 'x' }), /MESHGATE_STRICTNESS expects strict\|relaxed/);
+});

@@ -7,7 +7,7 @@ export class UsageError extends Error {
   readonly code = 'MESHGATE_USAGE';
 }
 
-export type FlagType = 'string' | 'int' | 'hostport' | 'bool' | 'level';
+export type FlagType = 'string' | 'int' | 'hostport' | 'bool' | 'level' | 'duration';
 
 export interface FlagSpec {
   readonly type: FlagType;
@@ -19,6 +19,10 @@ export interface FlagSpec {
   readonly short?: string;
   /** Environment variable names, when not MESHGATE_<NAME> (e.g. --nats reads MESHGATE_NATS_URL). */
   readonly env?: readonly string[];
+  /** For string: the only values allowed. */
+  readonly choices?: readonly string[];
+  /** For string: undefined when `raw` is good, else what to write instead (the usage error says "expects <that>"). */
+  readonly validate?: (raw: string) => string | undefined;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -38,6 +42,14 @@ export function envName(flag: string): string {
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
 
+/** nginx-style duration in ms: '500ms', '60s', '5m', '1h'; a bare number is seconds (as ingress-nginx's timeouts). */
+export function parseDurationMs(raw: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  if (!m) return undefined;
+  const unit = m[2] ?? 's';
+  return Math.round(Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1_000 : unit === 'm' ? 60_000 : 3_600_000));
+}
+
 export function parseHostPort(raw: string, defaultHost = '0.0.0.0'): HostPort | undefined {
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(raw.trim());
   if (!m) return undefined;
@@ -51,9 +63,18 @@ export function parseHostPort(raw: string, defaultHost = '0.0.0.0'): HostPort | 
 function convert(cmd: string, name: string, spec: FlagSpec, raw: string, from: string): FlagValue {
   const bad = (want: string) => new UsageError(`meshgate ${cmd}: ${from} expects ${want}, got '${raw}'`);
   switch (spec.type) {
-    case 'string':
+    case 'string': {
       if (raw === '') throw bad('a value');
+      if (spec.choices !== undefined && !spec.choices.includes(raw)) throw bad(spec.choices.join('|'));
+      const want = spec.validate?.(raw);
+      if (want !== undefined) throw bad(want);
       return raw;
+    }
+    case 'duration': {
+      const ms = parseDurationMs(raw);
+      if (ms === undefined) throw bad('a duration such as 60s, 5m, 500ms or 0 (a bare number is seconds)');
+      return ms;
+    }
     case 'int': {
       if (!/^\d+$/.test(raw)) throw bad('a whole number');
       const n = Number(raw);
@@ -118,7 +139,7 @@ export function parseFlags(cmd: string, specs: FlagSpecs, argv: readonly string[
 
 export function usage(cmd: string, synopsis: string, specs: FlagSpecs): string {
   const rows = Object.entries(specs).map(([n, s]) => {
-    const left = `  ${s.short ? `-${s.short}, ` : ''}--${n}${s.type === 'bool' ? '' : ` ${s.type === 'hostport' ? 'HOST:PORT' : s.type === 'int' ? 'N' : 'VALUE'}`}`;
+    const left = `  ${s.short ? `-${s.short}, ` : ''}--${n}${s.type === 'bool' ? '' : ` ${s.type === 'hostport' ? 'HOST:PORT' : s.type === 'int' ? 'N' : s.type === 'duration' ? 'DURATION' : s.choices ? s.choices.join('|') : 'VALUE'}`}`;
     return `${left.padEnd(30)} ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''} [${(s.env ?? [envName(n)]).join(', ')}]`;
   });
   return `usage: meshgate ${cmd} ${synopsis}\n\n${rows.join('\n')}\n`;

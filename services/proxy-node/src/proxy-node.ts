@@ -11,7 +11,7 @@ import { renderMetrics } from './metrics.ts';
 import { watchHeap } from './heap-watch.ts';
 import { LastKnownGood } from './last-known-good.ts';
 import { LivenessGuard } from './liveness-guard.ts';
-import type { ListenAddress } from './worker/messages.ts';
+import type { DataPlaneLimits, ListenAddress } from './worker/messages.ts';
 
 export interface ProxyNodeOptions {
   transport: Transport;
@@ -38,6 +38,8 @@ export interface ProxyNodeOptions {
    * worker/messages.ts). Without it the main thread hands every change over.
    */
   workerNats?: { servers: string[]; security?: NatsSecurity; name: string };
+  /** Data-plane limits and policies (path strictness, trusted proxies, TLS profile, timeouts); unset ones: MESHGATE_* variables, else defaults. */
+  limits?: Partial<DataPlaneLimits>;
 }
 
 export interface ProxyNode {
@@ -75,7 +77,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const node = { ref: undefined as undefined | { tell(m: NodeMsg): void; ask<R>(m: NodeMsg, t?: number): Promise<R> } };
   const direct = opts.workerNats !== undefined;
   const pool = new WorkerPool({
-    count: workers, nodeId, http: opts.http, https: opts.https, log,
+    count: workers, nodeId, http: opts.http, https: opts.https, log, ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.workerNats ? {
       control: {
         ...opts.workerNats, routesSubject: subjects.routes, ackSubject: nodeSubject(subjects.ack, nodeId), workers,

@@ -21,7 +21,7 @@ export interface Mesh {
  * watching a manifests directory the test writes, and one proxy node with a
  * single worker (so "the same worker still serves" is meaningful).
  */
-export async function startMesh(files: Record<string, string>, opts: { env?: NodeJS.ProcessEnv; workers?: number; args?: string[] } = {}): Promise<Mesh> {
+export async function startMesh(files: Record<string, string>, opts: { env?: NodeJS.ProcessEnv; workers?: number; args?: string[]; proxyArgs?: string[] } = {}): Promise<Mesh> {
   const nats = await startNatsServer();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-hardening-'));
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
@@ -29,7 +29,7 @@ export async function startMesh(files: Record<string, string>, opts: { env?: Nod
   const n = ['--nats', nats.url, ...(opts.args ?? [])];
   const config = spawnMeshgate(['config-service', ...n, '--manifests', dir], { env: opts.env });
   await configServiceStarted(config).catch(async (err: unknown) => { await config.stop(); await nats.stop(); throw err; });
-  const proxy = spawnMeshgate(['proxy', ...n, '--workers', String(opts.workers ?? 1), '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${httpsPort}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', 'hardening-1'], { env: opts.env });
+  const proxy = spawnMeshgate(['proxy', ...n, '--workers', String(opts.workers ?? 1), '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${httpsPort}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', 'hardening-1', ...(opts.proxyArgs ?? [])], { env: opts.env });
   const mesh: Mesh = {
     nats, dir, config, proxy, httpPort, httpsPort, adminPort,
     outputs: () => ({ config: config.output(), proxy: proxy.output() }),
@@ -49,21 +49,26 @@ export async function startMesh(files: Record<string, string>, opts: { env?: Nod
   return mesh;
 }
 
-/** A Service "web" with Endpoints at 127.0.0.1:port, and an Ingress routing every host and path to it. */
-export function webManifests(port: number, ingressExtra = ''): string {
+/** A Service `name` with Endpoints at 127.0.0.1:port. */
+export function serviceManifests(name: string, port: number): string {
   return `apiVersion: v1
 kind: Service
-metadata: {name: web}
+metadata: {name: ${name}}
 spec:
   ports: [{name: http, port: 80, targetPort: ${port}}]
 ---
 apiVersion: v1
 kind: Endpoints
-metadata: {name: web}
+metadata: {name: ${name}}
 subsets:
 - addresses: [{ip: 127.0.0.1}]
   ports: [{name: http, port: ${port}}]
----
+`;
+}
+
+/** A Service "web" with Endpoints at 127.0.0.1:port, and an Ingress routing every host and path to it. */
+export function webManifests(port: number, ingressExtra = ''): string {
+  return `${serviceManifests('web', port)}---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: web}
@@ -73,4 +78,24 @@ ${ingressExtra}  rules:
       paths:
       - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
 `;
+}
+
+export interface ExtraProxy { proc: Proc; httpPort: number; httpsPort: number; adminPort: number; stop(): Promise<void> }
+
+/** One more proxy node on the mesh's NATS, with its own ports and flags (one worker), once it is ready. */
+export async function startExtraProxy(mesh: Mesh, nodeId: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ExtraProxy> {
+  const [httpPort, httpsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  const proc = spawnMeshgate(['proxy', '--nats', mesh.nats.url, '--workers', '1', '--http', `127.0.0.1:${httpPort}`, '--https', `127.0.0.1:${httpsPort}`, '--admin', `127.0.0.1:${adminPort}`, '--node-id', nodeId, ...args], { env });
+  try {
+    await eventually(`proxy ${nodeId} ready`, async () => (await request(`http://127.0.0.1:${adminPort}/readyz`)).status === 200, 25_000, 100);
+  } catch (err) {
+    await proc.stop();
+    throw new Error(`${(err as Error).message}\n${proc.output().slice(-3000)}`);
+  }
+  return { proc, httpPort, httpsPort, adminPort, stop: () => proc.stop() };
+}
+
+/** The proxy at `adminPort` replaced no worker so far (a worker that died would have been). */
+export async function workerRestarts(adminPort: number): Promise<number> {
+  return (JSON.parse((await request(`http://127.0.0.1:${adminPort}/status`)).body) as { workerRestarts: number }).workerRestarts;
 }

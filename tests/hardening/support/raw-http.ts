@@ -20,11 +20,13 @@ export type Step = string | Buffer | { pauseMs: number };
  * (or `maxMs` passes). No HTTP client library: the point is to send what a
  * library would refuse to.
  */
-export async function rawExchange(port: number, steps: Step[], opts: { quietMs?: number; maxMs?: number; tls?: tls.ConnectionOptions; endAfterWrite?: boolean } = {}): Promise<RawResult> {
+export async function rawExchange(port: number, steps: Step[], opts: { quietMs?: number; maxMs?: number; tls?: tls.ConnectionOptions; endAfterWrite?: boolean; localAddress?: string } = {}): Promise<RawResult> {
   const quietMs = opts.quietMs ?? 700;
+  // localAddress: another loopback address (127.0.0.2) is another peer to the proxy.
+  const from = opts.localAddress ? { localAddress: opts.localAddress } : {};
   const sock: net.Socket = opts.tls
-    ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...opts.tls })
-    : net.connect({ port, host: '127.0.0.1' });
+    ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...from, ...opts.tls })
+    : net.connect({ port, host: '127.0.0.1', ...from });
   let raw = '';
   let closed = false;
   let error: string | undefined;

@@ -1,8 +1,37 @@
 import os from 'node:os';
-import { startProxyNode } from '@meshgate/proxy-node';
+import { parseCidrs, startProxyNode, TlsProfiles, type DataPlaneLimits } from '@meshgate/proxy-node';
 import { nodeIdProblem, toNodeId } from '@meshgate/protocol';
-import { parseFlags, usage, UsageError, type FlagSpecs, type HostPort } from '../flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpecs, type FlagValue, type HostPort } from '../flags.ts';
 import { commonFlags, connectNatsDeferred, loggerFor, natsSecurityFrom, stopOnSignal, trustKeyFrom, trustKeysFrom } from '../common.ts';
+
+/** How the data plane treats hostile input (docs/hardening.md); `meshgate up` takes them too and passes them on. */
+export const dataPlaneFlags: FlagSpecs = {
+  'path-strictness': { type: 'string', choices: ['strict', 'relaxed'], default: 'strict', help: "strict: 400 for paths other servers resolve differently ('..;' or '.;' segments, an encoded backslash %5C); relaxed: forward them" },
+  'trusted-proxies': {
+    type: 'string', help: 'CIDR,...: peers whose X-Forwarded-For/-Proto/-Host/-Port, Forwarded and X-Real-IP are believed (appended to); from any other peer they are replaced',
+    validate: (raw) => { const p = parseCidrs(raw); return 'error' in p ? `CIDR,... such as 10.0.0.0/8,2001:db8::/32 (${p.error})` : undefined; },
+  },
+  'tls-profile': { type: 'string', choices: TlsProfiles, default: 'intermediate', help: "Mozilla TLS profile: modern (TLS 1.3 only), intermediate (TLS 1.2 with ECDHE+AEAD, and 1.3) or old (TLS 1.0+, CBC)" },
+  'tunnel-idle-timeout': { type: 'duration', default: '60s', help: 'close a WebSocket tunnel after this long with no byte either way (0: never; Ingress annotation meshgate.dev/tunnel-idle-timeout overrides)' },
+};
+
+/** The data-plane flags as DataPlaneLimits for startProxyNode. */
+export function dataPlaneLimitsFrom(flags: Record<string, FlagValue | undefined>): Partial<DataPlaneLimits> {
+  const trusted = flags['trusted-proxies'] === undefined ? undefined : parseCidrs(flags['trusted-proxies'] as string);
+  return {
+    pathStrictness: flags['path-strictness'] as 'strict' | 'relaxed',
+    tlsProfile: flags['tls-profile'] as DataPlaneLimits['tlsProfile'],
+    tunnelIdleTimeoutMs: flags['tunnel-idle-timeout'] as number,
+    ...(trusted && 'cidrs' in trusted ? { trustedProxies: trusted.cidrs } : {}),
+  };
+}
+
+/** The data-plane flags as command-line arguments for a `meshgate proxy` child. */
+export function dataPlaneArgs(flags: Record<string, FlagValue | undefined>): string[] {
+  const args = ['--path-strictness', String(flags['path-strictness']), '--tls-profile', String(flags['tls-profile']), '--tunnel-idle-timeout', `${flags['tunnel-idle-timeout'] as number}ms`];
+  if (flags['trusted-proxies'] !== undefined) args.push('--trusted-proxies', String(flags['trusted-proxies']));
+  return args;
+}
 
 export const proxyFlags: FlagSpecs = {
   ...commonFlags,
@@ -14,6 +43,7 @@ export const proxyFlags: FlagSpecs = {
   'trust-key': { type: 'string', help: "Ed25519 public key (PEM) of the config service: refuse snapshots it did not sign" },
   'agent-trust-key': { type: 'string', help: 'FILE[,FILE]: Ed25519 public keys (PEM) of the health agents: refuse liveness they did not sign' },
   'state-dir': { type: 'string', help: 'keeps the last-known-good snapshot, served at start even with NATS down' },
+  ...dataPlaneFlags,
 };
 
 export async function proxyCommand(argv: string[]): Promise<void> {
@@ -31,7 +61,7 @@ export async function proxyCommand(argv: string[]): Promise<void> {
     transport, log, nodeId, store,
     ...(trustKey ? { trustKey } : {}), agentTrustKeys, ...(flags['state-dir'] ? { stateDir: flags['state-dir'] as string } : {}),
     http: flags.http as HostPort, https: flags.https as HostPort, admin: flags.admin as HostPort,
-    workers: flags.workers as number, subjectPrefix: flags['subject-prefix'] as string,
+    workers: flags.workers as number, subjectPrefix: flags['subject-prefix'] as string, limits: dataPlaneLimitsFrom(flags),
     // Each worker connects too and takes route deltas from NATS itself: one thread wakes per change.
     workerNats: { servers: String(flags.nats).split(',').map((x) => x.trim()).filter(Boolean), security: natsSecurityFrom(flags), name: `meshgate-proxy ${nodeId}` },
   });

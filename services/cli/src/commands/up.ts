@@ -13,6 +13,7 @@ import { ensureKeyPair } from '../up/keys.ts';
 import { upNatsAuth, type UpNatsAuth } from '../up/nats-auth.ts';
 import { startChildren, startInProcess, type UpPlan } from '../up/components.ts';
 import { CONTEXT_FILE, defaultStateDir, removeContext, writeContext } from '../admin/context.ts';
+import { dataPlaneFlags } from './proxy.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SEED_MANIFESTS = path.resolve(here, '../../../../infra/examples/seed');
@@ -31,6 +32,7 @@ export const upFlags: FlagSpecs = {
   'admin': { type: 'hostport', help: 'admin listener of the first node; the next nodes, then the config service and the health agent, take the next ports', default: '127.0.0.1:9901' },
   'log-level': { type: 'level', help: 'log level of the mesh components', default: 'warn' },
   'state-dir': { type: 'string', help: 'signing keys (snapshots, liveness, operator), the NATS config, the context file for apply/get, and each node\'s last-known-good snapshot', default: defaultStateDir() },
+  ...dataPlaneFlags,
 };
 
 /**

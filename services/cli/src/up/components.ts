@@ -11,6 +11,7 @@ import { createLogger, startAdminListener, type Logger, type LogLevel } from '@m
 import { envName, type FlagValue, type HostPort } from '../flags.ts';
 import { natsSecurityArgs, natsSecurityFlags } from '../common.ts';
 import type { ensureKeyPair } from './keys.ts';
+import { dataPlaneArgs, dataPlaneLimitsFrom } from '../commands/proxy.ts';
 import type { NatsLogin, UpNatsAuth } from './nats-auth.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/meshgate.js');
@@ -81,7 +82,7 @@ export function startChildren(p: UpPlan, natsUrl: string, auth: UpNatsAuth | und
   const admins = p.nodeIds.map((id, i) => {
     const admin = `${p.adminBase.host}:${p.adminBase.port + i}`;
     run(id, ['proxy', '--node-id', id, '--http', hp(p.http), '--https', hp(p.https), '--admin', admin, '--workers', String(p.flags.workers),
-      '--trust-key', keys.snapshot.trust, '--agent-trust-key', keys.agent.trust, '--state-dir', path.join(p.stateDir, id)], auth?.proxies[i]);
+      '--trust-key', keys.snapshot.trust, '--agent-trust-key', keys.agent.trust, '--state-dir', path.join(p.stateDir, id), ...dataPlaneArgs(p.flags)], auth?.proxies[i]);
     return `http://${admin}`;
   });
   run('health-agent', ['health-agent', '--agent-id', 'agent-1', '--trust-key', keys.snapshot.trust, '--signing-key', keys.agent.signing, '--admin', hp(p.agentAdmin)], auth?.agent);
@@ -116,7 +117,7 @@ export async function startInProcess(p: UpPlan): Promise<string[]> {
     admins.push(`http://${hp(admin)}`);
     nodes.push(await startProxyNode({
       transport, log: clog.child({ service: 'meshgate-proxy' }), nodeId: id, http: p.http, https: p.https, admin, workers: p.flags.workers as number, subjectPrefix: prefix, store,
-      trustKey, agentTrustKeys: [pub(keys.agent.trust)], stateDir: path.join(p.stateDir, id),
+      trustKey, agentTrustKeys: [pub(keys.agent.trust)], stateDir: path.join(p.stateDir, id), limits: dataPlaneLimitsFrom(p.flags),
     }));
   }
   const agent = await startHealthAgent({ transport, log: clog.child({ service: 'meshgate-health-agent' }), agentId: 'agent-1', subjectPrefix: prefix, store, trustKey, signingKey: key(keys.agent.signing) });

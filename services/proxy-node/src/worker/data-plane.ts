@@ -16,6 +16,8 @@ import { compileSnapshot, endpointIds, patchConfig, type CompiledConfig } from '
 import { TlsStore } from './tls-store.ts';
 import { startListeners } from './listeners.ts';
 import type { PipelineEnv } from './pipeline/pipeline-env.ts';
+import { tlsProfileOptions } from './tls-profile.ts';
+import { trustedList } from './forwarded.ts';
 import { AccessLog } from './access-log.ts';
 import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ServeTask, ToWorker } from './messages.ts';
 import { startRouteFeed } from './route-feed.ts';
@@ -32,6 +34,10 @@ export const defaultLimits: DataPlaneLimits = {
   maxHeaderSize: 16 * 1024,
   keepAliveTimeoutMs: 65_000,
   accessLog: true,
+  pathStrictness: 'strict',
+  tlsProfile: 'intermediate',
+  // ingress-nginx's proxy-read-timeout, which its users know WebSocket tunnels by.
+  tunnelIdleTimeoutMs: 60_000,
 };
 
 export default async function serve(task: ServeTask): Promise<string> {
@@ -49,7 +55,8 @@ export default async function serve(task: ServeTask): Promise<string> {
   const counters: Record<string, number> = {};
   let current: CompiledConfig | undefined;
   const ticketKeys = task.ticketKeys ? Buffer.from(task.ticketKeys) : undefined;
-  let tlsStore = new TlsStore([], ticketKeys);
+  const tlsProfile = tlsProfileOptions(limits.tlsProfile);
+  let tlsStore = new TlsStore([], ticketKeys, tlsProfile);
 
   const env: PipelineEnv = {
     config: () => current,
@@ -60,11 +67,15 @@ export default async function serve(task: ServeTask): Promise<string> {
     ...(task.https ? { httpsPort: task.https.port } : {}),
     // HTTP/2 bodies (H1Server times HTTP/1 bodies itself): the same limit.
     bodyTimeoutMs: limits.bodyTimeoutMs ?? limits.headersTimeoutMs,
+    maxHeaderSize: limits.maxHeaderSize,
+    strictPaths: limits.pathStrictness !== 'relaxed',
+    ...(limits.trustedProxies?.length ? { trustedProxies: trustedList(limits.trustedProxies) } : {}),
+    tunnelIdleTimeoutMs: limits.tunnelIdleTimeoutMs ?? 0,
     counters,
     onEjected: (endpoint: string, backend: string, reason: string, ms: number) => log.info('endpoint ejected by this worker', { endpoint, backend, reason, ms }),
   };
   const listeners = startListeners({
-    env, limits, log, https: task.https !== undefined, ticketKeys, secureContext: (name) => tlsStore.find(name),
+    env, limits, log, https: task.https !== undefined, ticketKeys, tlsProfile, secureContext: (name) => tlsStore.find(name),
   });
   const httpsServer = listeners.httpsServer;
 
@@ -88,7 +99,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
       const next = compileSnapshot(snap, liveness, pools.defaults, { httpsPort: task.https?.port });
-      const nextTls = new TlsStore(next.tls, ticketKeys);
+      const nextTls = new TlsStore(next.tls, ticketKeys, tlsProfile);
       // The swap: one reference each. In-flight requests keep the config they read;
       // open TLS connections keep the certificate they were handshaken with.
       current = next;
@@ -96,7 +107,7 @@ export default async function serve(task: ServeTask): Promise<string> {
       // Clients without SNI (an IP address in the URL) get the default certificate.
       // Only when it changed: most changes keep the certificates, and a context costs a key parse.
       if (httpsServer && nextTls.defaultPem && (nextTls.defaultPem.cert !== defaultPem?.cert || nextTls.defaultPem.key !== defaultPem?.key)) {
-        httpsServer.setSecureContext({ ...nextTls.defaultPem, minVersion: 'TLSv1.2', ...(ticketKeys ? { ticketKeys } : {}) });
+        httpsServer.setSecureContext({ ...nextTls.defaultPem, ...tlsProfile, ...(ticketKeys ? { ticketKeys } : {}) });
         defaultPem = nextTls.defaultPem;
       }
       pools.retain(endpointIds(next));

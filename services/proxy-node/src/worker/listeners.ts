@@ -12,6 +12,8 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import { channels, type Logger } from '@meshgate/telemetry';
 import { H1Server } from './h1-server.ts';
+import { closeWhenIdle, h2HeaderOptions } from './h2-limits.ts';
+import type { ProfileOptions } from './tls-profile.ts';
 import type { DataPlaneLimits, ListenAddress } from './messages.ts';
 import { H2Request, H2Response } from './pipeline/h2-stream.ts';
 import { handleRequest } from './pipeline/pipeline.ts';
@@ -24,6 +26,8 @@ export interface ListenerOptions {
   readonly log: Logger;
   readonly https: boolean;
   readonly ticketKeys: Buffer | undefined;
+  /** --tls-profile's protocol versions and ciphers, for the server's own (no-SNI) context. */
+  readonly tlsProfile: ProfileOptions;
   /** The secure context for a server name (SNI), undefined when no certificate serves it. */
   secureContext(servername: string): tls.SecureContext | undefined;
 }
@@ -70,7 +74,7 @@ export function startListeners(o: ListenerOptions): Listeners {
     const bodyTimeoutMs = env.bodyTimeoutMs ?? 0;
     httpsServer = http2.createSecureServer({
       allowHTTP1: true,
-      minVersion: 'TLSv1.2',
+      ...o.tlsProfile,
       // A handshake (or a connection that sends nothing) gets the header timeout, as nginx applies
       // client_header_timeout to it; node's default is 120 s, so stalled handshakes piled up.
       handshakeTimeout: limits.headersTimeoutMs,
@@ -80,13 +84,14 @@ export function startListeners(o: ListenerOptions): Listeners {
         if (sc) cb(null, sc);
         else cb(new Error(`no certificate for ${name}: add an Ingress tls section with a Secret for this host`));
       },
-      settings: { maxConcurrentStreams: 256 },
+      ...h2HeaderOptions(limits.maxHeaderSize),
+      settings: { maxConcurrentStreams: 256, ...h2HeaderOptions(limits.maxHeaderSize).settings },
     });
     // HTTP/2 on the core stream API; no 'request' listener, so node sets up no compatibility objects.
-    httpsServer.on('stream', (stream, headers) => {
+    httpsServer.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
       stream.on('error', ignore);
       if (headers.expect === '100-continue') stream.additionalHeaders({ ':status': 100 });
-      handleRequest(env, new H2Request(stream, headers, bodyTimeoutMs), new H2Response(stream));
+      handleRequest(env, new H2Request(stream, headers, rawHeaders, bodyTimeoutMs), new H2Response(stream));
     });
     httpsServer.on('sessionError', ignore);
     // ALPN h2 -> node:http2's own listener; http/1.1 or no ALPN -> H1Server. allowHTTP1
@@ -109,6 +114,8 @@ export function startListeners(o: ListenerOptions): Listeners {
     httpsServer.on('session', (session: http2.ServerHttp2Session) => {
       h2Sessions.add(session);
       session.once('close', () => h2Sessions.delete(session));
+      // A session with no open stream for the keep-alive timeout is closed, as an idle h1 connection is.
+      closeWhenIdle(session, limits.keepAliveTimeoutMs);
       if (draining) session.close();
     });
   }

@@ -8,6 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { NatsSecurity } from '@meshgate/actors';
 import type { EndpointLiveness, RouteChanges, RoutesDeltaMessage } from '@meshgate/protocol';
 import type { HeapStats } from '../heap-watch.ts';
+import type { TlsProfile } from './tls-profile.ts';
 
 export interface AppliedSnapshot {
   readonly version: number;
@@ -104,4 +105,12 @@ export interface DataPlaneLimits {
   /** Longest pause between two reads of a request body: 408 past it (nginx client_body_timeout); unset: headersTimeoutMs. */
   bodyTimeoutMs?: number;
   accessLog: boolean;
+  /** strict (default): `..;`-style segments and `%5C` in paths get 400 (`--path-strictness`). */
+  pathStrictness?: 'strict' | 'relaxed';
+  /** CIDRs (checked, parseCidrs) whose X-Forwarded-* headers are believed (`--trusted-proxies`); none: nobody's. */
+  trustedProxies?: readonly string[];
+  /** Mozilla TLS profile of every secure context (`--tls-profile`); default intermediate. */
+  tlsProfile?: TlsProfile;
+  /** A WebSocket tunnel with no byte either way for this long is closed (`--tunnel-idle-timeout`); 0: never. */
+  tunnelIdleTimeoutMs?: number;
 }

@@ -26,6 +26,8 @@ export interface RoutePolicy {
   attempts: number;
   allDown: AllDownPolicy;
   accessLog: boolean;
+  /** WebSocket tunnels of this Ingress: ms with no byte either way before both sides close (0: never); unset: --tunnel-idle-timeout. */
+  tunnelIdleTimeoutMs?: number;
 }
 
 export function defaultPolicy(pool: PoolOptions): RoutePolicy {
@@ -50,5 +52,6 @@ export function policyOf(p: IngressPolicy, base: RoutePolicy): RoutePolicy {
     attempts: p.attempts === undefined ? base.attempts : p.attempts === 0 ? Infinity : p.attempts,
     allDown: p.allDown ?? base.allDown,
     accessLog: p.accessLog ?? base.accessLog,
+    ...(p.tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs: p.tunnelIdleTimeoutMs } : base.tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs: base.tunnelIdleTimeoutMs } : {}),
   };
 }

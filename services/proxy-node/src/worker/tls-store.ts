@@ -1,5 +1,6 @@
 import tls from 'node:tls';
 import type { SnapshotContent } from '@meshgate/protocol';
+import { tlsProfileOptions, type ProfileOptions } from './tls-profile.ts';
 
 /**
  * Secure contexts of the certificates the newest store in this thread uses,
@@ -11,11 +12,11 @@ import type { SnapshotContent } from '@meshgate/protocol';
  */
 let cachedContexts = new Map<string, tls.SecureContext>();
 
-function contextFor(c: SnapshotContent['tls'][number], ticketKeys: Buffer | undefined, used: Map<string, tls.SecureContext>): tls.SecureContext {
-  const id = `${c.cert}\0${c.key}\0${ticketKeys ? ticketKeys.toString('base64') : ''}`;
+function contextFor(c: SnapshotContent['tls'][number], ticketKeys: Buffer | undefined, profile: ProfileOptions, used: Map<string, tls.SecureContext>): tls.SecureContext {
+  const id = `${c.cert}\0${c.key}\0${ticketKeys ? ticketKeys.toString('base64') : ''}\0${profile.ciphers}`;
   let ctx = used.get(id) ?? cachedContexts.get(id);
   if (!ctx) {
-    ctx = tls.createSecureContext({ cert: c.cert, key: c.key, minVersion: 'TLSv1.2' });
+    ctx = tls.createSecureContext({ cert: c.cert, key: c.key, ...profile });
     if (ticketKeys) (ctx as tls.SecureContext & { context: { setTicketKeys(k: Buffer): void } }).context.setTicketKeys(ticketKeys);
   }
   used.set(id, ctx);
@@ -34,13 +35,16 @@ export class TlsStore {
   /** The default certificate's PEMs: the server's own context, used when a client sends no SNI. */
   readonly defaultPem: { cert: string; key: string } | undefined;
 
-  /** `ticketKeys`: shared by every worker of the node, so a session ticket from one resumes on another. */
-  constructor(certs: SnapshotContent['tls'], ticketKeys?: Buffer) {
+  /**
+   * `ticketKeys`: shared by every worker of the node, so a session ticket from one resumes on another.
+   * `profile`: the TLS versions and ciphers of every context (tls-profile.ts; default intermediate).
+   */
+  constructor(certs: SnapshotContent['tls'], ticketKeys?: Buffer, profile: ProfileOptions = tlsProfileOptions()) {
     let fallback: [tls.SecureContext, SnapshotContent['tls'][number]] | undefined;
     let noHosts: typeof fallback;
     const used = new Map<string, tls.SecureContext>();
     for (const c of certs) {
-      const ctx = contextFor(c, ticketKeys, used);
+      const ctx = contextFor(c, ticketKeys, profile, used);
       fallback ??= [ctx, c];
       if (c.hosts.length === 0) noHosts ??= [ctx, c];
       for (const h of c.hosts) {

@@ -15,8 +15,8 @@ export interface IncomingRequest {
   readonly url: string;
   /** Lower-case names; repeated fields joined as node:http does. */
   readonly headers: IncomingHttpHeaders;
-  /** HTTP/1 only: name, value, ... as received (a second Host is refused). */
-  readonly rawHeaders?: readonly string[];
+  /** name, value, ... as received (a second Host is refused; HTTP/2's header limits count them). */
+  readonly rawHeaders: readonly string[];
   /** '1.0', '1.1' or '2.0'. */
   readonly httpVersion: string;
   readonly httpVersionMajor: number;

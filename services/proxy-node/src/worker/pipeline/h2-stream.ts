@@ -15,6 +15,7 @@ export class H2Request implements IncomingRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
   readonly httpVersion = '2.0';
   readonly httpVersionMajor = 2;
   readonly body: ServerHttp2Stream | null;
@@ -22,9 +23,10 @@ export class H2Request implements IncomingRequest {
   readonly remoteAddress: string;
   readonly #bodyTimeoutMs: number;
 
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, bodyTimeoutMs: number) {
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[], bodyTimeoutMs: number) {
     this.stream = stream;
     this.headers = headers;
+    this.rawHeaders = rawHeaders;
     this.method = (headers[':method'] as string | undefined) ?? '';
     this.url = (headers[':path'] as string | undefined) ?? '';
     this.body = stream.endAfterHeaders ? null : stream;

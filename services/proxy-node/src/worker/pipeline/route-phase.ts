@@ -5,9 +5,10 @@
  * Host), and the rule that serves it (404 when none), with that rule's
  * compiled policy and filters.
  */
-import { normalizePath } from '@meshgate/routing';
+import { ambiguousPath, normalizePath } from '@meshgate/routing';
 import { channels, requestEventsWanted } from '@meshgate/telemetry';
 import { newRequestId } from '../ids.ts';
+import { h2HeaderExcess } from '../h2-limits.ts';
 import type { RequestContext } from './request-context.ts';
 import { respond } from './respond.ts';
 
@@ -33,8 +34,8 @@ export function routeRequest(ctx: RequestContext): boolean {
   const cfg = ctx.env.config();
   if (cfg === undefined) return refuse(ctx, 503, 'meshgate: no configuration applied yet\n');
   if (!target) return refuse(ctx, 400, 'meshgate: malformed request target\n');
-  // Host as nginx checks it: one header, a name or IP literal, a port that exists.
-  if (!validHost(ctx.host) || (req.rawHeaders !== undefined && hostHeaderCount(req.rawHeaders) > 1)) return refuse(ctx, 400, 'meshgate: invalid Host header\n');
+  const bad = refusal(ctx, target.path);
+  if (bad !== undefined) return refuse(ctx, bad[0], bad[1]);
   const match = cfg.routes.find(ctx.host, target.path);
   if (match === undefined) return refuse(ctx, 404, 'meshgate: no ingress rule matches this host and path\n');
   ctx.match = match;
@@ -53,6 +54,38 @@ function readBodyFraming(ctx: RequestContext): void {
   const cl = h['content-length'];
   ctx.declaredLength = cl === undefined ? -1 : Number(cl);
   ctx.hasBody = ctx.h2 ? ctx.req.body !== null : cl !== undefined ? cl !== '0' : h['transfer-encoding'] !== undefined;
+}
+
+/** What makes the request unfit to route, with its status, or undefined. */
+function refusal(ctx: RequestContext, path: string): [number, string] | undefined {
+  const { req, env } = ctx;
+  const h = req.headers;
+  if (ctx.h2 && env.maxHeaderSize !== undefined) {
+    const excess = h2HeaderExcess(req.rawHeaders, env.maxHeaderSize);
+    if (excess !== undefined) return [431, `meshgate: request header fields too large (${excess})\n`];
+  }
+  const ambiguous = env.strictPaths ? ambiguousPath(path) : undefined;
+  if (ambiguous !== undefined) return [400, `meshgate: the path has ${ambiguous}, which servers resolve differently; refused (--path-strictness relaxed allows it)\n`];
+  // Host as nginx checks it: one header, a name or IP literal, a port that exists.
+  if (!validHost(ctx.host) || hostHeaderCount(req.rawHeaders) > 1) return [400, 'meshgate: invalid Host header\n'];
+  // RFC 9113 8.3.1: a host header naming another authority than :authority is malformed (else routed by one, sent with the other).
+  if (ctx.h2 && h.host !== undefined && h[':authority'] !== undefined && !sameAuthority(h[':authority'] as string, h.host, ctx.scheme)) {
+    return [400, 'meshgate: the host header and :authority differ\n'];
+  }
+  return undefined;
+}
+
+/** The port a scheme implies, for comparing authorities. */
+const DEFAULT_PORT = { http: ':80', https: ':443' } as const;
+
+/** Two authorities name the same host and port (RFC 3986 6.2: the host's case and a default port do not count). */
+export function sameAuthority(a: string, b: string, scheme: 'http' | 'https'): boolean {
+  if (a === b) return true;
+  const norm = (x: string) => {
+    const l = x.toLowerCase();
+    return l.endsWith(DEFAULT_PORT[scheme]) ? l.slice(0, -DEFAULT_PORT[scheme].length) : l;
+  };
+  return norm(a) === norm(b);
 }
 
 function refuse(ctx: RequestContext, status: number, body: string): false {

@@ -6,6 +6,7 @@
  * the 101 the client's socket is answered through SocketDownstream.
  */
 import { STATUS_CODES } from 'node:http';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isConnectError, type UpstreamError } from '@meshgate/upstream';
 import type { H1Request } from '../h1-server.ts';
@@ -116,8 +117,26 @@ class Tunnel {
     upstream.on('close', () => this.socket.destroy());
     upstream.pipe(this.socket);
     this.socket.pipe(upstream);
+    this.closeWhenIdle(upstream);
     ctx.ended = true;
     finish(ctx, statusCode);
+  }
+
+  /**
+   * No byte either way for the tunnel idle timeout: both sides are closed
+   * (ingress-nginx's proxy-read-timeout for WebSockets). The client socket's
+   * own timer sees both directions: what it reads, and what it writes (the
+   * upstream's bytes).
+   */
+  closeWhenIdle(upstream: Duplex): void {
+    const ctx = this.ctx;
+    const ms = ctx.route!.policy.tunnelIdleTimeoutMs ?? ctx.env.tunnelIdleTimeoutMs ?? 0;
+    const client = this.socket as Duplex & Partial<Pick<net.Socket, 'setTimeout'>>;
+    if (ms <= 0 || client.setTimeout === undefined) return;
+    client.setTimeout(ms, () => {
+      upstream.destroy();
+      client.destroy();
+    });
   }
 
   onHeaders(statusCode: number, raw: Buffer[]): boolean {

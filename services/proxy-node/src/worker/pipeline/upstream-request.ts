@@ -7,6 +7,7 @@
 import { channels } from '@meshgate/telemetry';
 import type { UpstreamEndpoint } from '@meshgate/upstream';
 import { newTraceparent } from '../ids.ts';
+import { appendForwarded, FORWARDED_HEADERS } from '../forwarded.ts';
 import { headerOne } from './log-phase.ts';
 import type { RequestContext } from './request-context.ts';
 
@@ -15,12 +16,13 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer',
   'upgrade', 'proxy-authenticate', 'proxy-authorization', 'http2-settings',
 ]);
-/** Headers the proxy sets itself on the way up. */
-const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id']);
+/** Headers the proxy sets itself on the way up (the forwarded ones: forwarded.ts). */
+const REPLACED = new Set<string>([...FORWARDED_HEADERS, 'x-request-id']);
 
 /**
  * The client's headers as a flat [name, value, ...] list, minus hop-by-hop
- * ones, plus X-Forwarded-*, X-Request-Id; the trace context only when
+ * ones, plus X-Forwarded-* and X-Real-IP (forwarded.ts: the client's own
+ * only from a trusted proxy) and X-Request-Id; the trace context only when
  * `trace` (a WebSocket upgrade; proxied requests get it per attempt).
  */
 export function forwardHeaders(ctx: RequestContext, trace: boolean): string[] {
@@ -30,29 +32,20 @@ export function forwardHeaders(ctx: RequestContext, trace: boolean): string[] {
   const connTokens = conn !== undefined && conn !== 'keep-alive' && conn !== 'close'
     ? new Set(conn.toLowerCase().split(',').map((s) => s.trim()))
     : undefined;
-  let priorXff: string | undefined;
   for (const k in h) {
     if (k.charCodeAt(0) === 58 /* ':' pseudo-header */) continue;
     const v = h[k];
     if (v === undefined || HOP_BY_HOP.has(k)) continue;
     if (!trace && (k === 'traceparent' || k === 'tracestate')) continue;
-    if (REPLACED.has(k)) {
-      if (k === 'x-forwarded-for') priorXff = headerOne(v);
-      continue;
-    }
+    if (REPLACED.has(k)) continue;
     if (connTokens !== undefined && connTokens.has(k)) continue;
     if (typeof v === 'string') out.push(k, v);
     else for (const one of v) out.push(k, one);
   }
   if (ctx.h2 && h.host === undefined && ctx.host !== '') out.push('host', ctx.host);
   if (ctx.absolute) setHost(out, ctx.host);
-  const clientIp = ctx.req.remoteAddress;
-  out.push(
-    'x-forwarded-for', priorXff ? `${priorXff}, ${clientIp}` : clientIp,
-    'x-forwarded-proto', ctx.scheme,
-    'x-request-id', ctx.requestId,
-  );
-  if (ctx.host !== '') out.push('x-forwarded-host', ctx.host);
+  appendForwarded(out, h, ctx.req.remoteAddress, ctx.scheme, ctx.host, ctx.env.trustedProxies);
+  out.push('x-request-id', ctx.requestId);
   if (trace && h.traceparent === undefined) out.push('traceparent', newTraceparent());
   return out;
 }
