@@ -29,8 +29,12 @@ export type Verdict = Respond | Fail | undefined;
 
 export interface Filter {
   readonly name: string;
-  /** Request filters phase: after routing, before an endpoint is picked. */
-  onRequest?(ctx: RequestContext): Verdict;
+  /**
+   * Request filters phase: after routing, before an endpoint is picked. A
+   * promise only when the filter must wait (a subrequest): the common path
+   * allocates none.
+   */
+  onRequest?(ctx: RequestContext): Verdict | Promise<Verdict>;
   /** Response filters phase: the upstream's response head (hop-by-hop headers removed), before it goes to the client. */
   onResponse?(ctx: RequestContext, status: number, headers: string[]): void;
 }

@@ -13,28 +13,46 @@
  * WebSocket upgrades take the same route and request-filter phases, then
  * tunnel.ts instead of the upstream call.
  */
-import type { Fail } from '../filters/filter.ts';
+import type { Fail, Verdict } from '../filters/filter.ts';
 import type { Downstream, IncomingRequest } from './downstream.ts';
 import type { PipelineEnv } from './pipeline-env.ts';
 import { RequestContext } from './request-context.ts';
-import { respondWith } from './respond.ts';
+import { respond, respondWith } from './respond.ts';
 import { routeRequest } from './route-phase.ts';
 import { abortUpstream, callUpstream } from './upstream-call.ts';
 
 export function handleRequest(env: PipelineEnv, req: IncomingRequest, down: Downstream): RequestContext {
   const ctx = new RequestContext(env, req, down);
-  if (routeRequest(ctx) && runRequestFilters(ctx)) callUpstream(ctx);
+  if (routeRequest(ctx)) runRequestFilters(ctx, 0, callUpstream);
   return ctx;
 }
 
-/** False when a filter answered or failed the request. */
-export function runRequestFilters(ctx: RequestContext): boolean {
-  for (const f of ctx.route!.requestFilters) {
-    const verdict = f.onRequest!(ctx);
+/**
+ * The route's request filters from `from` on, in order, then `next`. A
+ * filter that must wait (a subrequest, a hash check off the event loop)
+ * returns a promise: the rest runs when it settles, unless the client left.
+ */
+export function runRequestFilters(ctx: RequestContext, from: number, next: (ctx: RequestContext) => void): void {
+  const filters = ctx.route!.requestFilters;
+  for (let i = from; i < filters.length; i++) {
+    const verdict = filters[i]!.onRequest!(ctx);
     if (verdict === undefined) continue;
-    if (verdict.kind === 'respond') respondWith(ctx, verdict);
-    else abortUpstream(ctx, (verdict as Fail).error);
-    return false;
+    if (verdict instanceof Promise) {
+      verdict.then(
+        (v) => { if (!ctx.finished && !ctx.clientGone && !apply(ctx, v)) runRequestFilters(ctx, i + 1, next); },
+        (err: unknown) => { if (!ctx.finished) respond(ctx, 500, 'meshgate: a request filter failed\n', err as Error); },
+      );
+      return;
+    }
+    if (apply(ctx, verdict)) return;
   }
+  next(ctx);
+}
+
+/** True when the verdict ended the request. */
+function apply(ctx: RequestContext, verdict: Verdict): boolean {
+  if (verdict === undefined) return false;
+  if (verdict.kind === 'respond') respondWith(ctx, verdict);
+  else abortUpstream(ctx, (verdict as Fail).error);
   return true;
 }

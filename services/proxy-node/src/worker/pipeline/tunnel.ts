@@ -66,7 +66,7 @@ export class SocketDownstream implements Downstream {
 export function handleUpgrade(env: PipelineEnv, req: H1Request, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
   const ctx = new RequestContext(env, req, new SocketDownstream(socket));
-  if (routeRequest(ctx) && runRequestFilters(ctx)) new Tunnel(ctx, socket, head).attempt();
+  if (routeRequest(ctx)) runRequestFilters(ctx, 0, () => new Tunnel(ctx, socket, head).attempt());
 }
 
 /** undici's dispatch handler for one upgrade attempt at a time. */
