@@ -26,3 +26,4 @@ export {
   ChunkedValue, snapshotValue, readStoredSnapshot, writeStoredSnapshot, putChunks, getChunks, CHUNK_BYTES,
   type KvLike, type ChunkedHead, type SnapshotHead,
 } from './snapshot-store.ts';
+export { SnapshotClient, type SnapshotClientOptions, type SnapshotRequester } from './snapshot-client.ts';

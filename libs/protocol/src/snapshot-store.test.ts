@@ -1,22 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CHUNK_BYTES, ChunkedValue, INLINE_BYTES, type KvLike } from './snapshot-store.ts';
-
-/** A KV store in a Map with the same compare-and-set as JetStream KV's update(), counting writes. */
-function memoryKv() {
-  const data = new Map<string, { value: Uint8Array; revision: number }>();
-  let seq = 0;
-  const kv: KvLike & { writes: string[] } = {
-    writes: [],
-    async get(key) { return data.get(key); },
-    async put(key, value) { kv.writes.push(key); data.set(key, { value, revision: ++seq }); return seq; },
-    async update(key, value, revision) {
-      if ((data.get(key)?.revision ?? 0) !== revision) throw Object.assign(new Error(`${key} changed`), { code: 'MESHGATE_KV_CONFLICT' });
-      return kv.put(key, value);
-    },
-  };
-  return kv;
-}
+import { memoryKv } from './memory-kv.ts';
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BodyTimeoutError, BodyTooLargeError, ClientGoneError, ConnectError, ConnectTimeoutError, HeadersTimeoutError, InvalidResponseError,
-  RequestContentLengthMismatchError, SocketError, UpstreamErrorCode, errorStatus, isConnectError, isRetryable,
+  RequestContentLengthMismatchError, SocketError, InternalError, UpstreamErrorCode, errorStatus, isConnectError, isRetryable,
 } from './errors.ts';
 
 test('each error class carries its code and its own name', () => {
@@ -43,6 +43,7 @@ test('one mapping to HTTP and gRPC statuses', () => {
     [new BodyTimeoutError(), 408, 1],
     [new RequestContentLengthMismatchError(), 400, 13],
     [new ClientGoneError(), 499, 1],
+    [new InternalError(new Error('a bug')), 500, 13],
   ];
   for (const [err, status, grpc] of cases) {
     const s = errorStatus(err);

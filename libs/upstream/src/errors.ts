@@ -18,8 +18,10 @@ export const UpstreamErrorCode = {
   Closed: 'UND_ERR_CLOSED',
   /** The request body did not match its Content-Length (or ended early). */
   RequestContentLengthMismatch: 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
-  /** The upstream sent something that is not a valid response to the request in flight. */
-  InvalidResponse: 'MESHGATE_INVALID_RESPONSE',
+  /** The upstream sent something that is not a valid response to the request in flight (a status outside 100-599, bad framing). */
+  InvalidResponse: 'MESHGATE_BAD_RESPONSE',
+  /** An exception on the request's own path (a bug): that request fails, the worker goes on. */
+  Internal: 'MESHGATE_INTERNAL',
   /** The client went away: the attempt was abandoned. */
   ClientGone: 'MESHGATE_CLIENT_GONE',
   /** The request body grew past the route's limit. */
@@ -30,6 +32,8 @@ export const UpstreamErrorCode = {
 
 export class UpstreamError extends Error {
   readonly code: string;
+  /** A kept-alive connection died before any byte of the response: the server closed it while idle (retry the same endpoint). */
+  stale?: boolean;
   constructor(message: string, code: string) {
     super(message);
     this.code = code;
@@ -70,6 +74,11 @@ export class InvalidResponseError extends UpstreamError {
     super(message, UpstreamErrorCode.InvalidResponse);
   }
 }
+export class InternalError extends UpstreamError {
+  constructor(cause: unknown) {
+    super(`internal error: ${(cause as Error)?.message ?? String(cause)}`, UpstreamErrorCode.Internal);
+  }
+}
 export class ClientGoneError extends UpstreamError {
   constructor() {
     super('client went away', UpstreamErrorCode.ClientGone);
@@ -93,7 +102,7 @@ const CONNECT_CODES: ReadonlySet<string> = new Set([
 /** A kept-alive connection died under the request: nothing of the response came. */
 const RESET_CODES: ReadonlySet<string> = new Set([UpstreamErrorCode.Socket, 'ECONNRESET', 'EPIPE', UpstreamErrorCode.Closed]);
 
-type Coded = { code?: string } | undefined;
+type Coded = { code?: string; stale?: boolean } | undefined;
 
 /** The request never reached the endpoint: safe to try another, and a sign the endpoint is down. */
 export function isConnectError(err: Coded): boolean {
@@ -138,6 +147,10 @@ export function errorStatus(err: Coded): ErrorStatus {
       return { status: 400, grpc: GRPC_INTERNAL, reason: 'request body length does not match Content-Length' };
     case UpstreamErrorCode.ClientGone:
       return { status: 499, grpc: GRPC_CANCELLED, reason: 'client went away' };
+    case UpstreamErrorCode.Internal:
+      return { status: 500, grpc: GRPC_INTERNAL, reason: 'internal error' };
+    case UpstreamErrorCode.InvalidResponse:
+      return { status: 502, grpc: GRPC_UNAVAILABLE, reason: 'invalid response' };
     default:
       return isConnectError(err)
         ? { status: 502, grpc: GRPC_UNAVAILABLE, reason: 'could not connect' }

@@ -43,6 +43,13 @@ interface HTTPParserClass {
 const common = createRequire(import.meta.url)('_http_common') as { HTTPParser: HTTPParserClass; methods: string[] };
 
 export const HTTPParser: HTTPParserClass = common.HTTPParser;
+/**
+ * llhttp's HPE_PAUSED: returned from kOnHeadersComplete it stops the parser
+ * right after that head; execute() then returns an error with this code and
+ * `bytesParsed`, and the parser carries on after `resume()`.
+ */
+export const HPE_PAUSED = 21;
+
 /** llhttp method index -> name (the `method` argument of kOnHeadersComplete). */
 export const METHODS: readonly string[] = common.methods;
 

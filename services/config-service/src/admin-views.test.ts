@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMeshConfig } from '@meshgate/ingress';
-import type { NodeView } from '@meshgate/protocol';
+import { encodeSnapshot, snapshotContentOf, type NodeView } from '@meshgate/protocol';
 import { ingressManifest, serviceManifest } from '@meshgate/testing';
-import { describeIngress, ingressesView, unparsableOf } from './admin-views.ts';
+import { configStatus, describeIngress, getView, ingressesView, unparsableOf } from './admin-views.ts';
 import { emptyApplied } from './applied-objects.ts';
 import { IngressVersions } from './ingress-versions.ts';
 
@@ -52,4 +52,20 @@ test('describe: the version an Ingress last changed in decides which nodes serve
   const none = describeIngress({ type: 'config.v1.describe', kind: 'ingress', name: 'a', namespace: 'shop' }, src);
   assert.equal(none.ingress, undefined);
   assert.deepEqual(none.otherNamespaces, ['default']);
+});
+
+test('get backends and snapshot, and the status: from the build, the counts from the published content when at hand', () => {
+  const mesh = files({ 'm/bad.yaml': 'kind: [\n' });
+  const latest = encodeSnapshot(snapshotContentOf(mesh), 42);
+  const src = { mesh, applied: emptyApplied(), latest, latestContent: undefined, nodes: () => [], store: 'memory only' };
+  assert.deepEqual(getView('backends', src).backends, [{ id: 'default/users-svc:80', endpoints: [{ id: '127.0.0.1:8080' }] }]);
+  const snap = getView('snapshot', src).snapshot!;
+  assert.deepEqual([snap.version, snap.hash, snap.rules, snap.backends, snap.store], [42, latest.hash, 1, 1, 'memory only']);
+  assert.match(snap.errors[0]!, /^m\/bad\.yaml/);
+  const fromContent = getView('snapshot', { ...src, latestContent: { rules: [], backends: [], tls: [] } }).snapshot!;
+  assert.equal(fromContent.rules, 0);
+  assert.deepEqual(getView('nodes', src).nodes, []);
+  const status = configStatus('/m', latest, mesh);
+  assert.deepEqual([status.version, status.manifests, status.backends], [42, '/m', [{ id: 'default/users-svc:80', endpoints: ['127.0.0.1:8080'] }]]);
+  assert.deepEqual(configStatus('/m', undefined, undefined), { version: 0, hash: '', manifests: '/m', ingresses: [], errors: [], backends: [] });
 });

@@ -1,5 +1,9 @@
-import { formatManifestError, type ManifestError, type MeshConfig } from '@meshgate/ingress';
-import { AdminMessageType, type DescribeReply, type DescribeRequest, type GetReply, type IngressView, type NodeView, type UnparsableView } from '@meshgate/protocol';
+import { formatManifestError, type BackendConfig, type ManifestError, type MeshConfig } from '@meshgate/ingress';
+import {
+  AdminMessageType,
+  type BackendView, type DescribeReply, type DescribeRequest, type GetReply, type GetWhat, type IngressView, type NodeView, type SnapshotContent,
+  type SnapshotMessage, type SnapshotView, type UnparsableView,
+} from '@meshgate/protocol';
 import type { AppliedState } from './applied-objects.ts';
 import type { IngressVersions } from './ingress-versions.ts';
 
@@ -77,5 +81,59 @@ export function describeIngress(req: DescribeRequest, s: DescribeSources): Descr
       errors: status.state === 'served' ? [] : problems,
       warnings: [...(status.warnings ?? []), ...(status.state === 'served' ? problems : [])],
     },
+  };
+}
+
+const backendView = (b: BackendConfig): BackendView => ({ id: b.id, endpoints: b.endpoints.map((e) => (e.node ? { id: e.id, node: e.node } : { id: e.id })) });
+
+/** What `get` and the status read of the config service. */
+export interface ViewSources {
+  mesh: MeshConfig | undefined;
+  applied: AppliedState;
+  /** The latest snapshot, and its content when at hand. */
+  latest: SnapshotMessage | undefined;
+  latestContent: SnapshotContent | undefined;
+  nodes(): readonly NodeView[];
+  /** Where snapshots are kept, said by `get snapshot`. */
+  store: string;
+}
+
+/** `meshgate get nodes|ingresses|backends|snapshot`. */
+export function getView(what: GetWhat, s: ViewSources): GetReply {
+  const base = { type: AdminMessageType.Result, what } as const;
+  switch (what) {
+    case 'nodes': return { ...base, nodes: s.nodes() };
+    case 'ingresses': return { ...base, ...ingressesView(s.mesh, s.applied) };
+    case 'backends': return { ...base, backends: (s.mesh?.backends ?? []).map(backendView) };
+    case 'snapshot': return { ...base, snapshot: snapshotView(s) };
+  }
+}
+
+function snapshotView({ latest, latestContent: content, mesh, store }: ViewSources): SnapshotView {
+  return {
+    version: latest?.version ?? 0, hash: latest?.hash ?? '', bytes: latest?.body.length ?? 0, createdAt: latest?.createdAt ?? 0,
+    ...(latest?.keyId ? { keyId: latest.keyId } : {}),
+    rules: content?.rules.length ?? mesh?.rules.length ?? 0, backends: content?.backends.length ?? mesh?.backends.length ?? 0,
+    certificates: content?.tls.length ?? mesh?.tls.length ?? 0,
+    store,
+    errors: (mesh?.errors ?? []).filter((e) => e.kind !== 'Ingress').map(formatManifestError),
+  };
+}
+
+export interface ConfigStatus {
+  version: number;
+  hash: string;
+  manifests: string;
+  ingresses: MeshConfig['ingresses'];
+  errors: string[];
+  backends: { id: string; endpoints: string[] }[];
+}
+
+/** The config service's status (its /metrics read it). */
+export function configStatus(manifests: string, latest: SnapshotMessage | undefined, mesh: MeshConfig | undefined): ConfigStatus {
+  return {
+    version: latest?.version ?? 0, hash: latest?.hash ?? '', manifests,
+    ingresses: mesh?.ingresses ?? [], errors: mesh?.errors.map(formatManifestError) ?? [],
+    backends: mesh?.backends.map((b) => ({ id: b.id, endpoints: b.endpoints.map((e) => e.id) })) ?? [],
   };
 }

@@ -2,17 +2,17 @@ import type { KeyObject } from 'node:crypto';
 import os from 'node:os';
 import { ActorSystem, type Behavior, type Transport } from '@meshgate/actors';
 import {
-  MessageType, HealthMessageType, subjects as makeSubjects, allNodesSubject, fromOwnSubjectOnly, keyIdOf, signLiveness,
+  MessageType, HealthMessageType, SnapshotClient, subjects as makeSubjects, allNodesSubject, fromOwnSubjectOnly, keyIdOf,
   type SnapshotMessage, type SnapshotRefMessage, type SnapshotContent, type KvLike, type EndpointLiveness, type HeartbeatMessage, type Subjects,
-  type LivenessViewPart, type HealthStatusReply, type EndpointStatus, type NodeStatus, type NodeLivenessMessage,
+  type HealthStatusReply, type EndpointStatus, type NodeStatus, type NodeLivenessMessage,
 } from '@meshgate/protocol';
 import { endSpan, startChildSpan, startTracing, type Logger, type Tracing } from '@meshgate/telemetry';
-import { probe, type ProbeTarget } from './probe.ts';
-import { checkSpecOf, describeCheck, type CheckSpec } from './check-spec.ts';
-import { initialHealth, observe, type HealthState } from './endpoint-health.ts';
+import { probe } from './probe.ts';
+import { observe } from './endpoint-health.ts';
+import { LivenessPublisher } from './liveness-publisher.ts';
+import { livenessOf, syncTargets, type Target } from './targets.ts';
 import { ProbeScheduler } from './probe-scheduler.ts';
 import { NodeMembership } from './node-membership.ts';
-import { SnapshotSource } from './snapshot-source.ts';
 
 /**
  * Defaults tuned for "a dead backend is out within 1 s, back within 2 s":
@@ -25,8 +25,7 @@ export const HEALTH_DEFAULTS = {
   fullViewMs: 5_000, nodeTimeoutMs: 1_500, maxInFlight: 2_048,
 } as const;
 
-/** A full view is sent in parts of at most this many endpoints (NATS messages stay well under 1 MB). */
-export const FULL_VIEW_PART = 1_000;
+export { FULL_VIEW_PART } from './liveness-publisher.ts';
 
 export interface HealthAgentOptions {
   transport: Transport;
@@ -70,29 +69,20 @@ type AgentMsg =
   | { type: 'agent.v1.heartbeat'; hb: HeartbeatMessage }
   | { type: 'agent.v1.tick' };
 
-interface Target extends ProbeTarget {
-  check: CheckSpec;
-  checkText: string;
-  backends: string[];
-  node?: string;
-  health: HealthState;
-  lastProbe: number;
-}
-
 interface Shared {
   agentId: string;
   subjects: Subjects;
   targets: Map<string, Target>;
   membership: NodeMembership;
   scheduler: ProbeScheduler;
-  source: SnapshotSource;
+  source: SnapshotClient;
   /** The version the agent probes for (read by the fetches outside the actor). */
   applied: { version: number };
 }
 
 type Settings = Required<Omit<HealthAgentOptions, 'subjectPrefix' | 'agentId' | 'transport' | 'log' | 'trustKey' | 'store' | 'signingKey'>>;
 
-const livenessOf = (t: Target): EndpointLiveness => ({ endpoint: t.id, healthy: t.health.healthy ?? true, reason: t.health.reason, since: t.health.since });
+type AgentDeps = Settings & Shared & { transport: Transport; log: Logger; tracing?: Tracing; signingKey?: KeyObject };
 
 /**
  * The health agent actor: keeps the set of endpoints from the latest
@@ -101,78 +91,21 @@ const livenessOf = (t: Target): EndpointLiveness => ({ endpoint: t.id, healthy: 
  * periodic full view in parts. It also keeps proxy node membership from
  * heartbeats and publishes its changes.
  */
-function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; tracing?: Tracing; signingKey?: KeyObject }): Behavior<AgentMsg> {
+function agentActor(o: AgentDeps): Behavior<AgentMsg> {
   const { transport, subjects, targets, log, scheduler, membership, source, applied } = o;
-  let seq = 0;
-  let epoch = 0;
   // The first full view waits a period: first probe results go out as
   // deltas, and an early full view listing nothing yet would make proxies
   // forget what this agent (under the same id, before a restart) said.
   let lastFull = Date.now();
-  let pending: EndpointLiveness[] = [];
   const warned = new Set<string>();
-  // Each message says when it was sent and in which run of the agent: signed, so a node refuses one played back later.
-  const boot = Date.now();
-  const keyId = o.signingKey ? keyIdOf(o.signingKey) : '';
-  const send = (msg: LivenessViewPart) => {
-    const m: LivenessViewPart = { ...msg, boot, at: Date.now() };
-    transport.publish(subjects.liveness, o.signingKey ? signLiveness(m, o.signingKey, keyId) : m);
-  };
+  const liveness = new LivenessPublisher(o.agentId, (m) => transport.publish(subjects.liveness, m), o.signingKey);
+  const publishFull = () => liveness.full([...targets.values()].filter((t) => t.health.healthy !== undefined).map(livenessOf));
 
-  const flushDeltas = () => {
-    const endpoints = pending;
-    pending = [];
-    for (let i = 0; i < endpoints.length; i += FULL_VIEW_PART) {
-      send({ type: MessageType.Liveness, agent: o.agentId, kind: 'delta', seq: ++seq, endpoints: endpoints.slice(i, i + FULL_VIEW_PART) });
-    }
-  };
+  const publishNodes = (nodes: NodeStatus[]) => announceNodes(o, nodes);
 
-  const publishFull = () => {
-    const known = [...targets.values()].filter((t) => t.health.healthy !== undefined).map(livenessOf);
-    const parts = Math.max(1, Math.ceil(known.length / FULL_VIEW_PART));
-    epoch++;
-    for (let p = 0; p < parts; p++) {
-      send({
-        type: MessageType.Liveness, agent: o.agentId, kind: 'full', seq: ++seq,
-        endpoints: known.slice(p * FULL_VIEW_PART, (p + 1) * FULL_VIEW_PART), epoch, part: p, parts,
-      });
-    }
-  };
-
-  const publishNodes = (nodes: NodeStatus[]) => {
-    for (const n of nodes) {
-      if (n.state === 'down') log.warn('node down', { node: n.nodeId, reason: n.reason });
-      else log.info(n.state === 'up' ? 'node up' : 'node leaving', { node: n.nodeId, reason: n.reason });
-    }
-    const msg: NodeLivenessMessage = { type: HealthMessageType.Nodes, agent: o.agentId, nodes };
-    transport.publish(subjects.healthNodes, msg);
-  };
-
-  const applySnapshot = (content: SnapshotContent) => {
-    const wanted = new Map<string, Omit<Target, 'health' | 'lastProbe'>>();
-    for (const b of content.backends) {
-      const { spec, warnings } = checkSpecOf(b);
-      for (const w of warnings) if (!warned.has(w)) { warned.add(w); log.warn(w); }
-      for (const e of b.endpoints) {
-        const have = wanted.get(e.id);
-        if (have) { have.backends.push(b.id); continue; }
-        wanted.set(e.id, { id: e.id, address: e.address, port: e.port, check: spec, checkText: describeCheck(spec), backends: [b.id], ...(e.node ? { node: e.node } : {}) });
-      }
-    }
-    for (const id of targets.keys()) if (!wanted.has(id)) { scheduler.remove(id); targets.delete(id); }
-    for (const [id, w] of wanted) {
-      const t = targets.get(id);
-      if (t) {
-        // Same endpoint, maybe a new check or new backends: its health stays.
-        Object.assign(t, w);
-        continue;
-      }
-      targets.set(id, { ...w, health: initialHealth(), lastProbe: 0 });
-      // A new endpoint gets its first probe soon (the first probe decides),
-      // spread over at most one interval so thousands do not start at once.
-      scheduler.add(id);
-    }
-  };
+  const applySnapshot = (content: SnapshotContent) => syncTargets(targets, content, scheduler, (w) => {
+    if (!warned.has(w)) { warned.add(w); log.warn(w); }
+  });
 
   /**
    * Reads the newest snapshot off the mailbox (KV store, else the config
@@ -181,15 +114,9 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
    * store attached nor the service answering yet, and pushes come only with
    * changes), then every 5 s, for an announcement missed while NATS was away.
    */
-  let fetching = false;
-  let lastFetch = 0;
   const catchUp = (self: { tell(m: AgentMsg): void }) => {
-    if (fetching) return;
-    fetching = true;
-    lastFetch = Date.now();
-    source.latest(applied.version).then((snap) => {
-      if (snap) self.tell({ type: 'agent.v1.snapshot', snapshot: snap });
-    }, () => { /* not reachable yet: the next tick tries again */ }).finally(() => { fetching = false; });
+    // Not reachable yet: the next tick tries again.
+    if (source.due(Date.now(), applied.version)) source.catchUp(applied.version, (snap) => self.tell({ type: 'agent.v1.snapshot', snapshot: snap }));
   };
 
   return {
@@ -203,7 +130,7 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
           let content: SnapshotContent;
           try {
             // Signature first (a forged snapshot must not steer the probes), then format and hash.
-            content = source.open(msg.snapshot);
+            content = source.openContent(msg.snapshot);
           } catch (err) {
             log.error('snapshot refused; keeping the current targets', { version: msg.snapshot.version, kept: applied.version, error: (err as Error).message });
             return;
@@ -215,17 +142,7 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
         }
         case 'agent.v1.result': {
           const t = targets.get(msg.id);
-          if (!t) return;
-          t.lastProbe = msg.at;
-          if (observe(t.health, msg.ok, msg.reason, o.rise, o.fall)) {
-            log.info(t.health.healthy ? 'endpoint up' : 'endpoint down', { endpoint: t.id, reason: t.health.reason, check: t.checkText });
-            // One span per verdict change: when and why an endpoint left or rejoined rotation.
-            endSpan(startChildSpan(o.tracing, t.health.healthy ? 'endpoint up' : 'endpoint down', undefined, {
-              'meshgate.endpoint': t.id, 'meshgate.reason': t.health.reason, 'meshgate.check': t.checkText, 'meshgate.agent': o.agentId,
-            }));
-            if (pending.length === 0) setImmediate(flushDeltas);
-            pending.push(livenessOf(t));
-          }
+          if (t && observeResult(t, msg, o)) liveness.changed(livenessOf(t));
           return;
         }
         case 'agent.v1.heartbeat': {
@@ -237,7 +154,7 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
           const changed = membership.tick();
           if (changed.length) publishNodes(changed);
           const now = Date.now();
-          if (now - lastFetch >= (applied.version === 0 ? 1_000 : 5_000)) catchUp(ctx.self);
+          catchUp(ctx.self);
           if (now - lastFull >= o.fullViewMs) {
             lastFull = now;
             if (targets.size) publishFull();
@@ -252,6 +169,54 @@ function agentActor(o: Settings & Shared & { transport: Transport; log: Logger; 
   };
 }
 
+/** A probe result through rise/fall; true when the endpoint's verdict changed (logged, and a span for it). */
+function observeResult(t: Target, r: Extract<AgentMsg, { type: 'agent.v1.result' }>, o: AgentDeps): boolean {
+  t.lastProbe = r.at;
+  if (!observe(t.health, r.ok, r.reason, o.rise, o.fall)) return false;
+  o.log.info(t.health.healthy ? 'endpoint up' : 'endpoint down', { endpoint: t.id, reason: t.health.reason, check: t.checkText });
+  // One span per verdict change: when and why an endpoint left or rejoined rotation.
+  endSpan(startChildSpan(o.tracing, t.health.healthy ? 'endpoint up' : 'endpoint down', undefined, {
+    'meshgate.endpoint': t.id, 'meshgate.reason': t.health.reason, 'meshgate.check': t.checkText, 'meshgate.agent': o.agentId,
+  }));
+  return true;
+}
+
+/** Proxy node membership changes: logged and published. */
+function announceNodes(o: AgentDeps, nodes: NodeStatus[]): void {
+  for (const n of nodes) {
+    if (n.state === 'down') o.log.warn('node down', { node: n.nodeId, reason: n.reason });
+    else o.log.info(n.state === 'up' ? 'node up' : 'node leaving', { node: n.nodeId, reason: n.reason });
+  }
+  const msg: NodeLivenessMessage = { type: HealthMessageType.Nodes, agent: o.agentId, nodes };
+  o.transport.publish(o.subjects.healthNodes, msg);
+}
+
+/** What the agent hears on NATS, to its actor: snapshots (references read from the KV store), deltas (the snapshot they lead to), heartbeats, status requests. */
+function subscribe(transport: Transport, o: { subjects: Subjects; source: SnapshotClient; applied: { version: number }; log: Logger; status(): HealthStatusReply }, ref: { tell(m: AgentMsg): void }): { unsubscribe(): void }[] {
+  const { subjects, source, applied, log } = o;
+  return [
+    // A snapshot, or a reference to one too large for a message (read from the KV store, off the mailbox).
+    transport.subscribe(subjects.snapshot, async (m) => {
+      const data = m.data as SnapshotMessage | SnapshotRefMessage;
+      if (data?.type === MessageType.Snapshot) { ref.tell({ type: 'agent.v1.snapshot', snapshot: data }); return; }
+      if (data?.type !== MessageType.SnapshotRef || data.version <= applied.version) return;
+      const snap = await source.resolve(data).catch((err) => { log.error('cannot read the announced snapshot from the KV store', { version: data.version, error: (err as Error).message }); return undefined; });
+      if (snap) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap });
+    }),
+    // Endpoint and route changes go out as deltas (config.v1.endpoints, config.v1.routes): fetch the full snapshot they lead to.
+    ...[subjects.endpoints, subjects.routes].map((subject) => transport.subscribe(subject, async () => {
+      const snap = await source.latest(applied.version).catch(() => undefined);
+      if (snap) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap });
+    })),
+    // Each node on its own subject; a heartbeat naming another node than its subject's is dropped.
+    transport.subscribe(allNodesSubject(subjects.heartbeat), fromOwnSubjectOnly<HeartbeatMessage>(subjects.heartbeat, (hb) => {
+      if (hb?.type === MessageType.Heartbeat) ref.tell({ type: 'agent.v1.heartbeat', hb });
+    }, (subject, nodeId) => log.warn('dropped a heartbeat sent on another node\'s subject', { subject, nodeId: String(nodeId) }))),
+    // Read-only, so it answers from the shared maps without queueing behind probe results.
+    transport.subscribe(subjects.healthStatus, (m) => m.reply?.(o.status())),
+  ];
+}
+
 export async function startHealthAgent(opts: HealthAgentOptions): Promise<HealthAgent> {
   const agentId = opts.agentId ?? `${os.hostname()}-${process.pid}`;
   const subjects = makeSubjects(opts.subjectPrefix);
@@ -264,8 +229,8 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
   const targets = new Map<string, Target>();
   const membership = new NodeMembership({ timeoutMs: settings.nodeTimeoutMs });
   const log = opts.log.child({ agent: agentId });
-  const source = new SnapshotSource({
-    transport: opts.transport, subjects, ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}),
+  const source = new SnapshotClient({
+    transport: opts.transport, latestSubject: subjects.snapshotGet, ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}),
   });
   if (!source.verifying) log.warn('no trust key: snapshots are not verified (give --trust-key, the config service\'s public key)');
   if (!opts.signingKey) log.warn('no --signing-key: liveness goes out unsigned (proxies with --agent-trust-key will refuse it)');
@@ -301,27 +266,7 @@ export async function startHealthAgent(opts: HealthAgentOptions): Promise<Health
     probes: scheduler.stats(),
   });
 
-  const subs = [
-    // A snapshot, or a reference to one too large for a message (read from the KV store, off the mailbox).
-    opts.transport.subscribe(subjects.snapshot, async (m) => {
-      const data = m.data as SnapshotMessage | SnapshotRefMessage;
-      if (data?.type === MessageType.Snapshot) { ref.tell({ type: 'agent.v1.snapshot', snapshot: data }); return; }
-      if (data?.type !== MessageType.SnapshotRef || data.version <= applied.version) return;
-      const snap = await source.resolve(data).catch((err) => { log.error('cannot read the announced snapshot from the KV store', { version: data.version, error: (err as Error).message }); return undefined; });
-      if (snap) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap });
-    }),
-    // Endpoint and route changes go out as deltas (config.v1.endpoints, config.v1.routes): fetch the full snapshot they lead to.
-    ...[subjects.endpoints, subjects.routes].map((subject) => opts.transport.subscribe(subject, async () => {
-      const snap = await source.latest(applied.version).catch(() => undefined);
-      if (snap) ref.tell({ type: 'agent.v1.snapshot', snapshot: snap });
-    })),
-    // Each node on its own subject; a heartbeat naming another node than its subject's is dropped.
-    opts.transport.subscribe(allNodesSubject(subjects.heartbeat), fromOwnSubjectOnly<HeartbeatMessage>(subjects.heartbeat, (hb) => {
-      if (hb?.type === MessageType.Heartbeat) ref.tell({ type: 'agent.v1.heartbeat', hb });
-    }, (subject, nodeId) => log.warn('dropped a heartbeat sent on another node\'s subject', { subject, nodeId: String(nodeId) }))),
-    // Read-only, so it answers from the shared maps without queueing behind probe results.
-    opts.transport.subscribe(subjects.healthStatus, (m) => m.reply?.(status())),
-  ];
+  const subs = subscribe(opts.transport, { subjects, source, applied, log, status }, ref);
   // 100 ms: node-down detection granularity (and the full-view clock).
   const tick = setInterval(() => ref.tell({ type: 'agent.v1.tick' }), 100);
   log.info('health agent started', { ...settings, ...(opts.signingKey ? { signingKey: keyIdOf(opts.signingKey) } : {}) });

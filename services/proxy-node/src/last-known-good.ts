@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { msgpackCodec, type EndpointsDeltaMessage, type RoutesDeltaMessage, type SnapshotMessage } from '@meshgate/protocol';
+import { decodeSnapshotContent, msgpackCodec, type EndpointsDeltaMessage, type RoutesDeltaMessage, type Signable, type SnapshotContent, type SnapshotMessage } from '@meshgate/protocol';
+import { openDelta } from './accept-rules.ts';
 
 /** What a node keeps on disk: the last full snapshot it served and the endpoint and route deltas applied on top, all as signed. */
 export interface LastKnownGoodRecord {
@@ -60,4 +61,23 @@ export class LastKnownGood {
     fs.renameSync(tmp, this.file);
     this.#record = r;
   }
+}
+
+/**
+ * The version a record holds: its snapshot opened (`open`: verified and
+ * unpacked) and each delta verified, applied and checked against its hash.
+ * Throws with the reason to refuse the record.
+ */
+export function replayRecord(r: LastKnownGoodRecord, open: (s: SnapshotMessage) => Uint8Array, verify: (m: Signable) => void): { version: number; hash: string; packed: Uint8Array; content?: SnapshotContent } {
+  let packed = open(r.snapshot);
+  let version = r.snapshot.version;
+  let hash = r.snapshot.hash;
+  let content: SnapshotContent | undefined;
+  for (const d of r.deltas) {
+    content ??= decodeSnapshotContent<SnapshotContent>(packed);
+    ({ packed, content } = openDelta(d, content, verify));
+    version = d.version;
+    hash = d.hash;
+  }
+  return { version, hash, packed, ...(content ? { content } : {}) };
 }

@@ -1,5 +1,5 @@
 import { mergeSnapshots, renderPrometheus, labelValue, PROXY_METRICS, MetricsRegistry, type MetricInfo } from '@meshgate/telemetry';
-import { isReady, type NodeState } from './node-actor.ts';
+import { isReady, type NodeStatus } from './node-status.ts';
 import type { HeapStats } from './heap-watch.ts';
 
 const NODE_METRICS: Record<string, MetricInfo> = {
@@ -22,7 +22,7 @@ const NODE_METRICS: Record<string, MetricInfo> = {
  * second, plus the last totals of replaced workers) added up, then the
  * node's own gauges. Labelled with the node id.
  */
-export function renderMetrics(state: NodeState, natsConnected: () => boolean, mainHeap?: HeapStats): string {
+export function renderMetrics(state: NodeStatus, natsConnected: () => boolean, mainHeap?: HeapStats): string {
   const node = new MetricsRegistry(NODE_METRICS);
   node.set('meshgate_snapshot_version', '', state.version);
   node.set('meshgate_snapshot_apply_seconds', '', state.applyMs / 1000);

@@ -2,10 +2,12 @@ import os from 'node:os';
 import type { KeyObject } from 'node:crypto';
 import type http from 'node:http';
 import { ActorSystem, type NatsSecurity, type Transport } from '@meshgate/actors';
-import { MessageType, keyIdOf, nodeSubject, subjects as makeSubjects, nodeIdProblem, toNodeId, type EndpointsDeltaMessage, type RoutesDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
+import { MessageType, keyIdOf, nodeSubject, subjects as makeSubjects, nodeIdProblem, toNodeId, type Subjects, type EndpointsDeltaMessage, type RoutesDeltaMessage, type KvLike, type LivenessMessage, type SnapshotMessage, type SnapshotRefMessage } from '@meshgate/protocol';
 import { startTracing, type Logger } from '@meshgate/telemetry';
 import { WorkerPool } from './worker-pool.ts';
-import { nodeActor, isReady, type NodeMsg, type NodeState } from './node-actor.ts';
+import { nodeActor, type NodeMsg } from './node-actor.ts';
+import type { ApplySpan } from './node-apply.ts';
+import { createNodeParts, isReady, statusJson, statusView, type NodeStatus } from './node-status.ts';
 import { startAdminServer } from './admin-server.ts';
 import { renderMetrics } from './metrics.ts';
 import { watchHeap } from './heap-watch.ts';
@@ -45,7 +47,8 @@ export interface ProxyNodeOptions {
 export interface ProxyNode {
   readonly nodeId: string;
   readonly adminUrl: string;
-  readonly state: NodeState;
+  /** Read-only: what /status shows. */
+  readonly state: NodeStatus;
   ready(): boolean;
   /** Resolves once every worker serves a snapshot (or rejects after timeoutMs). */
   whenReady(timeoutMs?: number): Promise<void>;
@@ -54,17 +57,12 @@ export interface ProxyNode {
 }
 
 export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode> {
-  const nodeId = opts.nodeId ?? toNodeId(`${os.hostname()}-${process.pid}`);
-  const badId = nodeIdProblem(nodeId);
-  if (badId) throw new Error(`node id ${JSON.stringify(nodeId)} ${badId}`);
+  const nodeId = nodeIdOf(opts.nodeId);
   const workers = opts.workers ?? os.availableParallelism();
   const log = opts.log.child({ node: nodeId });
   const subjects = makeSubjects(opts.subjectPrefix);
-  const state: NodeState = {
-    nodeId, version: 0, hash: '', workerVersions: new Array(workers).fill(0), draining: false,
-    liveness: new Map(), requests: [], open: [], applyMs: 0, routeDeltas: 0, workerRestarts: 0, metrics: [], retiredMetrics: [], workerHeaps: [],
-    trustedKey: opts.trustKey ? keyIdOf(opts.trustKey) : '',
-  };
+  const parts = createNodeParts<ApplySpan>(workers);
+  const state = statusView(nodeId, opts.trustKey ? keyIdOf(opts.trustKey) : '', parts);
   if (!opts.trustKey) log.warn('no --trust-key: unsigned snapshots are accepted; pass the config service\'s public key to refuse forged ones');
   const livenessGuard = new LivenessGuard(opts.agentTrustKeys, log);
   const lastKnownGood = opts.stateDir ? new LastKnownGood(opts.stateDir) : undefined;
@@ -73,7 +71,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     onEvent: (e) => { if (e.type === 'actor.crashed') log.error('actor crashed', { actor: e.name, error: String(e.error) }); },
   });
 
-  let natsUp = true;
+  const nats = { up: true };
   const node = { ref: undefined as undefined | { tell(m: NodeMsg): void; ask<R>(m: NodeMsg, t?: number): Promise<R> } };
   const direct = opts.workerNats !== undefined;
   const pool = new WorkerPool({
@@ -84,6 +82,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
         ...(opts.trustKey ? { trustKey: new Uint8Array(opts.trustKey.export({ format: 'der', type: 'spki' })) } : {}),
       },
     } : {}),
+    current: () => parts.ledger.applied(),
     onMessage: (msg) => node.ref?.tell({ type: 'node.v1.worker', msg }),
     onWorkerExit: (index, error) => node.ref?.tell({ type: 'node.v1.worker-exit', index, error: String((error as Error)?.message ?? error) }),
   });
@@ -99,56 +98,18 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
     await node.ref?.ask({ type: 'node.v1.flush' }, 2_000);
   };
   const mainHeap = watchHeap();
-  const admin: http.Server = await startAdminServer(opts.admin, {
-    sync,
-    get ready() { return isReady(state); },
-    get draining() { return state.draining; },
-    metrics: () => renderMetrics(state, () => natsUp, mainHeap.stats()),
-    status: () => ({ ...state, liveness: [...state.liveness.values()], memory: { rssBytes: process.memoryUsage.rss(), mainHeap: mainHeap.stats() } }),
-    killWorker: (index) => pool.terminateWorker(index),
-  });
-  const a = admin.address();
-  const adminUrl = typeof a === 'object' && a ? `http://${opts.admin.host}:${a.port}` : '';
+  const { admin, adminUrl } = await startAdmin(opts.admin, state, { sync, mainHeap, nats, killWorker: (index) => pool.terminateWorker(index) });
 
   // The main thread's own SDK (control-plane spans); each worker has its own for requests.
   const tracing = startTracing({ serviceName: 'meshgate-proxy', instanceId: nodeId, attributes: { 'meshgate.thread': 'main' } });
   const ref = await system.spawnAndStart<NodeMsg>('node', () => nodeActor({
-    nodeId, transport: opts.transport, subjects, pool, log, adminUrl, state, ...(tracing ? { tracing } : {}),
+    nodeId, transport: opts.transport, subjects, pool, log, adminUrl, parts, status: state, ...(tracing ? { tracing } : {}),
     ...(opts.trustKey ? { trustKey: opts.trustKey } : {}), ...(opts.store ? { store: opts.store } : {}), ...(lastKnownGood ? { lastKnownGood } : {}), direct,
   }));
   node.ref = ref;
   pool.start();
 
-  const subs = [
-    opts.transport.subscribe(subjects.snapshot, (m) => {
-      const d = m.data as SnapshotMessage | SnapshotRefMessage;
-      if (d?.type === MessageType.Snapshot) ref.tell({ type: 'node.v1.snapshot', snapshot: d });
-      else if (d?.type === MessageType.SnapshotRef) ref.tell({ type: 'node.v1.ref', ref: d });
-    }),
-    opts.transport.subscribe(subjects.endpoints, (m) => {
-      const d = m.data as EndpointsDeltaMessage;
-      if (d?.type === MessageType.EndpointsDelta) ref.tell({ type: 'node.v1.delta', delta: d });
-    }),
-    // Direct mode: the workers subscribe to route deltas themselves.
-    ...(direct ? [] : [opts.transport.subscribe(subjects.routes, (m) => {
-      const d = m.data as RoutesDeltaMessage;
-      if (d?.type === MessageType.RoutesDelta) ref.tell({ type: 'node.v1.routes', delta: d });
-    })]),
-    opts.transport.subscribe(subjects.liveness, (m) => {
-      const l = m.data as LivenessMessage;
-      if (l?.type !== MessageType.Liveness) return;
-      // Signature and replay checks here, before the actor: a refused message never reaches the merged view.
-      const sender = livenessGuard.admit(l);
-      if (sender !== undefined) ref.tell({ type: 'node.v1.liveness', liveness: l, sender });
-    }),
-  ];
-  if ('onStatus' in opts.transport) {
-    (opts.transport as { onStatus(cb: (s: { type: string }) => void): void }).onStatus((s) => {
-      if (s.type === 'disconnect') natsUp = false;
-      // Back (or connected for the first time after starting from disk): catch up on what was missed.
-      if (s.type === 'reconnect') { natsUp = true; ref.tell({ type: 'node.v1.resync', reason: 'nats reconnected' }); }
-    });
-  }
+  const subs = subscribe(opts.transport, subjects, ref, { direct, livenessGuard, nats });
   const tick = setInterval(() => ref.tell({ type: 'node.v1.tick' }), opts.heartbeatMs ?? 1_000);
   log.info('proxy node started', { workers, http: `${opts.http.host}:${opts.http.port}`, https: opts.https ? `${opts.https.host}:${opts.https.port}` : undefined, admin: adminUrl });
 
@@ -156,13 +117,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   return {
     nodeId, adminUrl, state,
     ready: () => isReady(state),
-    async whenReady(timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!isReady(state)) {
-        if (Date.now() > deadline) throw new Error(`proxy node ${nodeId} not ready after ${timeoutMs} ms (snapshot v${state.version}, workers ${state.workerVersions.join(',')}${state.lastError ? `, last error: ${state.lastError}` : ''})`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    whenReady: (timeoutMs = 15_000) => whenReady(state, timeoutMs),
     stop() {
       stopped ??= (async () => {
         clearInterval(tick);
@@ -179,4 +134,68 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
       return stopped;
     },
   };
+}
+
+function nodeIdOf(given: string | undefined): string {
+  const nodeId = given ?? toNodeId(`${os.hostname()}-${process.pid}`);
+  const badId = nodeIdProblem(nodeId);
+  if (badId) throw new Error(`node id ${JSON.stringify(nodeId)} ${badId}`);
+  return nodeId;
+}
+
+async function whenReady(state: NodeStatus, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!isReady(state)) {
+    if (Date.now() > deadline) throw new Error(`proxy node ${state.nodeId} not ready after ${timeoutMs} ms (snapshot v${state.version}, workers ${state.workerVersions.join(',')}${state.lastError ? `, last error: ${state.lastError}` : ''})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The admin listener (admin-server.ts) over the node's status view. */
+async function startAdmin(addr: ListenAddress, state: NodeStatus, o: { sync(): Promise<void>; mainHeap: ReturnType<typeof watchHeap>; nats: { up: boolean }; killWorker(index: number): Promise<boolean> }): Promise<{ admin: http.Server; adminUrl: string }> {
+  const admin = await startAdminServer(addr, {
+    sync: o.sync,
+    get ready() { return isReady(state); },
+    get draining() { return state.draining; },
+    metrics: () => renderMetrics(state, () => o.nats.up, o.mainHeap.stats()),
+    status: () => ({ ...statusJson(state), memory: { rssBytes: process.memoryUsage.rss(), mainHeap: o.mainHeap.stats() } }),
+    killWorker: o.killWorker,
+  });
+  const a = admin.address();
+  return { admin, adminUrl: typeof a === 'object' && a ? `http://${addr.host}:${a.port}` : '' };
+}
+
+/** What the node hears on NATS, to its actor; `nats.up` follows the connection. */
+function subscribe(transport: Transport, subjects: Subjects, ref: { tell(m: NodeMsg): void }, o: { direct: boolean; livenessGuard: LivenessGuard; nats: { up: boolean } }): { unsubscribe(): void }[] {
+  const subs = [
+    transport.subscribe(subjects.snapshot, (m) => {
+      const d = m.data as SnapshotMessage | SnapshotRefMessage;
+      if (d?.type === MessageType.Snapshot) ref.tell({ type: 'node.v1.snapshot', snapshot: d });
+      else if (d?.type === MessageType.SnapshotRef) ref.tell({ type: 'node.v1.ref', ref: d });
+    }),
+    transport.subscribe(subjects.endpoints, (m) => {
+      const d = m.data as EndpointsDeltaMessage;
+      if (d?.type === MessageType.EndpointsDelta) ref.tell({ type: 'node.v1.delta', delta: d });
+    }),
+    // Direct mode: the workers subscribe to route deltas themselves.
+    ...(o.direct ? [] : [transport.subscribe(subjects.routes, (m) => {
+      const d = m.data as RoutesDeltaMessage;
+      if (d?.type === MessageType.RoutesDelta) ref.tell({ type: 'node.v1.routes', delta: d });
+    })]),
+    transport.subscribe(subjects.liveness, (m) => {
+      const l = m.data as LivenessMessage;
+      if (l?.type !== MessageType.Liveness) return;
+      // Signature and replay checks here, before the actor: a refused message never reaches the merged view.
+      const sender = o.livenessGuard.admit(l);
+      if (sender !== undefined) ref.tell({ type: 'node.v1.liveness', liveness: l, sender });
+    }),
+  ];
+  if ('onStatus' in transport) {
+    (transport as { onStatus(cb: (s: { type: string }) => void): void }).onStatus((s) => {
+      if (s.type === 'disconnect') o.nats.up = false;
+      // Back (or connected for the first time after starting from disk): catch up on what was missed.
+      if (s.type === 'reconnect') { o.nats.up = true; ref.tell({ type: 'node.v1.resync', reason: 'nats reconnected' }); }
+    });
+  }
+  return subs;
 }

@@ -15,6 +15,8 @@ export interface WorkerPoolOptions {
   limits?: Partial<DataPlaneLimits>;
   /** Set: each worker takes route deltas from NATS itself (`name` gets the worker index appended). */
   control?: WorkerControl;
+  /** What a replacement (or lagging) worker gets: the node's snapshot and the route deltas since. Default: the last setSnapshot(). */
+  current?: () => AppliedSnapshot | undefined;
   onMessage(msg: FromWorker): void;
   /** A worker's serve task failed (crash or start-up error). */
   onWorkerExit(index: number, error: unknown): void;
@@ -76,7 +78,7 @@ export class WorkerPool {
     this.#ports[index] = port1;
     const task: ServeTask = {
       index, nodeId: this.#opts.nodeId, port: port2,
-      http: this.#opts.http, https: this.#opts.https, snapshot: this.#snapshot, liveness: this.#liveness,
+      http: this.#opts.http, https: this.#opts.https, snapshot: this.#current(), liveness: this.#liveness,
       ticketKeys: this.#ticketKeys, limits: this.#limits,
       ...(this.#opts.control ? { control: { ...this.#opts.control, name: `${this.#opts.control.name} worker ${index}` } } : {}),
     };
@@ -116,15 +118,16 @@ export class WorkerPool {
     this.#broadcast({ type: 'worker.v1.snapshot', snapshot });
   }
 
+  #current(): AppliedSnapshot | undefined {
+    return this.#opts.current ? this.#opts.current() : this.#snapshot;
+  }
+
   /**
-   * A route delta: the workers patch their tables; a replacement worker gets
-   * the snapshot and every delta since. `to`: only these workers (the others
-   * took it from NATS already).
+   * A route delta: the workers patch their tables (a replacement worker gets
+   * it with `current`). `to`: only these workers (the others took it from
+   * NATS already).
    */
   applyDelta(delta: AppliedDelta, to?: readonly number[]): void {
-    const s = this.#snapshot;
-    if (!s) throw new Error('a route delta before any snapshot');
-    this.#snapshot = { ...s, deltas: [...s.deltas ?? [], delta] };
     const msg: ToWorker = { type: 'worker.v1.delta', delta };
     if (to) for (const i of to) this.#ports[i]?.postMessage(msg);
     else this.#broadcast(msg);
@@ -132,7 +135,8 @@ export class WorkerPool {
 
   /** The node's snapshot and the deltas since, to one worker that fell behind. */
   resend(index: number): void {
-    if (this.#snapshot) this.#ports[index]?.postMessage({ type: 'worker.v1.snapshot', snapshot: this.#snapshot } satisfies ToWorker);
+    const snapshot = this.#current();
+    if (snapshot) this.#ports[index]?.postMessage({ type: 'worker.v1.snapshot', snapshot } satisfies ToWorker);
   }
 
   /**
@@ -157,16 +161,6 @@ export class WorkerPool {
       if (w.left.size === 0) w.done();
     }
     this.#reportWaiters = this.#reportWaiters.filter((w) => w.left.size > 0);
-  }
-
-  /** How many deltas a replacement worker would patch on top of the snapshot. */
-  get deltaCount(): number {
-    return this.#snapshot?.deltas?.length ?? 0;
-  }
-
-  /** The same content folded into one snapshot, for replacement workers only: running workers already serve it. */
-  rebase(snapshot: AppliedSnapshot): void {
-    this.#snapshot = snapshot;
   }
 
   setLiveness(all: readonly EndpointLiveness[], delta: readonly EndpointLiveness[]): void {

@@ -23,6 +23,7 @@ import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ServeT
 import { startRouteFeed } from './route-feed.ts';
 import { decodeRouteChanges, encodeRoutesDelta, type RoutesDeltaMessage } from '@meshgate/protocol';
 import { watchHeap } from '../heap-watch.ts';
+import { acceptRouteDelta } from '../accept-rules.ts';
 
 /** An idle worker still sends its statistics (heap, say) this often. */
 const STATS_IDLE_MS = 10_000;
@@ -163,26 +164,17 @@ export default async function serve(task: ServeTask): Promise<string> {
     post({ type: 'worker.v1.routes', index, routes: unreported, reply });
     unreported = [];
   };
-  /** A route delta straight from NATS (task.control): checked here, as the node's main thread checks what it hands over. */
+  /** A route delta straight from NATS (task.control): the node's accept rules (accept-rules.ts), as its main thread applies them. */
   const fromNats = (d: RoutesDeltaMessage) => {
     const cur = current;
-    // None yet: the node hands this worker its snapshot and what came since. The same one twice: nothing to do.
-    if (!cur || d.version === cur.version) return;
-    const refuse = (error: string) => {
-      feed?.answer({ ok: false, version: cur.version, hash: cur.hash, refused: d.version, error });
-      post({ type: 'worker.v1.nack', index, refused: d.version, kept: cur.version, error });
-    };
-    if (d.version < cur.version) { refuse(`stale route delta v${d.version}: v${cur.version} is applied`); return; }
-    if (d.base !== cur.version) { post({ type: 'worker.v1.gap', index, version: d.version, base: d.base, have: cur.version }); return; }
-    let changes;
-    try {
-      feed!.verify(d);
-      changes = decodeRouteChanges(d);
-    } catch (err) {
-      refuse((err as Error).message);
-      return;
-    }
-    applyDelta({ version: d.version, base: d.base, hash: d.hash, changes, ...(d.traceparent ? { traceparent: d.traceparent } : {}) }, d);
+    // None yet: the node hands this worker its snapshot and what came since.
+    if (!cur) return;
+    const v = acceptRouteDelta({ version: cur.version, hash: cur.hash, hasBase: true }, d, feed!.verify);
+    if (v.kind === 'gap') post({ type: 'worker.v1.gap', index, version: d.version, base: d.base, have: cur.version });
+    else if (v.kind === 'stale' || v.kind === 'conflict' || v.kind === 'refused') {
+      feed?.answer({ ok: false, version: cur.version, hash: cur.hash, refused: d.version, error: v.error });
+      post({ type: 'worker.v1.nack', index, refused: d.version, kept: cur.version, error: v.error });
+    } else if (v.kind === 'apply') applyDelta({ version: d.version, base: d.base, hash: d.hash, changes: v.changes, ...(d.traceparent ? { traceparent: d.traceparent } : {}) }, d);
   };
 
   /**

@@ -90,8 +90,12 @@ export function startListeners(o: ListenerOptions): Listeners {
     // HTTP/2 on the core stream API; no 'request' listener, so node sets up no compatibility objects.
     httpsServer.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
       stream.on('error', ignore);
-      if (headers.expect === '100-continue') stream.additionalHeaders({ ':status': 100 });
-      handleRequest(env, new H2Request(stream, headers, rawHeaders, bodyTimeoutMs), new H2Response(stream));
+      try {
+        if (headers.expect === '100-continue') stream.additionalHeaders({ ':status': 100 });
+        handleRequest(env, new H2Request(stream, headers, rawHeaders, bodyTimeoutMs), new H2Response(stream));
+      } catch {
+        stream.destroy();
+      }
     });
     httpsServer.on('sessionError', ignore);
     // ALPN h2 -> node:http2's own listener; http/1.1 or no ALPN -> H1Server. allowHTTP1

@@ -7,6 +7,7 @@
 import { BodyTooLargeError } from '@meshgate/upstream';
 import { abortUpstream } from '../pipeline/upstream-call.ts';
 import { tapBody } from '../pipeline/body-tap.ts';
+import { crashed } from '../pipeline/respond.ts';
 import type { FilterFactory } from './filter.ts';
 
 export const bodyLimit: FilterFactory = {
@@ -26,7 +27,12 @@ export const bodyLimit: FilterFactory = {
         let seen = 0;
         tapBody(body, (chunk) => {
           seen += chunk.length;
-          if (seen > max && !ctx.finished) abortUpstream(ctx, new BodyTooLargeError(max));
+          if (seen <= max || ctx.finished) return;
+          try {
+            abortUpstream(ctx, new BodyTooLargeError(max));
+          } catch (err) {
+            crashed(ctx, err);
+          }
         });
         return undefined;
       },

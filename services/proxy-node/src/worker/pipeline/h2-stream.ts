@@ -8,7 +8,9 @@ import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:ht
 import type { BodyWatcher, Downstream, IncomingRequest } from './downstream.ts';
 import { tapBody } from './body-tap.ts';
 
-const { NGHTTP2_NO_ERROR, NGHTTP2_INTERNAL_ERROR } = http2.constants;
+const { NGHTTP2_NO_ERROR } = http2.constants;
+/** The error a cut stream is destroyed with (node resets it with INTERNAL_ERROR; the stream's 'error' goes nowhere). */
+const CUT = new Error('response cut');
 
 export class H2Request implements IncomingRequest {
   readonly stream: ServerHttp2Stream;
@@ -46,6 +48,14 @@ export class H2Request implements IncomingRequest {
     let last = performance.now();
     const stop = () => clearTimeout(timer);
     const check = () => {
+      try {
+        tick();
+      } catch {
+        stop();
+        stream.destroy();
+      }
+    };
+    const tick = () => {
       if (watcher.finished || stream.readableEnded || stream.destroyed) return;
       const now = performance.now();
       if (stream.readableFlowing !== true || stream.readableLength > 0) last = now; // we are not reading: not the client's stall
@@ -108,8 +118,9 @@ export class H2Response implements Downstream {
     else this.stream.end();
   }
 
+  /** RST_STREAM with INTERNAL_ERROR: a client must not read a cut response as a whole one (NO_ERROR would say so). */
   destroy(): void {
-    if (!this.stream.destroyed) this.stream.close(NGHTTP2_INTERNAL_ERROR);
+    if (!this.stream.destroyed) this.stream.destroy(CUT);
   }
 
   once(event: 'close' | 'drain', fn: () => void): void {

@@ -17,13 +17,17 @@ import type { Fail, Verdict } from '../filters/filter.ts';
 import type { Downstream, IncomingRequest } from './downstream.ts';
 import type { PipelineEnv } from './pipeline-env.ts';
 import { RequestContext } from './request-context.ts';
-import { respond, respondWith } from './respond.ts';
+import { crashed, respond, respondWith } from './respond.ts';
 import { routeRequest } from './route-phase.ts';
 import { abortUpstream, callUpstream } from './upstream-call.ts';
 
 export function handleRequest(env: PipelineEnv, req: IncomingRequest, down: Downstream): RequestContext {
   const ctx = new RequestContext(env, req, down);
-  if (routeRequest(ctx)) runRequestFilters(ctx, 0, callUpstream);
+  try {
+    if (routeRequest(ctx)) runRequestFilters(ctx, 0, callUpstream);
+  } catch (err) {
+    crashed(ctx, err);
+  }
   return ctx;
 }
 
@@ -39,7 +43,13 @@ export function runRequestFilters(ctx: RequestContext, from: number, next: (ctx:
     if (verdict === undefined) continue;
     if (verdict instanceof Promise) {
       verdict.then(
-        (v) => { if (!ctx.finished && !ctx.clientGone && !apply(ctx, v)) runRequestFilters(ctx, i + 1, next); },
+        (v) => {
+          try {
+            if (!ctx.finished && !ctx.clientGone && !apply(ctx, v)) runRequestFilters(ctx, i + 1, next);
+          } catch (err) {
+            crashed(ctx, err);
+          }
+        },
         (err: unknown) => { if (!ctx.finished) respond(ctx, 500, 'meshgate: a request filter failed\n', err as Error); },
       );
       return;

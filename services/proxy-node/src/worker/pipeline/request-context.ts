@@ -12,7 +12,7 @@ import type { CompiledRoute } from './compiled-route.ts';
 import type { Downstream, IncomingRequest } from './downstream.ts';
 import type { PipelineEnv } from './pipeline-env.ts';
 import { abortUpstream, onUpstreamData, onUpstreamEnd, onUpstreamError, onUpstreamHead } from './upstream-call.ts';
-import { finish } from './respond.ts';
+import { crashed, finish } from './respond.ts';
 import { BodyTimeoutError, ClientGoneError } from '@meshgate/upstream';
 
 export class RequestContext implements ResponseHandler {
@@ -107,12 +107,20 @@ export class RequestContext implements ResponseHandler {
     if (this.finished && this.ended) return;
     if (this.down.writableFinished) return;
     this.clientGone = true;
-    if (this.ep === undefined) finish(this, 499);
-    else abortUpstream(this, new ClientGoneError());
+    try {
+      if (this.ep === undefined) finish(this, 499);
+      else abortUpstream(this, new ClientGoneError());
+    } catch (err) {
+      crashed(this, err);
+    }
   };
 
   readonly onDrain = (): void => {
     this.paused = false;
-    this.upstream?.resume();
+    try {
+      this.upstream?.resume();
+    } catch (err) {
+      crashed(this, err);
+    }
   };
 }

@@ -3,7 +3,7 @@
  * error before any of the response went out), and the end of every request:
  * `finish` runs the log phase exactly once.
  */
-import { errorStatus, type UpstreamError } from '@meshgate/upstream';
+import { errorStatus, InternalError, type UpstreamError } from '@meshgate/upstream';
 import type { EventError } from '@meshgate/telemetry';
 import type { Respond } from '../filters/filter.ts';
 import { logRequest } from './log-phase.ts';
@@ -44,4 +44,21 @@ export function respondWith(ctx: RequestContext, r: Respond): void {
 export function respondError(ctx: RequestContext, err: UpstreamError, body?: string): void {
   const s = errorStatus(err);
   respond(ctx, s.status, body ?? `meshgate: ${s.reason}\n`, err);
+}
+
+/**
+ * An exception on this request's path (a bug): this request fails, with a
+ * 500 when nothing was sent yet, else its stream or connection is cut; its
+ * upstream connection is let go. The worker goes on.
+ */
+export function crashed(ctx: RequestContext, err: unknown): void {
+  const e = new InternalError(err);
+  try {
+    ctx.upstream?.abort(e);
+  } catch { /* the pool closes the connection itself */ }
+  try {
+    respond(ctx, 500, 'meshgate: internal error\n', e);
+  } catch {
+    try { ctx.down.destroy(); } catch { /* nothing more to do for this client */ }
+  }
 }

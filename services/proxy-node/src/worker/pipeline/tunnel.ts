@@ -8,13 +8,13 @@
 import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { isConnectError, type UpstreamError } from '@meshgate/upstream';
+import { InvalidResponseError, isConnectError, type UpstreamError } from '@meshgate/upstream';
 import type { H1Request } from '../h1-server.ts';
 import type { Downstream } from './downstream.ts';
 import { runRequestFilters } from './pipeline.ts';
 import type { PipelineEnv } from './pipeline-env.ts';
 import { RequestContext } from './request-context.ts';
-import { finish, respond } from './respond.ts';
+import { crashed, finish, respond } from './respond.ts';
 import { routeRequest } from './route-phase.ts';
 import { forwardHeaders } from './upstream-request.ts';
 
@@ -66,7 +66,11 @@ export class SocketDownstream implements Downstream {
 export function handleUpgrade(env: PipelineEnv, req: H1Request, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
   const ctx = new RequestContext(env, req, new SocketDownstream(socket));
-  if (routeRequest(ctx)) runRequestFilters(ctx, 0, () => new Tunnel(ctx, socket, head).attempt());
+  try {
+    if (routeRequest(ctx)) runRequestFilters(ctx, 0, () => new Tunnel(ctx, socket, head).attempt());
+  } catch (err) {
+    crashed(ctx, err);
+  }
 }
 
 /** undici's dispatch handler for one upgrade attempt at a time. */
@@ -75,6 +79,8 @@ class Tunnel {
   readonly socket: Duplex;
   readonly head: Buffer;
   readonly tried = new Set<string>();
+  /** Ends the upstream request (given by undici when it connects). */
+  abort: ((err: Error) => void) | undefined;
 
   constructor(ctx: RequestContext, socket: Duplex, head: Buffer) {
     this.ctx = ctx;
@@ -101,6 +107,7 @@ class Tunnel {
   }
 
   onConnect(abort: (err: Error) => void): void {
+    this.abort = abort;
     if (this.socket.destroyed) abort(new Error('client went away'));
   }
 
@@ -140,6 +147,11 @@ class Tunnel {
   }
 
   onHeaders(statusCode: number, raw: Buffer[]): boolean {
+    if (statusCode > 599) {
+      // No status to relay (as for plain requests): an upstream error, 502.
+      this.abort?.(new InvalidResponseError(`status ${statusCode} is outside 100-599`));
+      return false;
+    }
     if (statusCode < 200) return true;
     this.ctx.status = statusCode;
     const out: string[] = [];

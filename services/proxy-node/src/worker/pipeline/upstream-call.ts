@@ -105,14 +105,29 @@ function responseHeaders(ctx: RequestContext, raw: string[]): string[] {
     else if (lower === 'x-request-id') sawRequestId = true;
     out.push(lower, raw[i + 1]!);
   }
-  if (connectionTokens !== undefined && connectionTokens !== 'keep-alive' && connectionTokens !== 'close') stripConnectionTokens(out, connectionTokens);
+  if (connectionTokens !== undefined && connectionTokens !== 'keep-alive' && connectionTokens !== 'close') {
+    sawRequestId &&= !stripConnectionTokens(out, connectionTokens);
+  }
   if (!sawRequestId) out.push('x-request-id', ctx.requestId);
   return out;
 }
 
-function stripConnectionTokens(out: string[], tokens: string): void {
+/**
+ * Drops the response headers a backend's Connection header names (RFC 9110
+ * 7.6.1), except Content-Length: the framing towards the client is the
+ * proxy's own, and a length it checks the body against is worth keeping.
+ * True when it dropped the backend's X-Request-Id.
+ */
+function stripConnectionTokens(out: string[], tokens: string): boolean {
   const drop = new Set(tokens.split(',').map((s) => s.trim()).filter(Boolean));
-  for (let i = out.length - 2; i >= 0; i -= 2) if (drop.has(out[i]!)) out.splice(i, 2);
+  drop.delete('content-length');
+  let requestId = false;
+  for (let i = out.length - 2; i >= 0; i -= 2) {
+    if (!drop.has(out[i]!)) continue;
+    if (out[i] === 'x-request-id') requestId = true;
+    out.splice(i, 2);
+  }
+  return requestId;
 }
 
 export function onUpstreamData(ctx: RequestContext, chunk: Buffer): void {
@@ -153,11 +168,15 @@ export function onUpstreamError(ctx: RequestContext, err: UpstreamError): void {
     channels.upstreamEnd.publish({ ctx: ctx.info, attempt: ctx.attempts, endpoint: ep, error: err, connectFailed, retried: retry });
   }
   if (retry) {
-    (ctx.tried ??= new Set()).add(ep.id);
+    // A kept-alive connection that died before any byte of this response was closed by the server
+    // while idle (the keep-alive race): the endpoint is fine, the next try may go to it again, on
+    // another connection (nginx gives such a failure an extra try).
+    if (err.stale !== true) (ctx.tried ??= new Set()).add(ep.id);
     return attempt(ctx);
   }
   if (!beforeResponse) {
-    // Mid-body: the client cannot be told with a status any more.
+    // Mid-body: the client cannot be told with a status any more; an HTTP/2 stream is reset with an
+    // error (a NO_ERROR reset reads as a complete response).
     ctx.down.destroy();
     return finish(ctx, ctx.status || 502, err);
   }
@@ -177,6 +196,7 @@ function failRequest(ctx: RequestContext, err: UpstreamError): void {
   if (err.code === UpstreamErrorCode.HeadersTimeout) text = `${backend} did not answer within ${ctx.route!.policy.responseTimeoutMs} ms`;
   else if (err.code === UpstreamErrorCode.BodyTimeout) text = 'the request body stalled (request body timeout)';
   else if (err.code === UpstreamErrorCode.BodyTooLarge) text = `${err.message} (the Ingress's proxy-body-size)`;
+  else if (err.code === UpstreamErrorCode.InvalidResponse) text = `invalid response from ${backend}: ${err.message}`;
   else if (isConnectError(err)) text = `could not connect to ${backend} (${err.code}) after ${ctx.attempts} attempt(s)`;
   else if (s.status === 502) text = `upstream error from ${backend} (${err.code || err.message})`;
   else text = err.message;
