@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import dc from 'node:diagnostics_channel';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { startTracing } from './tracing.ts';
-import { instrumentProxy, CHANNELS, type RequestInfo } from './proxy-instrumentation.ts';
+import { instrumentProxy } from './proxy-instrumentation.ts';
+import { CHANNELS, type RequestInfo } from './request-events.ts';
 import { samplerFromEnv } from './sampler.ts';
 import { startOtlpReceiver } from '@meshgate/testing';
 
@@ -30,7 +31,7 @@ function runRequest(ctx: RequestInfo, attempts: { error?: string; status?: numbe
     sent.push(headers);
     dc.channel(CHANNELS.upstreamEnd).publish({
       ctx, attempt: i + 1, endpoint, statusCode: a.status,
-      error: a.error ? Object.assign(new Error(`connect ${a.error}`), { code: a.error }) : undefined, retried: Boolean(a.error),
+      error: a.error ? Object.assign(new Error(`connect ${a.error}`), { code: a.error }) : undefined, connectFailed: Boolean(a.error), retried: Boolean(a.error),
     });
   });
   const last = attempts.at(-1)!;

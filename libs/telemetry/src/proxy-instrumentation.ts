@@ -1,37 +1,20 @@
 import dc from 'node:diagnostics_channel';
-import type { IncomingHttpHeaders } from 'node:http';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { LATENCY_BUCKETS, MetricsRegistry, labelValue, type MetricInfo } from './metrics-registry.ts';
 import type { Tracing } from './tracing.ts';
 import { CommonAttribute, RecordedSpan, fixedAttributes, newSpanId, randomHex, unsampledTraceparent, type FixedAttributes } from './request-spans.ts';
 import { traceIdSampled } from './sampler.ts';
+import {
+  CHANNELS, type EndpointEjectedEvent, type RequestEndEvent, type RequestInfo, type RequestRoutedEvent, type TlsHandshakeEvent,
+  type UpstreamEndEvent, type UpstreamEndpointInfo, type UpstreamStartEvent,
+} from './request-events.ts';
 
 /**
  * Subscribes to the data plane's diagnostics_channel events (published by
- * services/proxy-node/src/worker/request-events.ts, only while someone
+ * services/proxy-node/src/worker, contract in request-events.ts, only while someone
  * listens) and turns them into spans and metrics. The proxy knows nothing of
  * OpenTelemetry; this file knows nothing of sockets.
  */
-
-/** The event shapes of the request path (the channel names are the contract). */
-export interface RequestInfo {
-  method: string; host: string; target: string; path: string; headers: IncomingHttpHeaders;
-  remoteAddress: string; scheme: 'http' | 'https'; httpVersion: string;
-  node: string; worker: number; requestId: string; startTime: number;
-  store: Record<string, unknown>;
-}
-interface Endpoint { id: string; address: string; port: number }
-interface ErrorLike extends Error { code?: string }
-
-export const CHANNELS = {
-  requestStart: 'meshgate:request:start',
-  requestRouted: 'meshgate:request:routed',
-  upstreamStart: 'meshgate:upstream:start',
-  upstreamEnd: 'meshgate:upstream:end',
-  requestEnd: 'meshgate:request:end',
-  endpointEjected: 'meshgate:endpoint:ejected',
-  tlsHandshake: 'meshgate:tls:handshake',
-} as const;
 
 export const PROXY_METRICS: Record<string, MetricInfo> = {
   meshgate_requests_total: { type: 'counter', help: 'Requests answered, by ingress, service and status class.' },
@@ -90,8 +73,6 @@ const STATUS_CODE = new CommonAttribute('http.response.status_code');
 
 const headerOne = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
-
 function serviceOf(backend: string): string {
   // backend ids are `namespace/service:port`
   const slash = backend.indexOf('/');
@@ -137,7 +118,7 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
   const clientNodeAttrs = fixedAttributes({ 'meshgate.node': opts.node });
   // Per upstream endpoint (bounded: cleared when it grows past the endpoints a worker plausibly has).
   const endpoints = new Map<string, FixedAttributes>();
-  const endpointAttrs = (ep: Endpoint): FixedAttributes => {
+  const endpointAttrs = (ep: UpstreamEndpointInfo): FixedAttributes => {
     let f = endpoints.get(ep.id);
     if (f === undefined) {
       if (endpoints.size >= 50_000) endpoints.clear();
@@ -190,7 +171,7 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       if (recorder !== undefined) onRequestStart((m as { ctx: RequestInfo }).ctx);
     }],
     [CHANNELS.requestRouted, (m) => {
-      const r = m as { ctx: RequestInfo; path: string; ingress: string; backend: string; rule?: object };
+      const r = m as RequestRoutedEvent;
       const s = st(r.ctx);
       let rs = r.rule !== undefined ? routeStates.get(r.rule) : undefined;
       if (rs === undefined) {
@@ -210,7 +191,7 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       }
     }],
     [CHANNELS.upstreamStart, (m) => {
-      const u = m as { ctx: RequestInfo; attempt: number; endpoint: Endpoint; headers: Record<string, string | string[]> };
+      const u = m as UpstreamStartEvent;
       const s = st(u.ctx);
       const now = performance.now();
       s.upStart = now;
@@ -234,11 +215,11 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       if (s.dropTracestate === true) delete u.headers.tracestate;
     }],
     [CHANNELS.upstreamEnd, (m) => {
-      const u = m as { ctx: RequestInfo; attempt: number; statusCode?: number; error?: ErrorLike; retried: boolean };
+      const u = m as UpstreamEndEvent;
       const s = st(u.ctx);
       const now = performance.now();
       if (s.upStart !== undefined) registry.observe('meshgate_upstream_duration_seconds', s.route ? s.route.timing : '', (now - s.upStart) / 1000);
-      if (u.error && CONNECT_ERRORS.has(u.error.code ?? '')) registry.inc('meshgate_upstream_connect_errors_total', s.route ? s.route.serviceLabel : '');
+      if (u.connectFailed === true) registry.inc('meshgate_upstream_connect_errors_total', s.route ? s.route.serviceLabel : '');
       if (u.retried) registry.inc('meshgate_upstream_retries_total', s.route ? s.route.serviceLabel : '');
       const span = s.attemptSpan;
       if (span === undefined || s.attempt !== u.attempt) return;
@@ -256,7 +237,7 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       recorder!.end(span, now);
     }],
     [CHANNELS.requestEnd, (m) => {
-      const e = m as { ctx: RequestInfo; statusCode: number; error?: ErrorLike };
+      const e = m as RequestEndEvent;
       const s = st(e.ctx);
       const now = performance.now();
       const c = Math.floor(e.statusCode / 100);
@@ -277,11 +258,11 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       recorder!.end(span, now);
     }],
     [CHANNELS.endpointEjected, (m) => {
-      const e = m as { backend: string };
+      const e = m as EndpointEjectedEvent;
       registry.inc('meshgate_endpoint_ejections_total', `{service="${labelValue(serviceOf(e.backend))}"}`);
     }],
     [CHANNELS.tlsHandshake, (m) => {
-      const h = m as { resumed: boolean; protocol?: string };
+      const h = m as TlsHandshakeEvent;
       registry.inc('meshgate_tls_handshakes_total', `{resumed="${h.resumed}",protocol="${labelValue(h.protocol ?? '')}"}`);
     }],
   ];

@@ -1,8 +1,10 @@
 import { decodeSnapshotContent, type SnapshotContent } from '@meshgate/protocol';
 import { RouteTable } from '@meshgate/routing';
 import { EndpointSet, type Liveness, type PoolOptions } from '@meshgate/upstream';
-import { defaultPolicy, policyOf, type RoutePolicy } from './route-policy.ts';
+import { defaultPolicy, policyOf } from './route-policy.ts';
 import type { AppliedDelta, AppliedSnapshot } from './messages.ts';
+import type { FilterEnv } from './filters/filter.ts';
+import { compileRoute, type CompiledRoute } from './pipeline/compiled-route.ts';
 
 /**
  * Everything a worker needs to route one request, built once per snapshot and
@@ -14,9 +16,11 @@ export interface CompiledConfig {
   readonly hash: string;
   readonly routes: RouteTable;
   readonly backends: ReadonlyMap<string, EndpointSet>;
-  /** Per Ingress ('namespace/name'); Ingresses without a policy use `defaultPolicy`. */
-  readonly policies: ReadonlyMap<string, RoutePolicy>;
-  readonly defaultPolicy: RoutePolicy;
+  /** Policy and filters per Ingress ('namespace/name'); Ingresses without a policy use `defaultPolicy`. */
+  readonly policies: ReadonlyMap<string, CompiledRoute>;
+  readonly defaultPolicy: CompiledRoute;
+  /** What the filters were compiled with (a route delta compiles more). */
+  readonly filterEnv: FilterEnv;
   /** The certificates (TlsStore is built from them). The rules live on only in `routes`, so a route delta costs what it changes. */
   readonly tls: SnapshotContent['tls'];
 }
@@ -29,8 +33,8 @@ export function endpointIds(cfg: CompiledConfig): Set<string> {
 }
 
 /** The snapshot's content compiled, then each of its route deltas patched in (a replacement worker's start). */
-export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions): CompiledConfig {
-  let cfg = compileContent(snap, liveness, pool);
+export function compileSnapshot(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, env: FilterEnv): CompiledConfig {
+  let cfg = compileContent(snap, liveness, pool, env);
   for (const d of snap.deltas ?? []) cfg = patchConfig(cfg, d, liveness);
   return cfg;
 }
@@ -57,25 +61,25 @@ export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Live
     // Every rule of an Ingress carries its policy: an added rule says what the Ingress's policy is now.
     for (const r of ch.addedRules) {
       if (r.policy === undefined) next.delete(r.ingress);
-      else next.set(r.ingress, policyOf(r.policy, cfg.defaultPolicy));
+      else next.set(r.ingress, compileRoute(policyOf(r.policy, cfg.defaultPolicy.policy), cfg.filterEnv));
     }
     policies = next;
   }
   cfg.routes.patch(ch.removedRules, ch.addedRules);
-  return { version: d.version, hash: d.hash, routes: cfg.routes, backends, policies, defaultPolicy: cfg.defaultPolicy, tls: cfg.tls };
+  return { ...cfg, version: d.version, hash: d.hash, backends, policies };
 }
 
-function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions): CompiledConfig {
+function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, filterEnv: FilterEnv): CompiledConfig {
   const content = decodeSnapshotContent<SnapshotContent>(snap.packed);
   const routes = RouteTable.compile({ rules: content.rules, defaultBackend: content.defaultBackend });
   const backends = new Map<string, EndpointSet>();
   for (const b of content.backends) backends.set(b.id, new EndpointSet(b.id, b.endpoints, liveness));
   const base = defaultPolicy(pool);
-  const policies = new Map<string, RoutePolicy>();
+  const policies = new Map<string, CompiledRoute>();
   const annotated = content.defaultBackend ? [...content.rules, content.defaultBackend] : content.rules;
   for (const r of annotated) {
     if (r.policy === undefined || policies.has(r.ingress)) continue;
-    policies.set(r.ingress, policyOf(r.policy, base));
+    policies.set(r.ingress, compileRoute(policyOf(r.policy, base), filterEnv));
   }
-  return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: base, tls: content.tls };
+  return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: compileRoute(base, filterEnv), filterEnv, tls: content.tls };
 }

@@ -4,30 +4,22 @@
  * upstream pools), like an Envoy worker; the kernel spreads connections over
  * the workers. The task ends when the node asks it to drain.
  *
- * Listeners: plain HTTP/1.1 on `H1Server` (h1-server.ts: node's native llhttp
- * without node:http's objects); HTTPS on node:http2's secure server, whose
- * TLS connections go to node:http2 when ALPN picked h2 and to the same
- * H1Server otherwise, so both protocols share the port and the handler.
+ * This file: the config side of a worker (snapshots and deltas compiled and
+ * swapped in, statistics to the node). Requests: listeners.ts accepts and
+ * parses them, pipeline/ serves them.
  */
-import type http from 'node:http';
-import http2 from 'node:http2';
 import module from 'node:module';
-import type net from 'node:net';
-import type tls from 'node:tls';
 import { threadId } from 'node:worker_threads';
 import { Liveness, UpstreamPools } from '@meshgate/upstream';
 import { createLogger, endSpan, epochNow, startLinkedSpan, startWorkerTelemetry } from '@meshgate/telemetry';
 import { compileSnapshot, endpointIds, patchConfig, type CompiledConfig } from './compiled-config.ts';
 import { TlsStore } from './tls-store.ts';
+import { startListeners } from './listeners.ts';
+import type { PipelineEnv } from './pipeline/pipeline-env.ts';
 import { tlsProfileOptions } from './tls-profile.ts';
 import { trustedList } from './forwarded.ts';
-import { closeWhenIdle, h2HeaderOptions } from './h2-limits.ts';
-import { createProxyHandler } from './proxy-handler.ts';
-import { createUpgradeHandler } from './upgrade-handler.ts';
-import { H1Server, type H1Request, type H1Response } from './h1-server.ts';
 import { AccessLog } from './access-log.ts';
-import { channels } from './request-events.ts';
-import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ListenAddress, ServeTask, ToWorker } from './messages.ts';
+import type { AppliedDelta, AppliedSnapshot, DataPlaneLimits, FromWorker, ServeTask, ToWorker } from './messages.ts';
 import { startRouteFeed } from './route-feed.ts';
 import { decodeRouteChanges, encodeRoutesDelta, type RoutesDeltaMessage } from '@meshgate/protocol';
 import { watchHeap } from '../heap-watch.ts';
@@ -67,13 +59,13 @@ export default async function serve(task: ServeTask): Promise<string> {
   const tlsProfile = tlsProfileOptions(limits.tlsProfile);
   let tlsStore = new TlsStore([], ticketKeys, tlsProfile);
 
-  const ctx = {
+  const env: PipelineEnv = {
     config: () => current,
     pools,
     accessLog,
     nodeId: task.nodeId,
     worker: index,
-    httpsPort: task.https?.port,
+    ...(task.https ? { httpsPort: task.https.port } : {}),
     // HTTP/2 bodies (H1Server times HTTP/1 bodies itself): the same limit.
     bodyTimeoutMs: limits.bodyTimeoutMs ?? limits.headersTimeoutMs,
     maxHeaderSize: limits.maxHeaderSize,
@@ -83,95 +75,15 @@ export default async function serve(task: ServeTask): Promise<string> {
     counters,
     onEjected: (endpoint: string, backend: string, reason: string, ms: number) => log.info('endpoint ejected by this worker', { endpoint, backend, reason, ms }),
   };
-  const handle = createProxyHandler(ctx);
-  const upgrade = createUpgradeHandler(ctx);
-
-  // While draining, h1 responses ask the client to close, so keep-alive connections end after their in-flight request.
-  let draining = false;
-  const handler = (req: http.IncomingMessage | H1Request, res: http.ServerResponse | H1Response) => {
-    if (draining && req.httpVersionMajor === 1) res.shouldKeepAlive = false;
-    handle(req, res);
-  };
-  // Upgraded (WebSocket) sockets leave the servers' bookkeeping; the drain deadline still has to reach them.
-  const upgraded = new Set<net.Socket>();
-  const track = (socket: net.Socket) => {
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
-  };
-
-  const serverOpts = {
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: 0,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    maxHeaderSize: limits.maxHeaderSize,
-    // Node checks header timeouts on this interval: keep it well under the timeout so 408 comes on time.
-    connectionsCheckingInterval: Math.max(100, Math.min(1_000, limits.headersTimeoutMs / 4)),
-  };
-  const httpServer = new H1Server({
-    maxHeaderSize: limits.maxHeaderSize,
-    headersTimeoutMs: limits.headersTimeoutMs,
-    // A `bodyTimeoutMs` limit when one is given, else the header timeout (nginx: client_body_timeout and client_header_timeout, 60 s each).
-    bodyTimeoutMs: limits.bodyTimeoutMs ?? limits.headersTimeoutMs,
-    keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
-    onRequest: handler,
-    onUpgrade: (req, socket, head) => {
-      track(socket);
-      upgrade(req as unknown as http.IncomingMessage, socket, head);
-    },
+  const listeners = startListeners({
+    env, limits, log, https: task.https !== undefined, ticketKeys, tlsProfile, secureContext: (name) => tlsStore.find(name),
   });
-  const servers: net.Server[] = [httpServer.server];
+  const httpsServer = listeners.httpsServer;
 
-  const tlsSockets = new Set<tls.TLSSocket>();
-  const h2Sessions = new Set<http2.ServerHttp2Session>();
-  let httpsServer: http2.Http2SecureServer | undefined;
-  if (task.https) {
-    httpsServer = http2.createSecureServer({
-      ...serverOpts,
-      allowHTTP1: true,
-      ...tlsProfile,
-      // A handshake (or a connection that sends nothing) gets the header timeout, as nginx applies
-      // client_header_timeout to it; node's default is 120 s, so stalled handshakes piled up.
-      handshakeTimeout: limits.headersTimeoutMs,
-      ...(ticketKeys ? { ticketKeys } : {}),
-      SNICallback: (name, cb) => {
-        const sc = tlsStore.find(name);
-        if (sc) cb(null, sc);
-        else cb(new Error(`no certificate for ${name}: add an Ingress tls section with a Secret for this host`));
-      },
-      ...h2HeaderOptions(limits.maxHeaderSize),
-      settings: { maxConcurrentStreams: 256, ...h2HeaderOptions(limits.maxHeaderSize).settings },
-    }, handler as never);
-    // ALPN h2 -> node:http2's own listener; http/1.1 or no ALPN -> H1Server. allowHTTP1
-    // stays on so the server still offers http/1.1 in ALPN.
-    const h2Listener = httpsServer.listeners('secureConnection')[0] as (s: tls.TLSSocket) => void;
-    httpsServer.removeListener('secureConnection', h2Listener);
-    const h2Server = httpsServer;
-    httpsServer.prependListener('secureConnection', (s: tls.TLSSocket) => {
-      if (s.alpnProtocol === 'h2') h2Listener.call(h2Server, s);
-      else httpServer.adopt(s);
-    });
-    httpsServer.on('secureConnection', (s: tls.TLSSocket) => {
-      tlsSockets.add(s);
-      s.once('close', () => tlsSockets.delete(s));
-      if (channels.tlsHandshake.hasSubscribers) {
-        const servername = (s as tls.TLSSocket & { servername?: string | false }).servername;
-        channels.tlsHandshake.publish({ ...(servername ? { servername } : {}), protocol: s.getProtocol() ?? undefined, resumed: s.isSessionReused() });
-      }
-    });
-    httpsServer.on('session', (session: http2.ServerHttp2Session) => {
-      h2Sessions.add(session);
-      session.once('close', () => h2Sessions.delete(session));
-      // A session with no open stream for the keep-alive timeout is closed, as an idle h1 connection is.
-      closeWhenIdle(session, limits.keepAliveTimeoutMs);
-      if (draining) session.close();
-    });
-    servers.push(httpsServer as unknown as net.Server);
-  }
-
+  let draining = false;
   let listening = false;
   const listenAll = async () => {
-    await listen(httpServer.server, task.http);
-    if (httpsServer && task.https) await listen(httpsServer as unknown as net.Server, task.https);
+    await listeners.listen(task.http, task.https);
     listening = true;
     post({ type: 'worker.v1.listening', index, threadId });
   };
@@ -187,7 +99,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     if (current && (snap.deltas?.at(-1)?.version ?? snap.version) < current.version) return keepCurrent(current);
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
-      const next = compileSnapshot(snap, liveness, pools.defaults);
+      const next = compileSnapshot(snap, liveness, pools.defaults, { httpsPort: task.https?.port });
       const nextTls = new TlsStore(next.tls, ticketKeys, tlsProfile);
       // The swap: one reference each. In-flight requests keep the config they read;
       // open TLS connections keep the certificate they were handshaken with.
@@ -297,8 +209,7 @@ export default async function serve(task: ServeTask): Promise<string> {
   let lastStatsAt = 0;
   /** Statistics each second while they change; an idle worker's every STATS_IDLE_MS, or when the node asks (/metrics). */
   const postStats = (force: boolean) => {
-    let open = 0;
-    for (const s of servers) open += (s as net.Server & { _connections?: number })._connections ?? 0;
+    const open = listeners.open();
     const h = heap.stats();
     const key = `${JSON.stringify(counters)} ${open} ${h.majorGcs}`;
     const now = performance.now();
@@ -334,7 +245,7 @@ export default async function serve(task: ServeTask): Promise<string> {
           draining = true;
           clearInterval(stats);
           void feed?.close();
-          drain({ httpServer, httpsServer, h2Sessions, tlsSockets, upgraded }, msg.graceMs).then(async () => {
+          listeners.drain(msg.graceMs).then(async () => {
             accessLog.close();
             await pools.close();
             await telemetry.shutdown();
@@ -346,59 +257,4 @@ export default async function serve(task: ServeTask): Promise<string> {
     });
     if (task.snapshot) enqueue(() => apply(task.snapshot!));
   });
-}
-
-async function listen(server: net.Server, addr: ListenAddress): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // reusePort: every worker (and every proxy node on this host) binds the
-    // same port and the kernel balances new connections between them.
-    server.listen({ host: addr.host, port: addr.port, reusePort: true }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-interface Listeners {
-  httpServer: H1Server;
-  httpsServer: http2.Http2SecureServer | undefined;
-  h2Sessions: Set<http2.ServerHttp2Session>;
-  tlsSockets: Set<tls.TLSSocket>;
-  upgraded: Set<net.Socket>;
-}
-
-/**
- * Graceful stop, bounded by graceMs: stop accepting (the other workers and
- * nodes sharing the port take new connections), after a short window close
- * idle keep-alive connections, send h2 GOAWAY, let in-flight requests finish (their h1
- * responses carry Connection: close), then close whatever is left.
- */
-async function drain(l: Listeners, graceMs: number): Promise<void> {
-  const closed = [
-    new Promise<void>((r) => { if (!l.httpServer.server.listening) r(); else l.httpServer.close(() => r()); }),
-    ...(l.httpsServer ? [l.httpsServer as unknown as net.Server] : []).map((s) => new Promise<void>((r) => { if (!s.listening) r(); else s.close(() => r()); })),
-  ];
-  for (const s of l.h2Sessions) s.close();
-  const idle = () => {
-    l.httpServer.closeIdleConnections();
-    (l.httpsServer as unknown as { closeIdleConnections?(): void } | undefined)?.closeIdleConnections?.();
-  };
-  // Idle keep-alive connections stay open for a short window first: a client
-  // may be sending its next request on one right now, and closing under it
-  // would reset that request. During the window such requests are served
-  // with Connection: close (see `draining` above); then idle connections are
-  // closed, and one whose last in-flight request just finished is idle too.
-  const window = Math.min(1_000, graceMs / 2);
-  let sweep: NodeJS.Timeout | undefined;
-  const startSweep = setTimeout(() => { idle(); sweep = setInterval(idle, 50); }, window);
-  const deadline = new Promise<void>((r) => setTimeout(r, graceMs).unref());
-  await Promise.race([Promise.all(closed), deadline]);
-  clearTimeout(startSweep);
-  clearInterval(sweep);
-  l.httpServer.closeAllConnections();
-  for (const s of l.h2Sessions) s.destroy();
-  for (const s of l.tlsSockets) s.destroy();
-  for (const s of l.upgraded) s.destroy();
-  await Promise.all(closed);
 }

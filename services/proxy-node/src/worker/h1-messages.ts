@@ -8,6 +8,7 @@ import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { H1Conn } from './h1-conn.ts';
+import type { BodyWatcher } from './pipeline/downstream.ts';
 
 /** Duplicate request headers: these keep the first value (as node:http does); the rest are joined. */
 const SINGLE = new Set(['content-type', 'content-length', 'user-agent', 'referer', 'host', 'authorization', 'proxy-authorization',
@@ -41,8 +42,7 @@ function date(): string {
   return dateLine;
 }
 
-/** Told when a request body stalls (see H1Request.bodyWatcher). */
-export interface BodyWatcher { onBodyTimeout(): void }
+export type { BodyWatcher };
 
 /** One request, shaped like the IncomingMessage fields the proxy reads. */
 export class H1Request {
@@ -78,6 +78,13 @@ export class H1Request {
   }
 
   get readableEnded(): boolean { return this.complete && (this.body === null || this.body.readableEnded); }
+
+  get encrypted(): boolean { return (this.socket as { encrypted?: boolean }).encrypted === true; }
+
+  get remoteAddress(): string { return this.socket.remoteAddress ?? ''; }
+
+  /** H1Server times the body itself (H1Conn.check) and tells the watcher. */
+  watchBody(watcher: BodyWatcher): void { this.bodyWatcher = watcher; }
 }
 
 /** One response, shaped like the ServerResponse calls the proxy makes. */

@@ -1,9 +1,10 @@
 /**
- * Telemetry hooks of the request path, as node:diagnostics_channel channels
- * (undici does the same). The data plane publishes only when a channel has
- * subscribers, so with no tracing or metrics attached they cost one boolean
- * check per phase. Subscribers (libs/telemetry) keep their own per-request
- * state in `ctx.store`.
+ * The request path's events: node:diagnostics_channel channels (undici does
+ * the same) and their payloads, defined once here for both sides: the data
+ * plane publishes (services/proxy-node/src/worker), and only while a channel
+ * has subscribers, so with no tracing or metrics attached an event costs one
+ * boolean check; proxy-instrumentation.ts subscribes and turns them into
+ * spans and metrics. Subscribers keep their per-request state in `ctx.store`.
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -63,6 +64,8 @@ export interface UpstreamEndEvent {
   endpoint: UpstreamEndpointInfo;
   statusCode?: number;
   error?: EventError;
+  /** The attempt failed to connect: it never reached the endpoint (isConnectError of @meshgate/upstream). */
+  connectFailed?: boolean;
   /** Another attempt follows. */
   retried: boolean;
 }
@@ -70,14 +73,25 @@ export interface RequestEndEvent { ctx: RequestInfo; statusCode: number; error?:
 export interface EndpointEjectedEvent { endpoint: string; backend: string; reason: string; ms: number }
 export interface TlsHandshakeEvent { servername?: string; protocol?: string; resumed: boolean }
 
+/** The channel names: the contract with any other subscriber. */
+export const CHANNELS = {
+  requestStart: 'meshgate:request:start',
+  requestRouted: 'meshgate:request:routed',
+  upstreamStart: 'meshgate:upstream:start',
+  upstreamEnd: 'meshgate:upstream:end',
+  requestEnd: 'meshgate:request:end',
+  endpointEjected: 'meshgate:endpoint:ejected',
+  tlsHandshake: 'meshgate:tls:handshake',
+} as const;
+
 export const channels = {
-  requestStart: diagnostics.channel('meshgate:request:start'),
-  requestRouted: diagnostics.channel('meshgate:request:routed'),
-  upstreamStart: diagnostics.channel('meshgate:upstream:start'),
-  upstreamEnd: diagnostics.channel('meshgate:upstream:end'),
-  requestEnd: diagnostics.channel('meshgate:request:end'),
-  endpointEjected: diagnostics.channel('meshgate:endpoint:ejected'),
-  tlsHandshake: diagnostics.channel('meshgate:tls:handshake'),
+  requestStart: diagnostics.channel(CHANNELS.requestStart),
+  requestRouted: diagnostics.channel(CHANNELS.requestRouted),
+  upstreamStart: diagnostics.channel(CHANNELS.upstreamStart),
+  upstreamEnd: diagnostics.channel(CHANNELS.upstreamEnd),
+  requestEnd: diagnostics.channel(CHANNELS.requestEnd),
+  endpointEjected: diagnostics.channel(CHANNELS.endpointEjected),
+  tlsHandshake: diagnostics.channel(CHANNELS.tlsHandshake),
 } as const;
 
 /** True when any per-request channel has a subscriber: only then is a RequestInfo built. */

@@ -1,0 +1,9 @@
+/**
+ * Every filter, in the order they run. Adding one: a file in this folder
+ * exporting a FilterFactory, a line here, and its test.
+ */
+import type { FilterFactory } from './filter.ts';
+import { sslRedirect } from './ssl-redirect.ts';
+import { bodyLimit } from './body-limit.ts';
+
+export const FILTERS: readonly FilterFactory[] = [sslRedirect, bodyLimit].sort((a, b) => a.order - b.order);
