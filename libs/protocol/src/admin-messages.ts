@@ -2,7 +2,7 @@
  * CLI <-> config service, request/reply on `<prefix>.config.v1.admin`:
  * `meshgate apply|delete -f`, `meshgate get` and `meshgate describe`.
  */
-import type { IngressStatus, PathType } from '@meshgate/ingress';
+import type { IngressStatus, RoutePathType } from '@meshgate/ingress';
 
 export const AdminMessageType = {
   Apply: 'config.v1.apply',
@@ -144,7 +144,7 @@ export interface DescribeRequest {
 /** Everything the config service knows of one Ingress. */
 export interface IngressDescription extends IngressView {
   /** The rules it serves (a rule it shares with an older Ingress is that one's). */
-  readonly routes: readonly { readonly host: string; readonly path: string; readonly pathType: PathType; readonly backend: string }[];
+  readonly routes: readonly { readonly host: string; readonly path: string; readonly pathType: RoutePathType; readonly backend: string }[];
   readonly defaultBackend?: string;
   /** The backends its rules use, with their endpoints. */
   readonly backends: readonly BackendView[];
