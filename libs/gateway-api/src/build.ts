@@ -87,7 +87,7 @@ export function buildGatewayApi(input: FrontEndInput, generationOf: GenerationOf
   for (const g of gateways) report.push(gatewayObject(g, stamp(g.h)));
   for (const r of reports) report.push(routeObject(r, stamp(r.h)));
   for (const p of policies) {
-    const ancestors: ParentReference[] = gateways.filter((g) => p.targets.some((t) => servicesOf.get(g)?.has(t.service))).map(gatewayRef);
+    const ancestors: ParentReference[] = gateways.filter((g) => p.named.some((svc) => servicesOf.get(g)?.has(svc))).map(gatewayRef);
     report.push(policyObject(p, ancestors, stamp(p.h)));
   }
   report.sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);

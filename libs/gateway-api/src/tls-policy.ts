@@ -1,7 +1,8 @@
 // BackendTLSPolicy: TLS to a Service's backends, verified against CA
 // bundles from ConfigMaps (ca.crt) or the system's CAs, by hostname or
-// subjectAltNames. Of two policies on one Service (and sectionName) the
-// older, then first by namespace/name, wins; the other is Conflicted.
+// subjectAltNames. Of two policies on one Service and sectionName (or both
+// on the whole Service) the older, then first by namespace/name, wins; the
+// other is Conflicted. A policy naming a port wins over one for the Service.
 import { X509Certificate } from 'node:crypto';
 import type { BackendConfig, BackendTlsSettings, Catalog, FrontEndObject, ObjectHeader } from '@meshgate/ingress';
 import { older } from './attach.ts';
@@ -17,6 +18,8 @@ export interface PolicyState {
   settings?: BackendTlsSettings;
   /** 'namespace/service' and the port name (or '' for every port) it applies to. */
   targets: { service: string; section: string }[];
+  /** Every Service its targetRefs name (for status ancestors, applied or not). */
+  named: string[];
 }
 
 export function resolvePolicies(objects: readonly FrontEndObject[], configMaps: readonly ObjectHeader[], catalog: Catalog): PolicyState[] {
@@ -34,7 +37,7 @@ export function resolvePolicies(objects: readonly FrontEndObject[], configMaps: 
       if (!s) { accepted = fail('TargetNotFound', `Service ${svc} not found`); continue; }
       if (t.sectionName && !s.ports.some((p) => p.name === t.sectionName)) { accepted = fail('TargetNotFound', `Service ${svc} has no port named "${t.sectionName}"`); continue; }
       const key = `${svc}\0${t.sectionName ?? ''}`;
-      const owner = taken.get(key) ?? taken.get(`${svc}\0`);
+      const owner = taken.get(key);
       if (owner) { accepted = fail('Conflicted', `BackendTLSPolicy ${owner} (older, or first by namespace/name) already targets Service ${svc}${t.sectionName ? ` port ${t.sectionName}` : ''}`); continue; }
       taken.set(key, `${ns}/${h.name}`);
       targets.push({ service: svc, section: t.sectionName ?? '' });
@@ -50,7 +53,8 @@ export function resolvePolicies(objects: readonly FrontEndObject[], configMaps: 
     };
     // A policy whose CA references are all invalid still applies: connections must fail (5xx), not go out in plain text.
     const applies = accepted.ok || accepted.reason === 'NoValidCACertificate';
-    return { h, spec, accepted, resolvedRefs, targets, ...(applies ? { settings } : {}) };
+    const named = spec.targetRefs.filter((t) => t.group === '' && t.kind === 'Service').map((t) => `${ns}/${t.name}`);
+    return { h, spec, accepted, resolvedRefs, targets, named, ...(applies ? { settings } : {}) };
   });
 }
 
@@ -78,15 +82,14 @@ function parsesAsCertificate(pem: string): boolean {
   }
 }
 
-/** Puts the policies' TLS settings on the backends of their target Service ports. */
+/** Puts the policies' TLS settings on the backends of their target Service ports: a policy naming the port (sectionName) before one for the whole Service. */
 export function applyPolicies(policies: readonly PolicyState[], backends: Iterable<BackendConfig>, catalog: Catalog): void {
   for (const b of backends) {
     const svc = `${b.namespace}/${b.service}`;
-    for (const p of policies) {
-      if (!p.settings) continue;
-      const t = p.targets.find((x) => x.service === svc && (x.section === '' || portName(catalog, svc, b.servicePort) === x.section));
-      if (t) { b.backendTls = p.settings; break; }
-    }
+    const name = portName(catalog, svc, b.servicePort);
+    const applies = (section: string) => policies.find((p) => p.settings && p.targets.some((t) => t.service === svc && t.section === section));
+    const p = (name !== undefined ? applies(name) : undefined) ?? applies('');
+    if (p) b.backendTls = p.settings;
   }
 }
 
