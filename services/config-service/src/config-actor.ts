@@ -11,6 +11,7 @@ import {
 } from '@meshgate/protocol';
 import { endSpan, startChildSpan, traceparentOf, type Logger, type Tracing } from '@meshgate/telemetry';
 import { describeIngress, ingressesView } from './admin-views.ts';
+import { gatewayApiView, isGatewayApiWhat } from './gateway-api-views.ts';
 import { applyObjects, decodeApplied, defaultBuild, emptyApplied, encodeApplied, indexObjects, sourcesOf, type AppliedState } from './applied-objects.ts';
 import { endpointOnlyChanges } from './endpoint-only-changes.ts';
 import { IngressVersions } from './ingress-versions.ts';
@@ -337,6 +338,7 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
 
   const getView = (what: GetWhat): GetReply => {
     const base = { type: AdminMessageType.Result, what } as const;
+    if (isGatewayApiWhat(what)) return { ...base, gatewayApi: gatewayApiView(mesh, what) };
     switch (what) {
       case 'nodes': return { ...base, nodes: nodes.view() };
       case 'ingresses': return { ...base, ...ingressesView(mesh, applied) };
