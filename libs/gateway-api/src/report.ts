@@ -34,8 +34,8 @@ export function gatewayObject(g: GatewayState, s: Stamp): GatewayApiObject {
     ],
   }));
   const bad = g.listeners.find((l) => !l.programmed);
-  const reason = !g.accepted.ok ? `${g.accepted.reason}: ${g.accepted.message}`
-    : bad ? `listener ${bad.spec.name}: ${!bad.accepted.ok ? `${bad.accepted.reason}: ${bad.accepted.message}` : `${bad.resolvedRefs.reason}: ${bad.resolvedRefs.message}`}` : 'Programmed';
+  const reason = !g.accepted.ok ? said('Accepted', g.accepted)
+    : bad ? `listener ${bad.spec.name}: ${!bad.accepted.ok ? said('Accepted', bad.accepted) : said('ResolvedRefs', bad.resolvedRefs)}` : 'Programmed';
   return { ...identity(g.h, s.generation), status: { conditions, listeners }, served: programmed, reason, details };
 }
 
@@ -61,8 +61,8 @@ export function routeObject(r: RouteReport, s: Stamp): GatewayApiObject {
   const badParent = r.parents.find((p) => p.accepted && !p.accepted.ok);
   const reason = r.parents.length === 0 ? 'no parentRefs: name a Gateway in spec.parentRefs'
     : parents.length === 0 ? 'no parent Gateway is of a meshgate GatewayClass'
-      : badParent ? `${badParent.accepted!.reason}: ${badParent.accepted!.message}`
-        : !r.resolvedRefs.ok ? `${r.resolvedRefs.reason}: ${r.resolvedRefs.message}`
+      : badParent ? said('Accepted', badParent.accepted!)
+        : !r.resolvedRefs.ok ? said('ResolvedRefs', r.resolvedRefs)
           : r.partiallyInvalid ?? (served ? 'Accepted' : 'Accepted, but no listener it attaches to is programmed');
   const details = `hostnames: ${r.route.hostnames.join(', ') || '*'}; parents: ${r.parents.map((p) => refText(p.ref)).join(', ') || '-'}`;
   return { ...identity(r.h, s.generation), status: { parents }, served, reason, details };
@@ -70,7 +70,7 @@ export function routeObject(r: RouteReport, s: Stamp): GatewayApiObject {
 
 export function policyObject(p: PolicyState, ancestors: ParentReference[], s: Stamp): GatewayApiObject {
   const conditions = [condition('Accepted', p.accepted, s), condition('ResolvedRefs', p.resolvedRefs, s)];
-  const reason = !p.accepted.ok ? `${p.accepted.reason}: ${p.accepted.message}` : !p.resolvedRefs.ok ? `${p.resolvedRefs.reason}: ${p.resolvedRefs.message}`
+  const reason = !p.accepted.ok ? said('Accepted', p.accepted) : !p.resolvedRefs.ok ? said('ResolvedRefs', p.resolvedRefs)
     : ancestors.length === 0 ? 'Accepted; no route of a meshgate Gateway sends to its targets yet' : 'Accepted';
   return {
     ...identity(p.h, s.generation),
@@ -81,6 +81,11 @@ export function policyObject(p: PolicyState, ancestors: ParentReference[], s: St
 
 export function gatewayRef(g: GatewayState): ParentReference {
   return { group: GROUP, kind: 'Gateway', namespace: g.h.namespace as string, name: g.h.name };
+}
+
+/** A failed condition as one line: "ResolvedRefs=False BackendNotFound: Service default/x not found". */
+function said(type: string, o: Outcome): string {
+  return `${type}=${o.ok ? 'True' : 'False'} ${o.reason}: ${o.message}`;
 }
 
 function refText(p: ParentReference): string {
