@@ -113,5 +113,6 @@ function grpcExact(service: string | undefined, method: string | undefined): Omi
   const grpc = { service: service?.length ?? 0, method: method?.length ?? 0 };
   if (service && method) return { pathType: 'Exact', path: `/${service}/${method}`, grpc };
   if (service) return { pathType: 'Prefix', path: `/${service}`, grpc };
-  return { pathType: 'RegularExpression', path: `/[^/]+/${method!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, grpc };
+  if (!method) return { pathType: 'Prefix', path: '/', grpc }; // refused already: neither is set
+  return { pathType: 'RegularExpression', path: `/[^/]+/${method.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, grpc };
 }
