@@ -73,25 +73,40 @@ export function buildGatewayApi(input: FrontEndInput, generationOf: GenerationOf
   const policies = resolvePolicies(objects, input.observed.filter((h) => h.kind === 'ConfigMap'), catalog);
   applyPolicies(policies, used.values(), catalog);
 
+  const report = statusReport({ objects, classes, gateways, reports, policies, servicesOf }, generationOf, stamp);
+  return { rules, tls: certificates(gateways), warnings: warningsOf(report), ingressNotes: ingressOverlaps(input.ingressRules, rules), gatewayApi: { objects: report } };
+}
+
+interface Built {
+  objects: FrontEndInput['objects'];
+  classes: Map<string, ParsedGatewayClass | undefined>;
+  gateways: GatewayState[];
+  reports: RouteReport[];
+  policies: ReturnType<typeof resolvePolicies>;
+  /** The Services each Gateway's routes send to (BackendTLSPolicy ancestors). */
+  servicesOf: Map<GatewayState, Set<string>>;
+}
+
+/** Every object with its status, sorted by kind, namespace and name. */
+function statusReport(b: Built, generationOf: GenerationOf, stamp: (h: ObjectHeader) => Stamp): GatewayApiObject[] {
   const report: GatewayApiObject[] = [];
-  for (const o of objects) {
+  for (const o of b.objects) {
     if (o.ok) continue;
     const first = o.h.report.first;
     report.push({ ...identity(o.h, generationOf(o.h)), status: {}, served: false, reason: `rejected: ${first ? `${first.field ? `${first.field}: ` : ''}${first.message}` : 'invalid'}`, details: '' });
   }
-  for (const o of objects) {
+  for (const o of b.objects) {
     if (!o.ok) continue;
-    if (o.h.kind === 'GatewayClass') report.push(classObject(o.h, classes.get(o.h.name), stamp(o.h)));
+    if (o.h.kind === 'GatewayClass') report.push(classObject(o.h, b.classes.get(o.h.name), stamp(o.h)));
     if (o.h.kind === 'ReferenceGrant') report.push({ ...identity(o.h, generationOf(o.h)), status: {}, served: true, reason: 'valid', details: '' });
   }
-  for (const g of gateways) report.push(gatewayObject(g, stamp(g.h)));
-  for (const r of reports) report.push(routeObject(r, stamp(r.h)));
-  for (const p of policies) {
-    const ancestors: ParentReference[] = gateways.filter((g) => p.named.some((svc) => servicesOf.get(g)?.has(svc))).map(gatewayRef);
+  for (const g of b.gateways) report.push(gatewayObject(g, stamp(g.h)));
+  for (const r of b.reports) report.push(routeObject(r, stamp(r.h)));
+  for (const p of b.policies) {
+    const ancestors: ParentReference[] = b.gateways.filter((g) => p.named.some((svc) => b.servicesOf.get(g)?.has(svc))).map(gatewayRef);
     report.push(policyObject(p, ancestors, stamp(p.h)));
   }
-  report.sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
-  return { rules, tls: certificates(gateways), warnings: warningsOf(report), ingressNotes: ingressOverlaps(input.ingressRules, rules), gatewayApi: { objects: report } };
+  return report.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
 }
 
 function classObject(h: ObjectHeader, c: ParsedGatewayClass | undefined, s: Stamp): GatewayApiObject {
