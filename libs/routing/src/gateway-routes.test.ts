@@ -132,3 +132,34 @@ test('comparePrecedence: numbers, strings, prefixes', () => {
   assert.equal(comparePrecedence(undefined, []), 0);
   assert.ok(comparePrecedence([2], ['x']) < 0);
 });
+
+test('patch() of Gateway rules gives what compile() gives (random rules, conditions, ports and changes)', () => {
+  let seed = 7;
+  const rand = (k: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % k; };
+  const hosts = ['', 'a.example.com', '*.example.com'];
+  const paths = ['/', '/a', '/a/b', '/b', '/a/[0-9]+'];
+  const make = (i: number): RouteRule => {
+    const p = paths[rand(paths.length)]!;
+    const type: RoutePathType = p.includes('[') ? 'RegularExpression' : rand(3) === 0 ? 'Exact' : 'Prefix';
+    const cond: RequestConditions | undefined = rand(3) === 0 ? { headers: [{ name: 'v', type: 'Exact', value: String(rand(2)) }] } : rand(4) === 0 ? { method: 'POST' } : undefined;
+    return gw({ host: hosts[rand(hosts.length)]!, path: p, type, backend: `b${i}`, ports: rand(2) ? [80] : [80, 8080], listener: rand(4) === 0 ? '*.example.com' : '', ...(cond ? { cond } : {}), prec: [rand(3), -p.length, rand(2), i % 7] });
+  };
+  const reqs: [string, string, number, RequestView][] = [];
+  for (const h of ['a.example.com', 'x.example.com', 'other.org']) for (const p of ['/', '/a', '/a/b', '/a/7', '/b/c']) for (const port of [80, 8080]) for (const v of [view('GET', { v: '0' }), view('POST', { v: '1' })]) reqs.push([h, p, port, v]);
+  let next = 0;
+  for (let round = 0; round < 30; round++) {
+    const live = new Map<string, RouteRule>();
+    for (let i = 0; i < 25; i++) { const r = make(next++); live.set(r.id!, r); }
+    const table = RouteTable.compile({ rules: [...live.values()] });
+    for (let change = 0; change < 5; change++) {
+      const removed = [...live.values()].filter(() => rand(4) === 0);
+      for (const r of removed) live.delete(r.id!);
+      const added = Array.from({ length: 1 + rand(4) }, () => make(next++));
+      for (const r of added) live.set(r.id!, r);
+      table.patch(removed.map((r) => ({ host: r.host, path: r.path, pathType: r.pathType, id: r.id! })), added);
+      const want = RouteTable.compile({ rules: [...live.values()] });
+      assert.equal(table.size, want.size);
+      for (const [h, p, port, v] of reqs) assert.equal(table.find(h, p, port, v)?.backend, want.find(h, p, port, v)?.backend, `round ${round} change ${change}: ${h}${p}:${port} ${v.method}`);
+    }
+  }
+});

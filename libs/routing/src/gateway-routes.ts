@@ -71,32 +71,26 @@ export class GatewayRoutes {
     return this.#where.size;
   }
 
-  /** Adds (or replaces) rules, then indexes the groups they touched. */
+  /** Adds (or replaces) rules. */
   add(rules: readonly RouteRule[]): void {
-    const touched = new Map<RuleGroup, string>();
     for (const r of rules) {
       const id = r.id ?? `${r.host}\0${r.pathType}\0${r.path}`;
-      this.#drop(id, touched);
+      this.#drop(id);
       const host = r.host.toLowerCase();
       const places = r.listener!.ports.map((port) => ({ port, listener: r.listener!.hostname.toLowerCase() }));
       for (const p of places) {
         const listener = this.#portHosts(p.port).getOrAdd(p.listener, () => new Listener(p.listener));
-        const g = listener.getOrAdd(host, () => new RuleGroup(this.#cache));
-        g.set(id, r);
-        touched.set(g, host);
+        listener.getOrAdd(host, () => new RuleGroup(this.#cache, host)).set(id, r);
       }
       this.#where.set(id, { places, host });
     }
-    for (const [g, host] of touched) g.rebuild(host);
   }
 
   remove(ids: readonly string[]): void {
-    const touched = new Map<RuleGroup, string>();
-    for (const id of ids) this.#drop(id, touched);
-    for (const [g, host] of touched) g.rebuild(host);
+    for (const id of ids) this.#drop(id);
   }
 
-  #drop(id: string, touched: Map<RuleGroup, string>): void {
+  #drop(id: string): void {
     const was = this.#where.get(id);
     if (!was) return;
     this.#where.delete(id);
@@ -105,11 +99,7 @@ export class GatewayRoutes {
       const g = listener?.get(was.host);
       if (!listener || !g) continue;
       g.delete(id);
-      touched.set(g, was.host);
-      if (g.size === 0) {
-        listener.remove(was.host);
-        touched.delete(g);
-      }
+      if (g.size === 0) listener.remove(was.host);
       if (isEmpty(listener)) this.#ports.get(p.port)!.remove(p.listener);
     }
   }

@@ -15,28 +15,38 @@ interface ValueTest {
 }
 
 interface CompiledRule {
+  readonly id: string;
   readonly match: RouteMatch;
-  /** Position in precedence order within the group: lower wins. */
-  rank: number;
+  readonly precedence: readonly (number | string)[] | undefined;
   readonly method: string | undefined;
   readonly headers: ValueTest[] | undefined;
   readonly query: ValueTest[] | undefined;
   readonly pathRe: RegExp | undefined;
+  /** The list it sits in (kept sorted, first in precedence first), and that list's key. */
+  readonly slot: 'exact' | 'prefix' | 'regex';
+  readonly key: string;
 }
 
 /** Patterns compiled once per table, kept across patches. */
 export type RegexCache = Map<string, RegExp | null>;
 
+/**
+ * Each list is kept in precedence order as rules come and go (a patch
+ * touches one list, not the group), so a change costs a binary search and
+ * a splice whatever the number of rules.
+ */
 export class RuleGroup {
-  readonly #rules = new Map<string, RouteRule>();
-  #exact = new Map<string, CompiledRule[]>();
-  #prefix = new Map<string, CompiledRule[]>();
+  readonly #rules = new Map<string, CompiledRule>();
+  readonly #exact = new Map<string, CompiledRule[]>();
+  readonly #prefix = new Map<string, CompiledRule[]>();
   #lens = new Uint8Array(1);
-  #regex: CompiledRule[] = [];
+  readonly #regex: CompiledRule[] = [];
   readonly #cache: RegexCache;
+  readonly #host: string;
 
-  constructor(cache: RegexCache) {
+  constructor(cache: RegexCache, host: string) {
     this.#cache = cache;
+    this.#host = host;
   }
 
   get size(): number {
@@ -44,58 +54,71 @@ export class RuleGroup {
   }
 
   set(id: string, rule: RouteRule): void {
-    this.#rules.set(id, rule);
+    this.delete(id);
+    const c = this.#compile(id, rule);
+    this.#rules.set(id, c);
+    const list = this.#list(c, true)!;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (order(list[mid]!, c) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, c);
+    if (c.slot === 'prefix' && c.key.length >= this.#lens.length) {
+      const grown = new Uint8Array(c.key.length + 1);
+      grown.set(this.#lens);
+      this.#lens = grown;
+    }
+    if (c.slot === 'prefix') this.#lens[c.key.length] = 1;
   }
 
   delete(id: string): void {
+    const c = this.#rules.get(id);
+    if (!c) return;
     this.#rules.delete(id);
+    const list = this.#list(c, false)!;
+    list.splice(list.indexOf(c), 1);
+    if (list.length === 0 && c.slot !== 'regex') (c.slot === 'exact' ? this.#exact : this.#prefix).delete(c.key);
   }
 
-  /** Indexes the rules again, in precedence order (after set/delete). */
-  rebuild(host: string): void {
-    const sorted = [...this.#rules].sort(([ia, a], [ib, b]) => comparePrecedence(a.precedence, b.precedence) || (ia < ib ? -1 : ia > ib ? 1 : 0));
-    this.#exact = new Map();
-    this.#prefix = new Map();
-    this.#regex = [];
-    let maxLen = 0;
-    const compiled = sorted.map(([, r], rank) => this.#compile(r, rank, host));
-    for (const c of compiled) {
-      const m = c.match;
-      if (m.pathType === 'RegularExpression') this.#regex.push(c);
-      else if (m.pathType === 'Exact') push(this.#exact, normalized(m.path), c);
-      else {
-        const key = prefixKey(normalized(m.path));
-        push(this.#prefix, key, c);
-        maxLen = Math.max(maxLen, key.length);
-      }
-    }
-    this.#lens = new Uint8Array(maxLen + 1);
-    for (const k of this.#prefix.keys()) this.#lens[k.length] = 1;
+  #list(c: CompiledRule, create: boolean): CompiledRule[] | undefined {
+    if (c.slot === 'regex') return this.#regex;
+    const m = c.slot === 'exact' ? this.#exact : this.#prefix;
+    let list = m.get(c.key);
+    if (!list && create) m.set(c.key, (list = []));
+    return list;
   }
 
   find(path: string, req: RequestView | undefined): RouteMatch | undefined {
-    let best = first(this.#exact.get(path), path, req, Infinity);
+    let best = first(this.#exact.get(path), path, req, undefined);
     const whole = this.#prefix.get(path);
-    if (whole !== undefined) best = first(whole, path, req, best?.rank ?? Infinity) ?? best;
+    if (whole !== undefined) best = first(whole, path, req, best) ?? best;
     const lens = this.#lens;
     for (let i = Math.min(path.length - 1, lens.length - 1); i >= 0; i--) {
       if (lens[i] !== 1 || path.charCodeAt(i) !== 47) continue;
       const list = this.#prefix.get(i === 0 ? '' : path.slice(0, i));
-      if (list !== undefined) best = first(list, path, req, best?.rank ?? Infinity) ?? best;
+      if (list !== undefined) best = first(list, path, req, best) ?? best;
     }
-    if (this.#regex.length > 0) best = first(this.#regex, path, req, best?.rank ?? Infinity) ?? best;
+    if (this.#regex.length > 0) best = first(this.#regex, path, req, best) ?? best;
     return best?.match;
   }
 
-  #compile(r: RouteRule, rank: number, host: string): CompiledRule {
+  #compile(id: string, r: RouteRule): CompiledRule {
     const c = r.conditions;
+    const slot = r.pathType === 'RegularExpression' ? 'regex' : r.pathType === 'Exact' ? 'exact' : 'prefix';
+    const path = normalized(r.path);
     return {
-      match: { backend: r.backend, ingress: r.ingress, host, path: r.path, pathType: r.pathType, rule: r },
-      rank,
+      id,
+      match: { backend: r.backend, ingress: r.ingress, host: this.#host, path: r.path, pathType: r.pathType, rule: r },
+      precedence: r.precedence,
       method: c?.method,
       headers: c?.headers?.length ? c.headers.map((h) => this.#test({ ...h, name: h.name.toLowerCase() })) : undefined,
       query: c?.query?.length ? c.query.map((q) => this.#test(q)) : undefined,
-      pathRe: r.pathType === 'RegularExpression' ? this.#re(r.path) ?? NEVER : undefined,
+      pathRe: slot === 'regex' ? this.#re(r.path) ?? NEVER : undefined,
+      slot,
+      key: slot === 'exact' ? path : slot === 'prefix' ? prefixKey(path) : '',
     };
   }
 
@@ -118,14 +141,19 @@ export class RuleGroup {
   }
 }
 
+/** Precedence order: the smaller tuple first, then the id (so equal tuples still have one order). */
+function order(a: CompiledRule, b: CompiledRule): number {
+  return comparePrecedence(a.precedence, b.precedence) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 const NEVER = /(?!)/;
 
-/** The first rule of `list` (in rank order) ranked before `limit` whose conditions hold. */
-function first(list: CompiledRule[] | undefined, path: string, req: RequestView | undefined, limit: number): CompiledRule | undefined {
+/** The first rule of `list` (in precedence order), before `best` if given, whose conditions hold. */
+function first(list: CompiledRule[] | undefined, path: string, req: RequestView | undefined, best: CompiledRule | undefined): CompiledRule | undefined {
   if (list === undefined) return undefined;
   for (let i = 0; i < list.length; i++) {
     const c = list[i]!;
-    if (c.rank >= limit) return undefined;
+    if (best !== undefined && order(c, best) >= 0) return undefined;
     if (holds(c, path, req)) return c;
   }
   return undefined;
