@@ -5,6 +5,7 @@
  * `nx.tags` in each project's package.json:
  *
  *   layer:model      libs/ingress            nothing of the workspace
+ *   layer:frontend   libs/gateway-api        model (another API's objects -> the model)
  *   layer:routing    libs/routing            model
  *   layer:protocol   libs/protocol           model
  *   layer:runtime    libs/actors, telemetry  nothing (actors may use testing in its tests)
@@ -15,7 +16,7 @@
  *   type:e2e         tests                   anything
  *
  * And for outside packages: only actors touches NATS (@nats-io/*), only
- * proxy-node touches piscina, model and routing import no sockets at all.
+ * proxy-node touches piscina, model, front ends and routing import no sockets at all.
  * Every workspace import must be a declared dependency, through the
  * package's public entry (no deep imports, no relative paths into another
  * project).
@@ -31,18 +32,20 @@ interface Project { dir: string; name: string; tags: string[]; deps: Set<string>
 
 const allowed: Record<string, string[] | '*'> = {
   'layer:model': [],
+  'layer:frontend': ['layer:model'],
   'layer:routing': ['layer:model'],
   'layer:protocol': ['layer:model'],
   'layer:runtime': [],
   'layer:data-plane': [],
   'layer:testing': [],
-  'type:service': ['layer:model', 'layer:routing', 'layer:protocol', 'layer:runtime', 'layer:data-plane'],
+  'type:service': ['layer:model', 'layer:frontend', 'layer:routing', 'layer:protocol', 'layer:runtime', 'layer:data-plane'],
   'type:app': '*',
   'type:e2e': '*',
 };
 /** Outside packages a tag may not import (prefix match). */
 const banned: Record<string, string[]> = {
   'layer:model': ['node:net', 'node:http', 'node:https', 'node:tls', 'node:dgram', 'node:worker_threads', 'undici', '@nats-io/', 'piscina'],
+  'layer:frontend': ['node:net', 'node:http', 'node:https', 'node:tls', 'node:dgram', 'node:worker_threads', 'undici', '@nats-io/', 'piscina'],
   'layer:routing': ['node:net', 'node:http', 'node:https', 'node:tls', 'node:dgram', 'node:fs', 'node:worker_threads', 'undici', '@nats-io/', 'piscina'],
   'layer:protocol': ['node:net', 'node:http', 'node:https', 'node:tls', 'undici', 'piscina'],
   'layer:data-plane': ['@nats-io/', 'piscina'],

@@ -103,3 +103,16 @@ test('stdin, and what lint says about missing input', () => {
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /nope does not exist/);
 });
+
+test('Gateway API objects: the gateway example is served; a route with a bad field is refused (exit 1)', async () => {
+  const example = path.join(import.meta.dirname, '..', '..', 'infra', 'examples', 'gateway');
+  const ok = await lint(['-f', example]);
+  assert.equal(ok.code, 0, ok.out);
+  assert.match(ok.out, /Gateway default\/hello-gateway \(.*gateway\.yaml:\d+\): served: Programmed/);
+  assert.match(ok.out, /HTTPRoute default\/hello-route \(.*hello-route\.yaml:\d+\): served: Accepted/);
+  const bad = path.join(dir, 'bad-route.yaml');
+  fs.writeFileSync(bad, 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: bad}\nspec:\n  rules:\n  - matches:\n    - path: {type: Exact, value: "no-slash"}\n');
+  const r = await lint(['-f', bad]);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /bad-route\.yaml:7: HTTPRoute default\/bad: spec\.rules\[0\]\.matches\[0\]\.path\.value: path "no-slash" must be an absolute path/);
+});

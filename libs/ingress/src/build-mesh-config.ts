@@ -1,6 +1,8 @@
 // Manifests -> MeshConfig: validation, IngressClass selection, conflict
 // resolution between Ingresses, backend and TLS resolution.
 import { collectObjects } from './collect-objects.ts';
+import { kindTableOf } from './front-end.ts';
+import { runFrontEnds } from './run-front-ends.ts';
 import { formatManifestError } from './manifest-error.ts';
 import type { ObjectHeader } from './object-meta.ts';
 import { parseSourceFiles } from './parse-documents.ts';
@@ -20,7 +22,10 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
   const errors: ManifestError[] = [];
   const warnings: ManifestError[] = [];
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const { catalog, ingresses, memos, duplicateIngresses } = collectObjects(parseSourceFiles(sorted, errors, opts.cache), errors, opts.now ?? Date.now(), opts.cache);
+  const table = kindTableOf(opts.frontEnds);
+  const now = opts.now ?? Date.now();
+  const collected = collectObjects(parseSourceFiles(sorted, errors, opts.cache), errors, now, opts.cache, table ? { list: opts.frontEnds!, table } : undefined);
+  const { catalog, ingresses, memos, duplicateIngresses } = collected;
   catalog.nodes.sort((a, b) => cmp(a.h.name, b.h.name));
 
   const rules: RouteRule[] = [];
@@ -143,6 +148,18 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     if (warned.length > 0) notes.push(`${warned.length} annotation warning(s), first: ${warned[0]!.message}`);
     if (notes.length > 0) status.reason = notes.join('; ');
   }
+  const more = runFrontEnds(collected.frontEnds, { catalog, backend: (ns, service, port) => backendFor(ns, { service, port, field: [] }), ingressRules: rules, now });
+  for (const r of more.rules) rules.push(r);
+  for (const t of more.tls) {
+    const prev = tls.get(t.id);
+    if (prev) for (const host of t.hosts) !prev.hosts.includes(host) && prev.hosts.push(host);
+    else tls.set(t.id, { ...t, hosts: [...t.hosts] });
+  }
+  warnings.push(...more.warnings);
+  for (const st of statuses) {
+    const notes = more.ingressNotes.get(st.id);
+    if (notes && st.state === 'served') st.reason = [st.reason, ...notes].filter(Boolean).join('; ');
+  }
   for (const d of duplicateIngresses) {
     statuses.push({ id: `${d.h.namespace}/${d.h.name}`, namespace: d.h.namespace as string, name: d.h.name, apiVersion: d.h.apiVersion, state: 'rejected', reason: d.reason, rules: 0, file: d.h.raw.file, ...(d.h.raw.line !== undefined ? { line: d.h.raw.line } : {}) });
   }
@@ -156,6 +173,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     warnings: sortErrors(warnings),
   };
   if (defaultBackend) out.defaultBackend = defaultBackend;
+  if (more.gatewayApi) out.gatewayApi = more.gatewayApi;
   return out;
 }
 

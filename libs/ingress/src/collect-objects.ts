@@ -1,6 +1,7 @@
 // Reads every object's header, drops duplicates and files each valid
 // non-Ingress object into the Catalog the Ingresses are resolved against.
 import type { BuildCache } from './build-cache.ts';
+import type { FrontEnd, FrontEndObject, KindTable } from './front-end.ts';
 import { makeReporter, readHeader } from './object-meta.ts';
 import type { ObjectHeader } from './object-meta.ts';
 import type { RawObject } from './parse-documents.ts';
@@ -22,6 +23,14 @@ export interface Collected {
   memos: Map<ObjectHeader, ObjectMemo>;
   /** Ingress duplicates: reported, shown as rejected. */
   duplicateIngresses: { h: ObjectHeader; reason: string }[];
+  /** Each front end's own objects (duplicates dropped), and the objects it observes. */
+  frontEnds: Map<FrontEnd, { objects: FrontEndObject[]; observed: ObjectHeader[] }>;
+}
+
+/** The front ends of a build, and their kinds as readHeader needs them. */
+export interface FrontEnds {
+  list: readonly FrontEnd[];
+  table: KindTable;
 }
 
 /**
@@ -40,7 +49,8 @@ export interface ObjectMemo {
     | { kind: 'Service'; service: ParsedService }
     | { kind: 'Endpoints'; endpoints: ParsedEndpoints | undefined }
     | { kind: 'Node'; node: ParsedNode }
-    | { kind: 'Secret'; secret: ParsedSecret; checkedAt: number };
+    | { kind: 'Secret'; secret: ParsedSecret; checkedAt: number }
+    | { kind: 'FrontEnd'; value: unknown };
   /** An Ingress's own paths, backends and TLS, filled by the build (build-mesh-config.ts). */
   ingress?: unknown;
 }
@@ -49,17 +59,22 @@ export interface ObjectMemo {
 const CERTIFICATE_RECHECK_MS = 60_000;
 
 /** `now` (ms since epoch) is the time certificates in TLS Secrets must be valid at. */
-export function collectObjects(raws: RawObject[], errors: ManifestError[], now: number = Date.now(), cache?: BuildCache): Collected {
+export function collectObjects(raws: RawObject[], errors: ManifestError[], now: number = Date.now(), cache?: BuildCache, fe?: FrontEnds): Collected {
   const catalog: Catalog = { services: new Map(), rejectedServices: new Set(), endpoints: new Map(), nodes: [], secrets: new Map(), rejectedSecrets: new Map(), classes: new Map() };
-  const out: Collected = { catalog, ingresses: [], memos: new Map(), duplicateIngresses: [] };
+  const out: Collected = { catalog, ingresses: [], memos: new Map(), duplicateIngresses: [], frontEnds: new Map((fe?.list ?? []).map((f) => [f, { objects: [], observed: [] }])) };
   const seen = new Map<string, RawObject>();
   for (const raw of raws) {
-    const memo = memoOf(raw, now, cache);
+    const memo = memoOf(raw, now, cache, fe);
     if (!memo.h) {
       for (const e of memo.headerErrors) errors.push(e);
       continue;
     }
     // This build's header: errors found from here on (duplicates, references) go to this build's list.
+    const observer = fe && memo.h.kind in fe.table.observes ? fe.list.find((f) => f.observes && memo.h!.kind in f.observes) : undefined;
+    if (observer) {
+      out.frontEnds.get(observer)!.observed.push(memo.h);
+      continue;
+    }
     const h: ObjectHeader = { ...memo.h, report: makeReporter(raw, errors, memo.h.kind, memo.h.namespace, memo.h.name) };
     h.report.replay(memo.headerErrors);
     const id = h.namespace ? `${h.namespace}/${h.name}` : h.name;
@@ -106,19 +121,24 @@ export function collectObjects(raws: RawObject[], errors: ManifestError[], now: 
         if (ok) catalog.secrets.set(id, { ...p.secret, h });
         else catalog.rejectedSecrets.set(id, h.report.first ? `${h.report.first.field ? `${h.report.first.field}: ` : ''}${h.report.first.message}` : 'rejected');
         break;
+      case 'FrontEnd': {
+        const owner = fe!.list.find((f) => h.kind in f.kinds)!;
+        out.frontEnds.get(owner)!.objects.push({ h, parsed: p.value, ok });
+        break;
+      }
     }
   }
   return out;
 }
 
 /** The object's own validation: from the cache while its document is unchanged, else done now (and cached). */
-function memoOf(raw: RawObject, now: number, cache: BuildCache | undefined): ObjectMemo {
+function memoOf(raw: RawObject, now: number, cache: BuildCache | undefined, fe: FrontEnds | undefined): ObjectMemo {
   const hit = cache?.objects.get(raw) as ObjectMemo | undefined;
   if (hit && !(hit.parsed?.kind === 'Secret' && Math.abs(now - hit.parsed.checkedAt) > CERTIFICATE_RECHECK_MS)) {
     if (cache) cache.stats.reusedObjects++;
     return hit;
   }
-  const memo = validateObject(raw, now);
+  const memo = validateObject(raw, now, fe);
   if (cache) {
     cache.objects.set(raw, memo);
     cache.stats.validatedObjects++;
@@ -126,9 +146,9 @@ function memoOf(raw: RawObject, now: number, cache: BuildCache | undefined): Obj
   return memo;
 }
 
-function validateObject(raw: RawObject, now: number): ObjectMemo {
+function validateObject(raw: RawObject, now: number, fe: FrontEnds | undefined): ObjectMemo {
   const headerErrors: ManifestError[] = [];
-  const h = readHeader(raw, headerErrors);
+  const h = readHeader(raw, headerErrors, fe?.table);
   if (!h) return { h: undefined, headerErrors, bodyErrors: [] };
   // The body's errors go to their own list (a duplicate reports only its header's).
   const bodyErrors: ManifestError[] = [];
@@ -158,6 +178,10 @@ function validateObject(raw: RawObject, now: number): ObjectMemo {
     case 'Secret':
       memo.parsed = { kind: 'Secret', secret: parseSecret(own, now), checkedAt: now };
       break;
+    default: {
+      const owner = fe?.list.find((f) => h.kind in f.kinds);
+      if (owner) memo.parsed = { kind: 'FrontEnd', value: owner.validate(own) };
+    }
   }
   return memo;
 }

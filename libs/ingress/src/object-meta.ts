@@ -1,6 +1,7 @@
 import { fieldPathString, safeMessage } from './manifest-error.ts';
 import { isPlainObject } from './parse-documents.ts';
 import type { FieldPath, RawObject } from './parse-documents.ts';
+import type { KindTable } from './front-end.ts';
 import type { ManifestError } from './types.ts';
 import { checkDns1035Label, checkDns1123Label, checkDns1123Subdomain } from './validate.ts';
 
@@ -53,6 +54,8 @@ export interface ObjectHeader {
   labels: Record<string, string>;
   /** ms since epoch; undefined when absent (treated as newest). */
   created?: number;
+  /** metadata.generation when written (a positive integer). */
+  generation?: number;
   report: Reporter;
 }
 
@@ -87,9 +90,21 @@ export function makeReporter(raw: RawObject, errors: ManifestError[], kind?: str
 /**
  * Checks apiVersion, kind and metadata. Returns undefined for objects that
  * must be skipped (ignored kinds, or headers too broken to identify).
+ * `more`: the kinds front ends read (and observe) besides meshgate's own.
  */
-export function readHeader(raw: RawObject, errors: ManifestError[]): ObjectHeader | undefined {
+export function readHeader(raw: RawObject, errors: ManifestError[], more?: KindTable): ObjectHeader | undefined {
+  const observed = more?.observes[raw.data.kind as string];
+  if (observed) {
+    // A kind meshgate skips unless a front end looks at it: never reported.
+    const h = readHeaderOf(raw, [], { ...more!, kinds: { ...more!.kinds, [raw.data.kind as string]: observed } });
+    return h && h.report.count === 0 ? h : undefined;
+  }
+  return readHeaderOf(raw, errors, more);
+}
+
+function readHeaderOf(raw: RawObject, errors: ManifestError[], more: KindTable | undefined): ObjectHeader | undefined {
   const d = raw.data;
+  const known = more ? { ...SUPPORTED, ...more.kinds } : SUPPORTED;
   const kind = d.kind;
   const apiVersion = d.apiVersion;
   const meta = isPlainObject(d.metadata) ? d.metadata : undefined;
@@ -103,17 +118,17 @@ export function readHeader(raw: RawObject, errors: ManifestError[]): ObjectHeade
     return undefined;
   }
   if (kindLabel === undefined) {
-    anon.error(['kind'], `"kind" is not a Kubernetes kind name (letters and digits, like Ingress): meshgate reads ${Object.keys(SUPPORTED).join(', ')}`);
+    anon.error(['kind'], `"kind" is not a Kubernetes kind name (letters and digits, like Ingress): meshgate reads ${Object.keys(known).join(', ')}`);
     return undefined;
   }
   if (rawName !== undefined && nameLabel === undefined) {
     anon.error(['metadata', 'name'], `must be at most 253 characters (it has ${rawName.length})`);
     return undefined;
   }
-  if (IGNORED_KINDS.has(kind)) return undefined;
-  const versions = SUPPORTED[kind];
+  const versions = known[kind];
+  if (IGNORED_KINDS.has(kind) && !(more && kind in more.kinds)) return undefined;
   if (versions === undefined) {
-    anon.error(['kind'], `unknown kind "${kind}": meshgate reads ${Object.keys(SUPPORTED).join(', ')}; this object is ignored`);
+    anon.error(['kind'], `unknown kind "${kind}": meshgate reads ${Object.keys(known).join(', ')}; this object is ignored`);
     return undefined;
   }
   if (typeof apiVersion !== 'string' || apiVersion === '') {
@@ -132,7 +147,7 @@ export function readHeader(raw: RawObject, errors: ManifestError[]): ObjectHeade
     anon.error(['metadata', 'name'], 'missing "metadata.name"');
     return undefined;
   }
-  const clusterScoped = CLUSTER_SCOPED.has(kind);
+  const clusterScoped = CLUSTER_SCOPED.has(kind) || (more?.clusterScoped.has(kind) ?? false);
   let namespace: string | undefined = clusterScoped ? undefined : 'default';
   if (!clusterScoped && meta.namespace !== undefined && meta.namespace !== null) {
     if (typeof meta.namespace !== 'string') {
@@ -158,7 +173,10 @@ export function readHeader(raw: RawObject, errors: ManifestError[]): ObjectHeade
     if (Number.isNaN(t)) report.error(['metadata', 'creationTimestamp'], 'must be an RFC 3339 time such as "2024-01-31T12:00:00Z"');
     else created = t;
   }
-  return { raw, apiVersion, kind, namespace, name: rawName, annotations, labels, created, report };
+  // Written by the API server, so not validated: only a usable value is kept.
+  const g = meta.generation;
+  const generation = typeof g === 'number' && Number.isSafeInteger(g) && g >= 1 ? g : undefined;
+  return { raw, apiVersion, kind, namespace, name: rawName, annotations, labels, created, ...(generation !== undefined ? { generation } : {}), report };
 }
 
 function stringMap(v: unknown, path: FieldPath, report: Reporter): Record<string, string> {

@@ -3,6 +3,9 @@
 // and shipped to other processes.
 
 import type { BuildCache } from './build-cache.ts';
+import type { FrontEnd } from './front-end.ts';
+import type { GatewayApiStatus } from './gateway-status.ts';
+import type { ListenerScope, RequestConditions, RouteFilter, RouteRetry, RouteTimeouts, WeightedBackend } from './route-model.ts';
 
 export interface SourceFile {
   path: string;
@@ -21,18 +24,49 @@ export interface ManifestError {
 }
 
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+/** A rule's path type: Ingress's, and RegularExpression (an ECMAScript pattern matched against the whole normalized path). */
+export type RoutePathType = PathType | 'RegularExpression';
 
+/**
+ * One route rule. The first six fields are all an Ingress rule has; the
+ * optional ones after them come from other front ends (route-model.ts) and,
+ * when absent, change nothing.
+ */
 export interface RouteRule {
-  /** '' = any host; lowercase; may be a one-label wildcard '*.example.com'. */
+  /**
+   * '' = any host; lowercase; may be a wildcard '*.example.com': one label
+   * for a rule without `listener` (Ingress), one or more labels with one
+   * (Gateway API).
+   */
   host: string;
   path: string;
-  pathType: PathType;
-  /** BackendConfig.id */
+  pathType: RoutePathType;
+  /** BackendConfig.id; with `backends`, its first valid entry (or '' when none is). */
   backend: string;
-  /** 'namespace/name' of the Ingress the rule comes from. */
+  /** 'namespace/name' of the Ingress the rule comes from ('Kind namespace/name' for other front ends). */
   ingress: string;
   /** What the data plane does for the Ingress's requests (from its annotations); absent: the proxy's defaults. */
   policy?: IngressPolicy;
+  /** Unique in a snapshot; absent: the rule is keyed by host, path type and path (an Ingress rule). */
+  id?: string;
+  /** The listeners the rule is served on; absent: the proxy's --http and --https listeners. */
+  listener?: ListenerScope;
+  /** Conditions on method, headers and query, besides host and path. */
+  conditions?: RequestConditions;
+  /** Weighted backends (the request picks one by weight); absent: `backend`, alone. */
+  backends?: WeightedBackend[];
+  /** Filters applied in order to every request the rule matches. */
+  filters?: RouteFilter[];
+  timeouts?: RouteTimeouts;
+  retry?: RouteRetry;
+  /**
+   * Rules of one listener and host that match the same request: the smallest
+   * tuple wins (compared element by element, numbers as numbers, strings by
+   * code unit). Set by the front end from its API's precedence rules.
+   */
+  precedence?: (number | string)[];
+  /** Matched requests are gRPC: HTTP/2 upstream, and errors the proxy answers are gRPC statuses. */
+  grpc?: boolean;
 }
 
 export interface DefaultBackendRule {
@@ -99,6 +133,27 @@ export interface BackendConfig {
   healthPath: string;
   /** The Service's annotations. */
   annotations: Record<string, string>;
+  /** TLS to the backend, from a Gateway API BackendTLSPolicy on its Service; absent: plain. */
+  backendTls?: BackendTlsSettings;
+}
+
+/** How the proxy connects to a backend over TLS and checks its certificate. */
+export interface BackendTlsSettings {
+  /** SNI, and the name the certificate must carry unless `subjectAltNames` is given. */
+  hostname: string;
+  /** PEM CA bundles to verify against (from ConfigMaps' ca.crt); empty with `wellKnownCACertificates`. */
+  caCertificates: string[];
+  /** 'System': the platform's trusted CAs instead. */
+  wellKnownCACertificates?: 'System';
+  /** The certificate must carry one of these (instead of `hostname`). */
+  subjectAltNames?: { type: 'Hostname' | 'URI'; value: string }[];
+  /**
+   * Set when a CA reference is invalid: connections must fail, and requests
+   * to this backend get a 5xx, as the spec requires.
+   */
+  invalid?: string;
+  /** 'namespace/name' of the policy, for logs. */
+  policy: string;
 }
 
 export interface TlsCertificate {
@@ -137,6 +192,8 @@ export interface MeshConfig {
   errors: ManifestError[];
   /** Served anyway, but not as written: annotations ignored or unknown, bad values replaced by defaults. */
   warnings: ManifestError[];
+  /** Gateway API objects and their status, when a Gateway API front end took part in the build. */
+  gatewayApi?: GatewayApiStatus;
 }
 
 export interface BuildOptions {
@@ -153,6 +210,12 @@ export interface BuildOptions {
    * service keeps one, so a change re-parses only the documents it touched.
    */
   cache?: BuildCache;
+  /**
+   * Front ends for more kinds (Gateway API): each reads its own objects
+   * and adds rules, backends, certificates and statuses after the Ingresses.
+   * Without one, its kinds are unknown kinds (errors).
+   */
+  frontEnds?: readonly FrontEnd[];
 }
 
 /** IngressClass controller value that marks a class as meshgate's. */

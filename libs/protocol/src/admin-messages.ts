@@ -2,7 +2,7 @@
  * CLI <-> config service, request/reply on `<prefix>.config.v1.admin`:
  * `meshgate apply|delete -f`, `meshgate get` and `meshgate describe`.
  */
-import type { IngressStatus, PathType } from '@meshgate/ingress';
+import type { GatewayApiObject, IngressStatus, RoutePathType } from '@meshgate/ingress';
 
 export const AdminMessageType = {
   Apply: 'config.v1.apply',
@@ -55,7 +55,9 @@ export interface ApplyReply {
   readonly hash: string;
 }
 
-export type GetWhat = 'nodes' | 'ingresses' | 'backends' | 'snapshot';
+export type GetWhat = 'nodes' | 'ingresses' | 'backends' | 'snapshot' | GatewayApiWhat;
+/** Gateway API kinds `meshgate get` lists, with upstream's status. */
+export type GatewayApiWhat = 'gatewayclasses' | 'gateways' | 'httproutes' | 'grpcroutes' | 'backendtlspolicies';
 
 export interface GetRequest {
   readonly type: typeof AdminMessageType.Get;
@@ -125,6 +127,8 @@ export interface GetReply {
   readonly rejected?: readonly { readonly resource: string; readonly namespace?: string; readonly errors: readonly string[]; readonly at: number }[];
   readonly backends?: readonly BackendView[];
   readonly snapshot?: SnapshotView;
+  /** Gateway API objects of the kind asked for, with upstream's status shape and meshgate's one-line reason. */
+  readonly gatewayApi?: readonly GatewayApiObject[];
 }
 
 export interface AdminError {
@@ -144,7 +148,7 @@ export interface DescribeRequest {
 /** Everything the config service knows of one Ingress. */
 export interface IngressDescription extends IngressView {
   /** The rules it serves (a rule it shares with an older Ingress is that one's). */
-  readonly routes: readonly { readonly host: string; readonly path: string; readonly pathType: PathType; readonly backend: string }[];
+  readonly routes: readonly { readonly host: string; readonly path: string; readonly pathType: RoutePathType; readonly backend: string }[];
   readonly defaultBackend?: string;
   /** The backends its rules use, with their endpoints. */
   readonly backends: readonly BackendView[];

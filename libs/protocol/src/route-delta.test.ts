@@ -74,3 +74,19 @@ test('several route deltas applied in one pass give the same content, in the sam
   }
   assert.ok(all.length > 30, `${all.length} deltas`);
 });
+
+test('rules with an id (Gateway API) are keyed by it: two rules on one host and path are two rules, and travel whole', () => {
+  const gw = (id: string, backend: string): RouteRule => ({
+    host: 'a.example.com', path: '/x', pathType: 'Prefix', backend, ingress: 'HTTPRoute default/r', id,
+    listener: { ports: [80], hostname: '' }, conditions: { headers: [{ name: 'version', type: 'Exact', value: id }] },
+    backends: [{ backend, weight: 1 }, { backend: '', weight: 1, invalid: 'BackendNotFound: Service default/gone not found' }],
+    filters: [{ type: 'RequestHeaderModifier', modifier: { set: [{ name: 'x', value: '1' }] } }], precedence: [2, -2, 1, -1, 0, 0, 'default/r', 0],
+  });
+  const prev = content([rule('/x'), gw('one', 'default/a:80'), gw('two', 'default/a:80')], []);
+  const next = content([rule('/x'), gw('one', 'default/a:80'), gw('two', 'default/b:80')], []);
+  const ch = routeChanges(prev, next, 10)!;
+  assert.deepEqual(ch.removedRules, [{ host: 'a.example.com', path: '/x', pathType: 'Prefix', id: 'two' }]);
+  assert.deepEqual(ch.addedRules.map((r) => r.id), ['two']);
+  assert.deepEqual(sorted(applyRouteChanges(prev, ch)), sorted(next));
+  assert.deepEqual(decodeRouteChanges(encodeRoutesDelta(ch, 2, 1, 'h')), JSON.parse(JSON.stringify(ch)));
+});

@@ -5,8 +5,8 @@ import type { SnapshotContent } from './content.ts';
 import { MessageType, type RoutesDeltaMessage } from './messages.ts';
 import { SNAPSHOT_FORMAT } from './snapshot.ts';
 
-/** A rule by what makes it unique in a snapshot: host, type and path. */
-export type RuleRef = Pick<RouteRule, 'host' | 'path' | 'pathType'>;
+/** A rule by what makes it unique in a snapshot: its id when it has one (Gateway API), else host, type and path. */
+export type RuleRef = Pick<RouteRule, 'host' | 'path' | 'pathType' | 'id'>;
 
 /**
  * Route and backend changes (delta xDS's RDS and CDS): the rules and
@@ -30,7 +30,7 @@ const keys = new WeakMap<RuleRef, string>();
 export function ruleKey(r: RuleRef): string {
   let k = keys.get(r);
   if (k === undefined) {
-    k = `${r.host}\0${r.pathType}\0${canonicalPath(r.path, r.pathType)}`;
+    k = r.id !== undefined ? `\0id\0${r.id}` : `${r.host}\0${r.pathType}\0${canonicalPath(r.path, r.pathType)}`;
     keys.set(r, k);
   }
   return k;
@@ -79,7 +79,7 @@ export function routeChanges(prev: SnapshotContent, next: SnapshotContent, maxRu
   return { removedRules, addedRules, removedBackends, upsertedBackends };
 }
 
-const refOf = (r: RouteRule): RuleRef => ({ host: r.host, path: r.path, pathType: r.pathType });
+const refOf = (r: RouteRule): RuleRef => (r.id !== undefined ? { host: r.host, path: r.path, pathType: r.pathType, id: r.id } : { host: r.host, path: r.path, pathType: r.pathType });
 
 /**
  * `content` with the changes applied, in order: the rules and backends that

@@ -1,12 +1,17 @@
 // The path rules of one host, compiled for allocation-light lookup.
-import type { PathType } from '@meshgate/ingress';
+import type { RoutePathType, RouteRule } from '@meshgate/ingress';
 
 export interface RouteMatch {
   backend: string;
   ingress: string;
   host: string;
   path: string;
-  pathType: PathType | 'Default';
+  pathType: RoutePathType | 'Default';
+  /**
+   * The whole rule, for rules with a listener scope (Gateway API): its
+   * weighted backends, filters, timeouts and retry. Absent on Ingress matches.
+   */
+  rule?: RouteRule;
 }
 
 /**

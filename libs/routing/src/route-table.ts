@@ -1,7 +1,12 @@
 import type { DefaultBackendRule, RouteRule } from '@meshgate/ingress';
+import { GatewayRoutes } from './gateway-routes.ts';
 import { HostRoutes } from './host-routes.ts';
 import type { RouteMatch } from './host-routes.ts';
 import { normalizePath } from './normalize-path.ts';
+import type { RequestView } from './request-view.ts';
+
+/** Listener ports whose requests also see the Ingress rules: the proxy's --http (80) and --https (443) listeners. */
+export const INGRESS_PORTS: readonly number[] = [80, 443];
 
 /**
  * Kubernetes Ingress v1 matching, compiled once per config:
@@ -15,12 +20,18 @@ import { normalizePath } from './normalize-path.ts';
  * 3. No path matched (or no host rule set): the default backend, else undefined (404).
  * Of rules equivalent for matching (same host, type and path up to a
  * Prefix's trailing slash), the first in `rules` order wins.
+ *
+ * Rules with a listener scope (Gateway API) live apart, per listener port
+ * (gateway-routes.ts), and are matched first: on ports 80 and 443 a request
+ * that no such rule matches goes on to the Ingress rules above, on other
+ * ports it gets undefined (404). A table without them costs what it did.
  */
 export class RouteTable {
   private readonly exactHosts = new Map<string, HostRoutes>();
   private readonly wildcardHosts = new Map<string, HostRoutes>();
   private anyHost: HostRoutes | undefined;
   private readonly fallback: RouteMatch | undefined;
+  private gateway: GatewayRoutes | undefined;
 
   private constructor(fallback: RouteMatch | undefined) {
     this.fallback = fallback;
@@ -28,7 +39,7 @@ export class RouteTable {
 
   /** Rules in the table (equivalent ones counted once). */
   get size(): number {
-    let n = this.anyHost?.size ?? 0;
+    let n = (this.anyHost?.size ?? 0) + (this.gateway?.size ?? 0);
     for (const h of this.exactHosts.values()) n += h.size;
     for (const h of this.wildcardHosts.values()) n += h.size;
     return n;
@@ -37,7 +48,12 @@ export class RouteTable {
   static compile(cfg: { rules: readonly RouteRule[]; defaultBackend?: DefaultBackendRule }): RouteTable {
     const d = cfg.defaultBackend;
     const table = new RouteTable(d ? { backend: d.backend, ingress: d.ingress, host: '', path: '', pathType: 'Default' } : undefined);
-    for (const r of cfg.rules) table.#add(r, false);
+    const scoped: RouteRule[] = [];
+    for (const r of cfg.rules) {
+      if (r.listener !== undefined) scoped.push(r);
+      else table.#add(r, false);
+    }
+    if (scoped.length > 0) (table.gateway = new GatewayRoutes()).add(scoped);
     return table;
   }
 
@@ -50,8 +66,13 @@ export class RouteTable {
    * service guarantees (a conflicting path is refused there). Synchronous: a
    * request sees the table before or after, never half of a patch.
    */
-  patch(removed: readonly Pick<RouteRule, 'host' | 'path' | 'pathType'>[], added: readonly RouteRule[]): void {
+  patch(removed: readonly Pick<RouteRule, 'host' | 'path' | 'pathType' | 'id'>[], added: readonly RouteRule[]): void {
+    const gone: string[] = [];
     for (const r of removed) {
+      if (r.id !== undefined) {
+        gone.push(r.id);
+        continue;
+      }
       const { routes, host, map, key } = this.#hostRoutes(r.host, false);
       if (!routes) continue;
       routes.remove(r.pathType, normalizePath(r.path)?.path ?? r.path);
@@ -61,7 +82,10 @@ export class RouteTable {
         else map!.delete(key);
       }
     }
-    for (const r of added) this.#add(r, true);
+    if (gone.length > 0) this.gateway?.remove(gone);
+    const scoped = added.filter((r) => r.listener !== undefined);
+    for (const r of added) if (r.listener === undefined) this.#add(r, true);
+    if (scoped.length > 0) (this.gateway ??= new GatewayRoutes()).add(scoped);
   }
 
   #hostRoutes(ruleHost: string, create: boolean): { routes: HostRoutes | undefined; host: string; map?: Map<string, HostRoutes>; key: string } {
@@ -85,9 +109,21 @@ export class RouteTable {
     routes!.add({ backend: r.backend, ingress: r.ingress, host, path: r.path, pathType: r.pathType }, path, replace);
   }
 
-  /** `host` may carry ':port' and any case; `path` must come from normalizePath. */
-  find(host: string, path: string): RouteMatch | undefined {
+  /**
+   * `host` may carry ':port' and any case; `path` must come from
+   * normalizePath. `port`: the listener port the request came in on, as
+   * Gateways declare it (the --http listener is 80, --https 443; default 80).
+   * `req`: method, headers and query, for rules with conditions (without
+   * it, such rules do not match). Allocation-free for a table without
+   * Gateway API rules, whatever is passed.
+   */
+  find(host: string, path: string, port?: number, req?: RequestView): RouteMatch | undefined {
     const h = canonicalHost(host);
+    if (this.gateway !== undefined) {
+      const p = port ?? 80;
+      const m = this.gateway.find(p, h, path, req);
+      if (m !== undefined || (p !== 80 && p !== 443)) return m;
+    }
     let routes: HostRoutes | undefined;
     if (h !== '') {
       routes = this.exactHosts.get(h);
@@ -98,6 +134,15 @@ export class RouteTable {
     }
     routes ??= this.anyHost;
     return (routes !== undefined ? routes.find(path) : undefined) ?? this.fallback;
+  }
+
+  /**
+   * The hostname of the Gateway listener that handles `host` on `port` ('' =
+   * the listener without one), or undefined when none does: an HTTPS
+   * request whose SNI and Host pick different listeners is misdirected (421).
+   */
+  listenerHost(port: number, host: string): string | undefined {
+    return this.gateway?.listenerHost(port, canonicalHost(host));
   }
 }
 

@@ -1,3 +1,4 @@
+import { gatewayApiView, isGatewayApiWhat } from './gateway-api-views.ts';
 import { formatManifestError, type BackendConfig, type ManifestError, type MeshConfig } from '@meshgate/ingress';
 import {
   AdminMessageType,
@@ -101,6 +102,7 @@ export interface ViewSources {
 /** `meshgate get nodes|ingresses|backends|snapshot`. */
 export function getView(what: GetWhat, s: ViewSources): GetReply {
   const base = { type: AdminMessageType.Result, what } as const;
+  if (isGatewayApiWhat(what)) return { ...base, gatewayApi: gatewayApiView(s.mesh, what) };
   switch (what) {
     case 'nodes': return { ...base, nodes: s.nodes() };
     case 'ingresses': return { ...base, ...ingressesView(s.mesh, s.applied) };

@@ -1,4 +1,5 @@
-import { BuildCache, buildMeshConfig, formatManifestError, type ManifestError, type MeshConfig, type SourceFile } from '@meshgate/ingress';
+import { BuildCache, formatManifestError, type ManifestError, type MeshConfig, type SourceFile } from '@meshgate/ingress';
+import { buildMeshConfigWithGatewayApi, gatewayApiFrontEnd } from '@meshgate/gateway-api';
 import { msgpackCodec, type ApplyRequest, type ObjectResult } from '@meshgate/protocol';
 import { mergeSources, splitObjects, type ObjectDoc } from './manifest-objects.ts';
 
@@ -32,8 +33,8 @@ export function sourcesOf(dir: readonly SourceFile[], s: AppliedState): SourceFi
   return mergeSources(dir, s.objects, new Set(s.deleted));
 }
 
-function errorsOf(cfg: MeshConfig, d: ObjectDoc): ManifestError[] {
-  return cfg.errors.filter((e) => e.file === d.file && (
+function errorsOf(cfg: MeshConfig, d: ObjectDoc, list: ManifestError[] = cfg.errors): ManifestError[] {
+  return list.filter((e) => e.file === d.file && (
     (e.kind === d.kind && e.name === d.name && (e.namespace ?? undefined) === d.namespace)
     || (e.kind === undefined && e.line !== undefined && e.line >= d.line && e.line <= d.endLine)));
 }
@@ -100,13 +101,21 @@ export function applyObjects(req: ApplyRequest, dir: readonly SourceFile[], stat
       if (outcome !== 'unchanged' || hadRejection || !s.objects.some((o) => o.key === d.key)) changed = true;
       s = candidate;
       built = cfg;
-      results.push({ resource: d.resource, ...ns, outcome, errors: [], warnings: [...errs, ...(ingress?.warnings ?? [])] });
+      // Other kinds' warnings: a Gateway API route not accepted or with an unresolved reference, as its status says.
+      const others = d.kind === 'Ingress' ? [] : errorsOf(cfg, d, cfg.warnings).map(formatManifestError);
+      results.push({ resource: d.resource, ...ns, outcome, errors: [], warnings: [...errs, ...(ingress?.warnings ?? []), ...others] });
     }
   }
   return { state: s, results, changed, ...(built ? { built } : {}) };
 }
 
-/** The config service's build: one cache across builds, so a change re-parses and re-validates only what it touched. */
+/**
+ * The config service's build, Ingress and Gateway API: one cache across
+ * builds, so a change re-parses and re-validates only what it touched, and
+ * one Gateway API front end, which counts generations of objects whose
+ * manifests carry none.
+ */
 export function defaultBuild(ingressClass: string, cache: BuildCache = new BuildCache()): (files: SourceFile[]) => MeshConfig {
-  return (files) => buildMeshConfig(files, { ingressClass, cache });
+  const frontEnd = gatewayApiFrontEnd();
+  return (files) => buildMeshConfigWithGatewayApi(files, { ingressClass, cache }, frontEnd);
 }

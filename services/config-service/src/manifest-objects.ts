@@ -26,7 +26,7 @@ export interface ObjectDoc {
   readonly canonical: string;
 }
 
-const CLUSTER_SCOPED = new Set(['Node', 'IngressClass', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'CustomResourceDefinition']);
+const CLUSTER_SCOPED = new Set(['Node', 'IngressClass', 'GatewayClass', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'CustomResourceDefinition']);
 
 export function objectKey(kind: string, namespace: string | undefined, name: string): string {
   return `${kind}/${namespace ?? ''}/${name}`;

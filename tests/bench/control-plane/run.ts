@@ -25,6 +25,7 @@
  * first, left out of the percentiles, which are also given counting them)  --out FILE  --cpu-prof DIR  --gap-ms N
  * --poll-ms N (the HTTP cross-check's interval, default 10)  --no-floor (leave out the machine's floor:
  * bare processes that only ACK a message, floor.ts, run at each node count after the rows)
+ * --kind httproute (the routes and each change as Gateway API HTTPRoutes on a Gateway's port-80 listener, gateway-manifests.ts)
  * --signed (the config service signs with a new Ed25519 key, --signing-key, and every node verifies,
  * --trust-key: each worker then checks each route delta's signature, about 0.35 ms of its CPU per change here)
  * Env: BENCH_VERBOSE=1 prints each change's stages; BENCH_CONFIG_LOG=info shows the
@@ -47,11 +48,14 @@ import { AdminMessageType, MessageType, allNodesSubject, generateSigningKeyPair,
 import { freePort, request, spawnMeshgate, spawnProcess, startNatsServer, eventually, type Proc } from '@meshgate/testing';
 import { epochOriginMs } from '@meshgate/telemetry';
 import { floorHeader, floorLine, floorRow, type FloorRow } from './floor.ts';
+import { gatewayChange, gatewayRoutes } from './gateway-manifests.ts';
 import { KERNEL_BUSY_MS, TICK_MS, cpuMs, kernelThreads, pct, runMs } from './machine.ts';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : def; };
 const NODES = arg('nodes', '1,10').split(',').map(Number);
 const ROUTES = arg('routes', '100,1000').split(',').map(Number);
+/** `--kind httproute`: the routes are Gateway API HTTPRoutes instead of an Ingress. */
+const KIND = arg('kind', 'ingress');
 const CHANGES = Number(arg('changes', '15'));
 /** Changes made first and not counted (their slowest is reported apart): see oneChange's caller. */
 const WARMUP = Number(arg('warmup', '30'));
@@ -95,6 +99,7 @@ subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ name: http, port: ${backen
 `).join('---\n');
   const paths = Array.from({ length: routes }, (_, i) => `      - { path: /r${i}, pathType: Prefix, backend: { service: { name: s${i % services}, port: { number: 80 } } } }`).join('\n');
   fs.writeFileSync(path.join(dir, 'services.yaml'), svc);
+  if (KIND === 'httproute') return fs.writeFileSync(path.join(dir, 'routes.yaml'), gatewayRoutes(routes, services));
   fs.writeFileSync(path.join(dir, 'routes.yaml'), `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: { name: bench }
@@ -106,7 +111,7 @@ ${paths}
 `);
 }
 
-const change = (i: number) => `apiVersion: networking.k8s.io/v1
+const change = (i: number) => KIND === 'httproute' ? gatewayChange(i) : `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: { name: bench-change }
 spec:
@@ -434,7 +439,7 @@ function loadRange(xs: number[]): string {
   return lo === hi ? lo : `${lo}–${hi}`;
 }
 
-const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 30 ? ` --warmup ${WARMUP}` : ''}${GAP_MS ? ` --gap-ms ${GAP_MS}` : ''}${POLL_MS !== 10 ? ` --poll-ms ${POLL_MS}` : ''}${FLOOR ? '' : ' --no-floor'}${SIGNED ? ' --signed' : ''}`;
+const cmd = `node tests/bench/control-plane/run.ts --nodes ${NODES.join(',')} --routes ${ROUTES.join(',')} --changes ${CHANGES}${WARMUP !== 30 ? ` --warmup ${WARMUP}` : ''}${GAP_MS ? ` --gap-ms ${GAP_MS}` : ''}${POLL_MS !== 10 ? ` --poll-ms ${POLL_MS}` : ''}${FLOOR ? '' : ' --no-floor'}${SIGNED ? ' --signed' : ''}${KIND !== 'ingress' ? ` --kind ${KIND}` : ''}`;
 const table = [
   `| nodes | routes | apply → every node serving p50 / p99 (ms) | apply → every node ACKed p50 / p99 (ms) | apply → the path answers over HTTP p50 / p99 (ms) | every node serving, counting the ${WARMUP} warm-up changes too: p99 / slowest (ms) | full snapshot on the wire | a change on the wire (route delta) | endpoint delta on the wire | load average (1 min) during the row |`,
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

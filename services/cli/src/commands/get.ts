@@ -7,14 +7,15 @@ import { parseFlags, usage, UsageError, type FlagSpecs, type FlagValue } from '.
 import { adminCommonFlags, applyContext } from '../admin/context.ts';
 import { adminRequest, AdminUnavailableError, connectAdmin } from '../admin/admin-client.ts';
 import { table, ago } from '../admin/table.ts';
+import { GATEWAY_API_ALIASES, GATEWAY_API_WHAT, gatewayApiJson, renderGatewayApi } from './get-gateway-api.ts';
 
 export const getFlags: FlagSpecs = {
   ...adminCommonFlags,
   'output': { type: 'string', short: 'o', help: 'json for machine-readable output (default: a table)' },
 };
 
-const WHAT: readonly GetWhat[] = ['nodes', 'ingresses', 'backends', 'snapshot'];
-const ALIASES: Record<string, GetWhat> = { node: 'nodes', ingress: 'ingresses', ing: 'ingresses', backend: 'backends', snapshots: 'snapshot' };
+const WHAT: readonly GetWhat[] = ['nodes', 'ingresses', 'backends', 'snapshot', ...GATEWAY_API_WHAT];
+const ALIASES: Record<string, GetWhat> = { node: 'nodes', ingress: 'ingresses', ing: 'ingresses', backend: 'backends', snapshots: 'snapshot', ...GATEWAY_API_ALIASES };
 
 /** `meshgate get nodes|ingresses|backends|snapshot [-o json]`: cluster state from the config service (and health agents). */
 export async function getCommand(argv: string[]): Promise<void> {
@@ -31,7 +32,7 @@ export async function getCommand(argv: string[]): Promise<void> {
     const reply = await adminRequest<GetReply>(t, flags, 'get', { type: AdminMessageType.Get, what });
     const health = what === 'backends' ? await healthOf(t, flags) : undefined;
     if (flags.output === 'json') {
-      const out = what === 'backends' ? { ...reply, health: health ?? null } : reply;
+      const out = what === 'backends' ? { ...reply, health: health ?? null } : reply.gatewayApi ? gatewayApiJson(reply.gatewayApi) : reply;
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     } else {
       process.stdout.write(render(reply, health));
@@ -64,6 +65,8 @@ export async function healthOf(t: NatsTransport, flags: Record<string, FlagValue
 function render(r: GetReply, health: HealthStatusReply | undefined): string {
   const now = Date.now();
   switch (r.what) {
+    case 'gatewayclasses': case 'gateways': case 'httproutes': case 'grpcroutes': case 'backendtlspolicies':
+      return renderGatewayApi(r.what, r.gatewayApi ?? []);
     case 'nodes': {
       const nodes = r.nodes ?? [];
       if (nodes.length === 0) return 'No proxy nodes have reported to the config service yet.\n';

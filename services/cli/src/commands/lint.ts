@@ -1,4 +1,5 @@
-import { buildMeshConfig, formatManifestError, type IngressStatus, type ManifestError, type MeshConfig } from '@meshgate/ingress';
+import { formatManifestError, type IngressStatus, type ManifestError, type MeshConfig } from '@meshgate/ingress';
+import { buildMeshConfigWithGatewayApi } from '@meshgate/gateway-api';
 import { parseFlags, usage, UsageError, type FlagSpecs } from '../flags.ts';
 import { readManifests } from '../admin/read-manifests.ts';
 import { table } from '../admin/table.ts';
@@ -33,13 +34,13 @@ export async function lintCommand(argv: string[]): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const cfg = buildMeshConfig(files, { ingressClass });
+  const cfg = buildMeshConfigWithGatewayApi(files, { ingressClass });
   const ingresses: IngressReport[] = cfg.ingresses.map((i) => ({ ...i, errors: cfg.errors.filter((e) => ownedBy(e, i)).map(formatManifestError) }));
   // Errors of other objects (a Service, a Secret, a file that does not parse) reject what they belong to.
   const others = cfg.errors.filter((e) => !cfg.ingresses.some((i) => ownedBy(e, i))).map(formatManifestError);
   const refused = others.length > 0 || cfg.ingresses.some((i) => i.state === 'rejected');
   if (flags.output === 'json') {
-    process.stdout.write(JSON.stringify({ ingressClass: ingressClass.split(','), refused, ingresses, errors: others, warnings: cfg.warnings.map(formatManifestError) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ingressClass: ingressClass.split(','), refused, ingresses, gatewayApi: cfg.gatewayApi?.objects ?? [], errors: others, warnings: cfg.warnings.map(formatManifestError) }, null, 2) + '\n');
   } else {
     process.stdout.write(render(ingresses, others, cfg, refused));
   }
@@ -64,6 +65,10 @@ function render(ingresses: IngressReport[], others: string[], cfg: MeshConfig, r
     for (const e of errs) out += `  ${i.state === 'rejected' ? 'error' : 'note'}: ${formatManifestError(e)}\n`;
     out += '\n';
   }
+  for (const o of cfg.gatewayApi?.objects ?? []) {
+    out += `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} (${o.file}${o.line !== undefined ? `:${o.line}` : ''}): ${o.served ? 'served' : 'not served'}: ${o.reason}\n`;
+  }
+  if (cfg.gatewayApi?.objects.length) out += '\n';
   if (others.length) out += `Other objects rejected:\n${others.map((e) => `  ${e}`).join('\n')}\n\n`;
   const count = (s: IngressStatus['state']) => ingresses.filter((i) => i.state === s).length;
   out += `${ingresses.length} Ingress(es): ${count('served')} served, ${count('rejected')} rejected, ${count('ignored')} ignored (class); ${cfg.warnings.length} warning(s).\n`;

@@ -17,6 +17,8 @@ import { dataPlaneFlags } from './proxy.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SEED_MANIFESTS = path.resolve(here, '../../../../infra/examples/seed');
+/** The same demo as a Gateway and an HTTPRoute: `--manifests infra/examples/gateway` starts the seed's backends too. */
+export const GATEWAY_EXAMPLE = path.resolve(here, '../../../../infra/examples/gateway');
 /** The seed's NodePorts (products 31442, users 32220): the demo backends listen there. */
 const SEED_BACKENDS = [{ kind: 'User', port: 32220 }, { kind: 'Product', port: 31442 }];
 
@@ -65,7 +67,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   const adminBase = flags.admin as HostPort;
   const proxies = flags.proxies as number;
   const manifests = flags.manifests ? path.resolve(flags.manifests as string) : SEED_MANIFESTS;
-  const demo = !flags.manifests;
+  const demo = !flags.manifests || manifests === GATEWAY_EXAMPLE;
   const prefix = flags['subject-prefix'] as string;
   const stateDir = path.resolve(flags['state-dir'] as string);
   // The config service's and the agent's admin listeners (/metrics, /status) follow the proxies'.
@@ -166,7 +168,7 @@ function banner(o: {
   const lines = [
     '',
     `meshgate is up: ${admins.length} proxy node(s) x ${flags.workers} worker(s), config service, health agent; ${mode}`,
-    `  manifests: ${manifests}${demo ? ' (the seed demo; users on 127.0.0.1:32220, products on 127.0.0.1:31442)' : ''}`,
+    `  manifests: ${manifests}${demo ? ` (the seed demo${manifests === GATEWAY_EXAMPLE ? ' as a Gateway and an HTTPRoute' : ''}; users on 127.0.0.1:32220, products on 127.0.0.1:31442)` : ''}`,
     `  admin:     ${admins.map((a) => `${a}/readyz`).join('  ')}`,
     ...(contextFile ? [`  context:   ${contextFile} (NATS login and operator key: meshgate apply/delete/get use it)`] : []),
     `  metrics:   ${[...admins, `http://${hp(configAdmin)}`, `http://${hp(agentAdmin)}`].map((a) => `${a}/metrics`).join('  ')} (proxies, config service, health agent)`,
