@@ -1,6 +1,6 @@
 // @meshgate/ingress: Kubernetes manifests -> validated, plain-data MeshConfig.
 export type {
-  AnnotationFinding, BackendConfig, BuildOptions, DefaultBackendRule, EndpointConfig, IngressPolicy, IngressStatus, ManifestError,
+  AnnotationFinding, AuthUsers, BackendConfig, BasicAuthPolicy, ClientAuthConfig, ClientCertPolicy, ExternalAuthPolicy, BuildOptions, DefaultBackendRule, EndpointConfig, IngressPolicy, IngressStatus, ManifestError,
   MeshConfig, PathType, RouteRule, SourceFile, TlsCertificate,
 } from './types.ts';
 export {
