@@ -23,6 +23,7 @@
  */
 import net from 'node:net';
 import { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import { HTTPParser, METHODS, consumableHandle, setReading, type NativeParser, type ParseError } from '@meshgate/upstream';
 
@@ -109,6 +110,8 @@ export class H1Request {
   get readableEnded(): boolean { return this.complete && (this.body === null || this.body.readableEnded); }
 
   get encrypted(): boolean { return (this.socket as { encrypted?: boolean }).encrypted === true; }
+
+  get tlsSocket(): TLSSocket | undefined { return this.encrypted ? this.socket as TLSSocket : undefined; }
 
   get remoteAddress(): string { return this.socket.remoteAddress ?? ''; }
 

@@ -7,6 +7,7 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { BodyWatcher, Downstream, IncomingRequest } from './downstream.ts';
 import { tapBody } from './body-tap.ts';
+import type { TLSSocket } from 'node:tls';
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_INTERNAL_ERROR } = http2.constants;
 
@@ -36,6 +37,10 @@ export class H2Request implements IncomingRequest {
 
   get readableEnded(): boolean {
     return this.body === null || this.body.readableEnded;
+  }
+
+  get tlsSocket(): TLSSocket | undefined {
+    return this.stream.session?.socket as TLSSocket | undefined;
   }
 
   /** After the 408 the stream is reset with NO_ERROR: the client stops sending the rest (RFC 9113 8.1). */
