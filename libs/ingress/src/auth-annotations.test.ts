@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { analyzeAnnotations } from './ingress-policy.ts';
 import { htpasswdLines, supportedHash } from './access-secrets.ts';
-import { build, ingressV1, WEB } from './test-helpers.ts';
+import { build, hostRule, ingressV1, WEB } from './test-helpers.ts';
 import { makeTestCert } from './test-certs.ts';
 
 const N = 'nginx.ingress.kubernetes.io/';
@@ -12,15 +12,7 @@ const BCRYPT = '$2y$05$ZtrYyb8XGsxHi8xNbMoVReZgI20ymUJsp8jsgqJfYD6gUr3VJbtc2';
 const SHA = `{SHA}${createHash('sha1').update('bar').digest('base64')}`;
 const APR1 = '$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/';
 
-const rule = (host: string) => `  rules:
-  - host: ${host}
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service: {name: web, port: {number: 80}}
-`;
+const rule = hostRule;
 const ann = (a: Record<string, string>) => `  annotations: ${JSON.stringify(a)}\n`;
 const secret = (name: string, data: Record<string, string>) => `apiVersion: v1
 kind: Secret

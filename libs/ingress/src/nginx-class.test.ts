@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BuildCache } from './build-cache.ts';
-import { build, ingressV1, WEB } from './test-helpers.ts';
+import { build, hostRule, ingressV1, WEB } from './test-helpers.ts';
 
-const rule = `  rules:
-  - host: shop.example
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service: {name: web, port: {number: 80}}
-`;
+const rule = hostRule('shop.example');
 const TLS = '  tls:\n  - hosts: [shop.example]\n    secretName: shop-tls\n';
 const ann = (a: Record<string, string>) => `  annotations: ${JSON.stringify(a)}\n`;
 const NGINX_CLASS = `apiVersion: networking.k8s.io/v1
