@@ -50,8 +50,8 @@ function startAuthService(): Promise<void> {
   return new Promise((r) => authService.listen(0, '127.0.0.1', () => { authPort = (authService.address() as { port: number }).port; r(); }));
 }
 
-const manifests = (authUp = true) => {
-  const hash = bcrypt.hashSync('bar', 10);
+const manifests = (authUp = true, password = 'bar') => {
+  const hash = bcrypt.hashSync(password, 10);
   const auth = (p: string) => `http://127.0.0.1:${authPort}${p}`;
   const basicAnn = (extra: Record<string, string> = {}) => ({ [`${N}auth-type`]: 'basic', [`${N}auth-secret`]: 'basic-auth', [`${N}auth-realm`]: 'test auth', ...extra });
   const ext = { [`${N}auth-url`]: auth('/basic-auth/user/password'), [`${N}auth-signin`]: 'http://$host/auth/start' };
@@ -222,4 +222,11 @@ test('refusals are counted by reason on /metrics', async () => {
   const text = (await request(`${mesh.node.adminUrl}/metrics`)).body;
   assert.match(text, /meshgate_denied_total\{[^}]*reason="auth"\} [1-9]/);
   assert.match(text, /meshgate_denied_total\{[^}]*reason="mtls"\} [1-9]/);
+});
+
+test('a changed Secret takes effect at once: the verified credentials of the old one are not kept', async () => {
+  assert.equal((await get('auth', '/', { authorization: basic('foo', 'bar') })).status, 200);
+  await mesh.apply(manifests(true, 'baz'));
+  assert.equal((await get('auth', '/', { authorization: basic('foo', 'bar') })).status, 401);
+  assert.equal((await get('auth', '/', { authorization: basic('foo', 'baz') })).status, 200);
 });
