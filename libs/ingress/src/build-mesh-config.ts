@@ -158,7 +158,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       const colon = rest.lastIndexOf(':');
       const ref: BackendRef = { service: rest.slice(0, colon), port: Number(rest.slice(colon + 1)), field: annotationField('auth-url') };
       const b = backendFor(ns, ref, p.externalAuth.backend);
-      for (const m of b.refErrors) note(ref.field, `auth-url: ${m}: requests get 500 until it is there`);
+      for (const m of b.refErrors) note(ref.field, `auth-url: ${m.replace(/ \(requests to this backend get 503\)$/, '')}: requests get 500 until it is there`);
     }
     for (const other of shared) if (other !== id) notes.push(`shares identical routes with Ingress ${other}`);
     if (warned.length > 0) notes.push(`${warned.length} annotation warning(s), first: ${warned[0]!.message}`);
