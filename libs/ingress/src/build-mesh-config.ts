@@ -1,5 +1,6 @@
 // Manifests -> MeshConfig: validation, IngressClass selection, conflict
 // resolution between Ingresses, backend and TLS resolution.
+import { AccessSecrets } from './access-secrets.ts';
 import { collectObjects } from './collect-objects.ts';
 import { kindTableOf } from './front-end.ts';
 import { runFrontEnds } from './run-front-ends.ts';
@@ -14,7 +15,7 @@ import type { BackendRef } from './parse-ingress.ts';
 import { backendId, resolveBackend } from './resolve-backend.ts';
 import type { Catalog } from './resolve-backend.ts';
 import type { ParsedService } from './parse-service.ts';
-import { DEFAULT_INGRESS_CLASS, MESHGATE_CONTROLLER, NGINX_CONTROLLER } from './types.ts';
+import { DEFAULT_INGRESS_CLASS, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER, NGINX_ANNOTATION_PREFIX, NGINX_CONTROLLER } from './types.ts';
 import type { BackendConfig, BuildOptions, IngressStatus, ManifestError, MeshConfig, RouteRule, SourceFile, TlsCertificate } from './types.ts';
 
 export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): MeshConfig {
@@ -36,6 +37,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
   const backends = new Map<string, { cfg: BackendConfig; refErrors: string[] }>();
   const reportedService = new Set<string>();
   const tls = new Map<string, TlsCertificate>();
+  const access = new AccessSecrets(catalog);
 
   const serviceError = (svc: ParsedService, path: (string | number)[], msg: string) => {
     const k = `${svc.h.namespace}/${svc.h.name}\0${path.join('.')}`;
@@ -71,6 +73,10 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     }
     const { parsed: ing, routes, policy, warnings: warned, findings } = parseIngressRoutes(h, memos.get(h), nginx);
     if (findings.length > 0) status.annotations = findings;
+    // Client certificates are asked for per host (SNI): a rule for any host cannot have them.
+    if (policy.policy?.clientCert && routes.some((c) => c.rule.host === '')) {
+      h.report.error(['spec', 'rules'], 'auth-tls-secret: client certificates are asked for per host, and a rule without a host matches any: give every rule of this Ingress a host');
+    }
     if (warned.length > 0) {
       warnings.push(...warned);
       status.warnings = warned.map(formatManifestError);
@@ -144,6 +150,21 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       if (prev) for (const host of t.hosts) !prev.hosts.includes(host) && prev.hosts.push(host);
       else tls.set(sid, { id: sid, hosts: [...t.hosts], cert: s.tls.cert, key: s.tls.key });
     }
+    const p = policy.policy;
+    const annotationField = (name: string): FieldPath => ['metadata', 'annotations', h.annotations[`${MESHGATE_ANNOTATION_PREFIX}${name}`] !== undefined ? `${MESHGATE_ANNOTATION_PREFIX}${name}` : `${NGINX_ANNOTATION_PREFIX}${name}`];
+    if (p?.basicAuth) access.basicAuth(h.namespace as string, p.basicAuth, (m) => note(annotationField('auth-secret'), m));
+    if (p?.clientCert) {
+      access.clientCert(h.namespace as string, id, routes.map((c) => c.rule.host), p.clientCert, (m) => note(annotationField('auth-tls-secret'), m),
+        (m) => notes.push(m));
+    }
+    if (p?.externalAuth?.backend) {
+      // The auth service named by its cluster DNS name: its endpoints come with the snapshot, health-checked like any backend's.
+      const [ns, rest] = p.externalAuth.backend.split('/') as [string, string];
+      const colon = rest.lastIndexOf(':');
+      const ref: BackendRef = { service: rest.slice(0, colon), port: Number(rest.slice(colon + 1)), field: annotationField('auth-url') };
+      const b = backendFor(ns, ref, p.externalAuth.backend);
+      for (const m of b.refErrors) note(ref.field, `auth-url: ${m.replace(/ \(requests to this backend get 503\)$/, '')}: requests get 500 until it is there`);
+    }
     for (const other of shared) if (other !== id) notes.push(`shares identical routes with Ingress ${other}`);
     if (warned.length > 0) notes.push(`${warned.length} annotation warning(s), first: ${warned[0]!.message}`);
     if (notes.length > 0) status.reason = notes.join('; ');
@@ -171,6 +192,7 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
     ingresses: statuses.sort((a, b) => cmp(a.id, b.id) || cmp(a.file, b.file)),
     errors: sortErrors(errors),
     warnings: sortErrors(warnings),
+    ...access.result(),
   };
   if (defaultBackend) out.defaultBackend = defaultBackend;
   if (more.gatewayApi) out.gatewayApi = more.gatewayApi;

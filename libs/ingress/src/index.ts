@@ -1,7 +1,7 @@
 // @meshgate/ingress: Kubernetes manifests -> validated, plain-data MeshConfig (the one route model).
 export type {
-  AnnotationFinding, BackendConfig, BackendTlsSettings, BuildOptions, DefaultBackendRule, EndpointConfig, IngressPolicy, IngressStatus, ManifestError,
-  MeshConfig, PathType, RoutePathType, RouteRule, SourceFile, TlsCertificate,
+  AnnotationFinding, AuthUsers, BackendConfig, BackendTlsSettings, BasicAuthPolicy, BuildOptions, ClientAuthConfig, ClientCertPolicy, DefaultBackendRule, EndpointConfig,
+  ExternalAuthPolicy, IngressPolicy, IngressStatus, ManifestError, MeshConfig, PathType, RoutePathType, RouteRule, SourceFile, TlsCertificate,
 } from './types.ts';
 export type {
   CorsPolicy, HeaderModifier, HeaderValue, ListenerScope, PathModifier, RequestConditions, RouteFilter, RouteRetry, RouteTimeouts, ValueMatch, WeightedBackend,

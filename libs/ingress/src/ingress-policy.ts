@@ -68,7 +68,7 @@ export function analyzeAnnotations(all: Readonly<Record<string, string>>): Annot
   for (const key of Object.keys(all).sort()) {
     const value = all[key]!;
     if (key.startsWith(MESHGATE_ANNOTATION_PREFIX)) {
-      const t = translateMeshgate(key, value);
+      const t = translateMeshgate(key, value, all);
       if (t.unknown !== undefined) warn(key, 'unknown', t.unknown);
       else apply(key, t, mesh);
       continue;
@@ -104,9 +104,17 @@ export function analyzeAnnotations(all: Readonly<Record<string, string>>): Annot
  * Ingress's flavour (class nginx: ingress-nginx's; otherwise the proxy's own,
  * left out). Undefined when there is nothing to change.
  */
-export function resolvePolicy(settings: PolicySettings, ctx: { nginx: boolean; hasTls: boolean }): IngressPolicy | undefined {
+export function resolvePolicy(settings: PolicySettings, ctx: { nginx: boolean; hasTls: boolean; namespace?: string }): IngressPolicy | undefined {
   const { sslRedirect, ...rest } = ctx.nginx ? { ...NGINX_DEFAULTS, ...settings } : settings;
   const p: IngressPolicy = { ...rest };
   if (sslRedirect !== undefined) p.sslRedirect = sslRedirect === 'always' || (sslRedirect === 'tls' && ctx.hasTls);
+  // Secrets named without a namespace are the Ingress's own.
+  const ns = ctx.namespace ?? 'default';
+  const full = (ref: string) => (ref.includes('/') ? ref : `${ns}/${ref}`);
+  if (p.basicAuth) {
+    const secret = full(p.basicAuth.secret);
+    p.basicAuth = { ...p.basicAuth, secret, users: `${secret}#${p.basicAuth.secretType}` };
+  }
+  if (p.clientCert) p.clientCert = { ...p.clientCert, secret: full(p.clientCert.secret) };
   return Object.keys(p).length > 0 ? p : undefined;
 }

@@ -79,7 +79,7 @@ export function parseIngressRoutes(h: ObjectHeader, memo: ObjectMemo | undefined
 
 function serve(h: ObjectHeader, c: CachedParse, nginx: boolean): Served {
   const id = `${h.namespace}/${h.name}`;
-  const p = resolvePolicy(c.settings, { nginx, hasTls: c.parsed.tls.length > 0 });
+  const p = resolvePolicy(c.settings, { nginx, hasTls: c.parsed.tls.length > 0, namespace: h.namespace as string });
   const policy = p ? { policy: p } : {};
   const routes = c.parsed.paths.map((q): RouteCandidate => {
     const backend = backendId(h.namespace as string, q.backend.service, q.backend.port);

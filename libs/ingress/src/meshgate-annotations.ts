@@ -4,6 +4,7 @@
 import { formatBytes, parseDuration, parseSize } from './annotation-values.ts';
 import type { PolicySettings, Translation } from './ingress-policy.ts';
 import { MESHGATE_ANNOTATION_PREFIX } from './types.ts';
+import { AUTH_NAMES, translateAuth } from './auth-annotations.ts';
 
 const M = MESHGATE_ANNOTATION_PREFIX;
 
@@ -21,6 +22,10 @@ export const MeshgateAnnotations = {
   accessLog: `${M}access-log`,
   tunnelIdleTimeout: `${M}tunnel-idle-timeout`,
 } as const;
+
+/** The authentication annotations: ingress-nginx's names under meshgate.dev/ (auth-annotations.ts). */
+const AUTH: Record<string, (v: string, all: Readonly<Record<string, string>>) => Translation> =
+  Object.fromEntries(AUTH_NAMES.map((n) => [`${M}${n}`, (v: string, all: Readonly<Record<string, string>>) => translateAuth(n, v, all)]));
 
 /** meshgate.dev annotations that belong on a Service, not an Ingress. */
 const SERVICE_ONLY = new Set([`${M}health-path`, `${M}health-check`, `${M}health-status`]);
@@ -83,9 +88,11 @@ const TRANSLATE: Record<string, (v: string) => Translation> = {
 };
 
 /** A `meshgate.dev/*` annotation of an Ingress: its settings, or a warning (bad value, unknown name). */
-export function translateMeshgate(key: string, raw: string): Translation & { unknown?: string } {
+export function translateMeshgate(key: string, raw: string, all: Readonly<Record<string, string>> = {}): Translation & { unknown?: string } {
   const t = TRANSLATE[key];
   if (t) return t(raw.trim());
+  const auth = AUTH[key];
+  if (auth) return auth(raw, all);
   if (SERVICE_ONLY.has(key)) return { unknown: `${key} is a Service annotation: put it on the Service; on an Ingress it does nothing` };
-  return { unknown: `${key} is not a meshgate annotation (Ingress annotations: ${Object.values(MeshgateAnnotations).join(', ')}); ignored` };
+  return { unknown: `${key} is not a meshgate annotation (Ingress annotations: ${[...Object.values(MeshgateAnnotations), ...Object.keys(AUTH)].join(', ')}); ignored` };
 }

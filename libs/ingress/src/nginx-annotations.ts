@@ -61,6 +61,29 @@ const HEADERS = 'Headers and cookies';
 const TUNING = 'Buffers and connection tuning';
 const SNIPPETS = 'Snippets';
 
+/** The authentication annotations meshgate implements (auth-annotations.ts), with what each does. */
+const AUTH_SUPPORTED: [string, string][] = [
+  ['auth-type', '"basic": HTTP basic authentication against an htpasswd Secret (bcrypt, {SHA} and $apr1$ hashes; others refused at apply time, naming the user); 401 with `WWW-Authenticate: Basic realm="..."`; the Authorization header is not sent upstream. "digest" is refused'],
+  ['auth-secret', 'the Secret of basic authentication (`name` or `namespace/name`, same namespace only); missing or unreadable: 503, as ingress-nginx'],
+  ['auth-secret-type', '"auth-file" (default: key `auth` holds an htpasswd file) or "auth-map" (each key a user, its value the hash)'],
+  ['auth-realm', 'the realm of the `WWW-Authenticate` challenge'],
+  ['auth-url', 'external authentication: each request is first sent (method, URI and headers, no body; X-Original-URL, X-Original-Method, X-Forwarded-*) to this http URL; 2xx passes, 401 and 403 are answered, anything else, a timeout or an unreachable service is 500. A Service name (`name.namespace.svc.cluster.local`) goes to its endpoints; https is refused (not yet)'],
+  ['auth-method', 'the method of the auth subrequest (default GET)'],
+  ['auth-signin', 'a 401 from the auth service becomes a 302 to this URL (nginx variables $host, $scheme, $request_uri, $escaped_request_uri, ...) with `rd=` the original URL'],
+  ['auth-signin-redirect-param', 'the name of the `rd` parameter'],
+  ['auth-response-headers', 'these headers of a 2xx auth response replace the request\'s on the way upstream (absent: removed)'],
+  ['auth-request-redirect', 'the X-Auth-Request-Redirect sent to the auth service (default: the request URI)'],
+  ['auth-cache-key', 'auth responses are cached per Ingress and key (nginx variables allowed), for auth-cache-duration'],
+  ['auth-cache-duration', 'what is cached for how long, such as "200 202 401 5m" (the default)'],
+  ['auth-always-set-cookie', "the auth response's Set-Cookie is added to every response, not only to successful ones"],
+  ['auth-tls-secret', "HTTPS connections to the Ingress's hosts ask for a client certificate signed by a CA in the Secret's `ca.crt`; per host (the oldest Ingress wins); a request whose Host needs one on a connection whose SNI did not ask for it gets 421; a missing Secret: 403"],
+  ['auth-tls-verify-client', '"on" (default: 400 without a valid certificate), "optional" (400 only for an invalid one), "optional_no_ca" (any certificate passes; the result goes upstream), "off"'],
+  ['auth-tls-verify-depth', 'how many intermediate CAs a client chain may have (default 1)'],
+  ['auth-tls-error-page', 'a request the certificate check refuses is redirected (302) here instead of getting 400'],
+  ['auth-tls-pass-certificate-to-upstream', '"true": the client certificate goes upstream URL-escaped in `ssl-client-cert`; `ssl-client-verify`, `ssl-client-subject-dn` and `ssl-client-issuer-dn` always do'],
+  ['auth-tls-match-cn', 'a regular expression ("CN=...") the certificate\'s subject DN must match, else 403'],
+];
+
 const NOT_YET_ACCESS = 'access control is not implemented yet: serving this Ingress would let through requests ingress-nginx refuses';
 const NOT_YET_ROUTING = 'not implemented yet: serving this Ingress without it would send requests elsewhere than ingress-nginx does';
 const NOT_YET_UPSTREAM = 'upstream protocols other than HTTP/1.1 are not implemented yet';
@@ -128,14 +151,14 @@ export const NGINX_ANNOTATIONS: readonly NginxAnnotation[] = [
     ...['by-header', 'by-header-value', 'by-header-pattern', 'by-cookie', 'weight', 'weight-total'].map((s): Row => [`canary-${s}`, undefined, unless('canary')]),
   ]),
 
+  ...AUTH_SUPPORTED.map(([name, why]) => supported(ACCESS, name, `meshgate.dev/${name}`, why)),
+  ...rows('ignored', ACCESS, 'meshgate keeps keep-alive connections to the auth service itself (the proxy\'s upstream pools)', [
+    ['auth-keepalive'], ['auth-keepalive-requests'], ['auth-keepalive-timeout'], ['auth-keepalive-share-vars', 'the auth subrequest shares no nginx variables: there are none'],
+  ]),
   ...rows('refused', ACCESS, NOT_YET_ACCESS, [
     ['whitelist-source-range'], ['allowlist-source-range'], ['denylist-source-range'], ['satisfy'],
-    ['auth-type'], ['auth-secret'], ['auth-secret-type'], ['auth-realm'],
-    ['auth-url'], ['auth-method'], ['auth-signin'], ['auth-signin-redirect-param'], ['auth-response-headers'], ['auth-proxy-set-headers'],
-    ['auth-request-redirect'], ['auth-cache-key'], ['auth-cache-duration'], ['auth-always-set-cookie'],
-    ['auth-keepalive'], ['auth-keepalive-requests'], ['auth-keepalive-timeout'], ['auth-keepalive-share-vars'],
+    ['auth-proxy-set-headers', 'headers for the auth service from a ConfigMap are not implemented yet (meshgate reads no ConfigMaps)'],
     ['enable-global-auth', 'global external authentication (from the controller ConfigMap) is not implemented', off],
-    ['auth-tls-secret'], ['auth-tls-verify-client'], ['auth-tls-verify-depth'], ['auth-tls-error-page'], ['auth-tls-pass-certificate-to-upstream'], ['auth-tls-match-cn'],
     ['limit-connections'], ['limit-rps'], ['limit-rpm'], ['limit-burst-multiplier'], ['limit-rate'], ['limit-rate-after'], ['limit-allowlist'], ['limit-whitelist'],
     ['enable-cors', undefined, off],
     ...['allow-origin', 'allow-methods', 'allow-headers', 'expose-headers', 'allow-credentials', 'max-age'].map((s): Row => [`cors-${s}`, undefined, unless('enable-cors')]),

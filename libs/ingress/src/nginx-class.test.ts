@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BuildCache } from './build-cache.ts';
-import { build, ingressV1, WEB } from './test-helpers.ts';
+import { build, hostRule, ingressV1, WEB } from './test-helpers.ts';
 
-const rule = `  rules:
-  - host: shop.example
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service: {name: web, port: {number: 80}}
-`;
+const rule = hostRule('shop.example');
 const TLS = '  tls:\n  - hosts: [shop.example]\n    secretName: shop-tls\n';
 const ann = (a: Record<string, string>) => `  annotations: ${JSON.stringify(a)}\n`;
 const NGINX_CLASS = `apiVersion: networking.k8s.io/v1
@@ -53,19 +45,19 @@ test('an Ingress without a class keeps meshgate\'s defaults, and its nginx annot
 test('a refused annotation rejects the Ingress naming it, whatever its class; the rest is served', () => {
   const files = {
     'web.yaml': WEB,
-    'shop.yaml': ingressV1('shop', '  ingressClassName: nginx\n' + rule, ann({ 'nginx.ingress.kubernetes.io/whitelist-source-range': '10.0.0.0/8', 'nginx.ingress.kubernetes.io/auth-url': 'http://auth.example/verify' })),
+    'shop.yaml': ingressV1('shop', '  ingressClassName: nginx\n' + rule, ann({ 'nginx.ingress.kubernetes.io/whitelist-source-range': '10.0.0.0/8', 'nginx.ingress.kubernetes.io/satisfy': 'any' })),
     'own.yaml': ingressV1('own', rule.replace('shop.example', 'own.example'), ann({ 'nginx.ingress.kubernetes.io/server-snippet': 'return 200;' })),
     'ok.yaml': ingressV1('ok', rule.replace('shop.example', 'ok.example')),
   };
   const cfg = build(files, { ingressClass: 'meshgate,nginx' });
   const by = new Map(cfg.ingresses.map((i) => [i.name, i]));
   assert.equal(by.get('shop')!.state, 'rejected');
-  assert.match(by.get('shop')!.reason!, /^2 error\(s\), first: shop\.yaml:\d+: Ingress default\/shop: metadata\.annotations\.nginx\.ingress\.kubernetes\.io\/auth-url: nginx\.ingress\.kubernetes\.io\/auth-url is refused: access control is not implemented yet/);
+  assert.match(by.get('shop')!.reason!, /^2 error\(s\), first: shop\.yaml:\d+: Ingress default\/shop: metadata\.annotations\.nginx\.ingress\.kubernetes\.io\/satisfy: nginx\.ingress\.kubernetes\.io\/satisfy is refused: access control is not implemented yet/);
   assert.equal(by.get('own')!.state, 'rejected');
   assert.equal(by.get('ok')!.state, 'served');
   assert.deepEqual(cfg.rules.map((r) => r.host), ['ok.example']);
   const shopErrors = cfg.errors.filter((e) => e.name === 'shop');
-  assert.deepEqual(shopErrors.map((e) => e.field), ['metadata.annotations.nginx.ingress.kubernetes.io/auth-url', 'metadata.annotations.nginx.ingress.kubernetes.io/whitelist-source-range']);
+  assert.deepEqual(shopErrors.map((e) => e.field), ['metadata.annotations.nginx.ingress.kubernetes.io/satisfy', 'metadata.annotations.nginx.ingress.kubernetes.io/whitelist-source-range']);
   assert.equal(shopErrors[0]!.line, 5, 'the line of the annotations');
   assert.deepEqual(by.get('shop')!.annotations!.map((f) => f.outcome), ['refused', 'refused']);
 });

@@ -3,6 +3,7 @@
 // variables) and its precedence between annotations. An invalid value is a
 // warning and the default is used, as ingress-nginx does.
 import { formatBytes, parseGoBool, parseGoInt, parseSize } from './annotation-values.ts';
+import { AUTH_NAMES, translateAuth } from './auth-annotations.ts';
 import type { PolicySettings, Translation } from './ingress-policy.ts';
 import { NGINX_ANNOTATION_PREFIX as P } from './types.ts';
 
@@ -97,6 +98,7 @@ const TRANSLATE: Record<string, (v: string, all: All) => Translation> = {
   'upstream-hash-by': (v) => hashBy(v),
   'enable-access-log': (v) => goBool(v, () => ({ settings: { accessLog: true }, note: 'access log on' }),
     () => ({ settings: { accessLog: false }, note: 'no access-log lines for this Ingress' })),
+  ...Object.fromEntries(AUTH_NAMES.map((n) => [n, (v: string, all: All) => translateAuth(n, v, all)])),
 };
 
 /** A supported ingress-nginx annotation (name without the prefix): its settings, or why not. */

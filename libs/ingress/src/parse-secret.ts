@@ -7,6 +7,8 @@ export interface ParsedSecret {
   type: string;
   /** Present only for a valid kubernetes.io/tls Secret. */
   tls?: { cert: string; key: string };
+  /** Every key's value (decoded), for the access policies (htpasswd users, a CA bundle): never put in a message. */
+  values: Readonly<Record<string, string>>;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -30,7 +32,7 @@ export function parseSecret(h: ObjectHeader, now: number = Date.now()): ParsedSe
     r.error(['type'], 'must be a Secret type such as kubernetes.io/tls or Opaque (a short name; quoted values of a Secret are never repeated in messages)');
     type = 'invalid';
   }
-  const values: Record<string, string> = {};
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   const data = asObject(d.data, ['data'], r);
   for (const [k, v] of Object.entries(data ?? {})) {
     if (typeof v !== 'string') {
@@ -49,7 +51,7 @@ export function parseSecret(h: ObjectHeader, now: number = Date.now()): ParsedSe
     if (typeof v !== 'string') r.error(['stringData', k], 'must be a string');
     else values[k] = v;
   }
-  if (type !== 'kubernetes.io/tls') return { h, type };
+  if (type !== 'kubernetes.io/tls') return { h, type, values };
   const cert = values['tls.crt'];
   const key = values['tls.key'];
   const where = (k: string) => (stringData && k in stringData ? ['stringData', k] : ['data', k]);
@@ -76,5 +78,5 @@ export function parseSecret(h: ObjectHeader, now: number = Date.now()): ParsedSe
       ok = false;
     }
   }
-  return ok ? { h, type, tls: { cert: cert as string, key: key as string } } : { h, type };
+  return ok ? { h, type, tls: { cert: cert as string, key: key as string }, values } : { h, type, values };
 }

@@ -31,3 +31,16 @@ metadata:
 ${meta}spec:
 ${spec}`;
 }
+
+/** `spec.rules` with one rule: `host`, path / (Prefix) to Service web port 80. */
+export function hostRule(host: string): string {
+  return `  rules:
+  - host: ${host}
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service: {name: web, port: {number: 80}}
+`;
+}

@@ -102,6 +102,80 @@ export interface IngressPolicy {
   accessLog?: boolean;
   /** WebSocket tunnels: ms with no byte either way before both sides close (0: never); unset: the proxy's --tunnel-idle-timeout. */
   tunnelIdleTimeoutMs?: number;
+  /** Basic authentication (`auth-type: basic`); the users travel in MeshConfig.authUsers under `users`. */
+  basicAuth?: BasicAuthPolicy;
+  /** External authentication (`auth-url`): a subrequest decides every request. */
+  externalAuth?: ExternalAuthPolicy;
+  /** Client certificates (`auth-tls-*`); per host: the build turns it into MeshConfig.clientAuth. */
+  clientCert?: ClientCertPolicy;
+}
+
+export interface BasicAuthPolicy {
+  realm: string;
+  /** The Secret, 'namespace/name' (the Ingress's namespace when the annotation names none). */
+  secret: string;
+  /** auth-file: key `auth` holds an htpasswd file; auth-map: each key is a user, its value the hash. */
+  secretType: 'auth-file' | 'auth-map';
+  /** The MeshConfig.authUsers entry: `secret#secretType`. */
+  users: string;
+}
+
+export interface ExternalAuthPolicy {
+  /** http URL of the auth service; its host is an IP address, a DNS name, or a Service `name.namespace.svc[.cluster.local]`. */
+  url: string;
+  /** GET unless set (nginx's subrequest method). */
+  method?: string;
+  /** Where a 401 is redirected, with nginx variables ($host, $scheme, $request_uri, $escaped_request_uri, ...). */
+  signin?: string;
+  /** The query parameter carrying the original URL to `signin` (default `rd`). */
+  signinRedirectParam?: string;
+  /** Headers of the auth response (lowercase) that replace the request's on the way upstream. */
+  responseHeaders?: string[];
+  /** X-Auth-Request-Redirect sent to the auth service (default: the request URI). */
+  requestRedirect?: string;
+  /** Cache key (nginx variables allowed); caching is on when set. */
+  cacheKey?: string;
+  /** What is cached and for how long: [statuses (empty: 200 301 302), ms] pairs, as proxy_cache_valid. */
+  cacheDurations?: [number[], number][];
+  /** The auth response's Set-Cookie also on error responses. */
+  alwaysSetCookie?: boolean;
+  /** The auth service's backend id when the URL names a Service (MeshConfig.backends). */
+  backend?: string;
+}
+
+export interface ClientCertPolicy {
+  /** The Secret whose `ca.crt` holds the CA bundle, 'namespace/name'. */
+  secret: string;
+  verify: 'on' | 'optional' | 'optional_no_ca' | 'off';
+  depth: number;
+  passCertificate: boolean;
+  /** Where a request without a valid certificate is redirected (302) instead of 400. */
+  errorPage?: string;
+  /** A regular expression the certificate's subject DN must match, else 403. */
+  matchCn?: string;
+}
+
+/** Basic-authentication users of one Secret, for the data plane. Never shown by `get` or `describe`. */
+export interface AuthUsers {
+  /** BasicAuthPolicy.users. */
+  id: string;
+  /** [user, hash] in file order: bcrypt, {SHA} or $apr1$ (others are refused at build time). */
+  users: [string, string][];
+}
+
+/** Client certificates asked for on HTTPS connections to some hosts (auth-tls-*, per host as in ingress-nginx). */
+export interface ClientAuthConfig {
+  /** Lowercase; `*.` wildcards of one label. */
+  hosts: string[];
+  /** 'namespace/name' of the Ingress that set it: the oldest per host. */
+  ingress: string;
+  /** PEM bundle client certificates must chain to. Absent: the Secret is missing or unusable, and every request to these hosts gets 403, as in ingress-nginx. */
+  ca?: string;
+  verify: ClientCertPolicy['verify'];
+  depth: number;
+  passCertificate: boolean;
+  errorPage?: string;
+  matchCn?: string;
 }
 
 /** What meshgate does with one annotation of an Ingress (`meshgate lint`, `meshgate get ingresses -o json`). */
@@ -188,6 +262,10 @@ export interface MeshConfig {
   defaultBackend?: DefaultBackendRule;
   backends: BackendConfig[];
   tls: TlsCertificate[];
+  /** Basic-authentication users the policies name (absent: none). */
+  authUsers?: AuthUsers[];
+  /** Hosts that ask for client certificates (absent: none). */
+  clientAuth?: ClientAuthConfig[];
   ingresses: IngressStatus[];
   errors: ManifestError[];
   /** Served anyway, but not as written: annotations ignored or unknown, bad values replaced by defaults. */

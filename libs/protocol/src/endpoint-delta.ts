@@ -1,6 +1,6 @@
 import type { BackendConfig, EndpointConfig } from '@meshgate/ingress';
 import { msgpackCodec } from './codec.ts';
-import type { SnapshotContent } from './content.ts';
+import { withAccess, type SnapshotContent } from './content.ts';
 import { MessageType, type EndpointsDeltaMessage } from './messages.ts';
 import { SNAPSHOT_FORMAT } from './snapshot.ts';
 
@@ -11,7 +11,7 @@ export interface EndpointChange {
 }
 
 const withoutEndpoints = (c: SnapshotContent) => msgpackCodec.encode({
-  rules: c.rules, defaultBackend: c.defaultBackend, tls: c.tls,
+  rules: c.rules, defaultBackend: c.defaultBackend, tls: c.tls, authUsers: c.authUsers, clientAuth: c.clientAuth,
   backends: c.backends.map((b) => ({ ...b, endpoints: [] })),
 });
 
@@ -43,7 +43,7 @@ export function applyEndpointChanges(content: SnapshotContent, changes: readonly
   });
   const out: SnapshotContent = { rules: content.rules, backends, tls: content.tls };
   if (content.defaultBackend) out.defaultBackend = content.defaultBackend;
-  return out;
+  return withAccess(out, content);
 }
 
 export function encodeEndpointsDelta(changes: readonly EndpointChange[], version: number, base: number, hash: string): EndpointsDeltaMessage {

@@ -90,3 +90,22 @@ test('rules with an id (Gateway API) are keyed by it: two rules on one host and 
   assert.deepEqual(sorted(applyRouteChanges(prev, ch)), sorted(next));
   assert.deepEqual(decodeRouteChanges(encodeRoutesDelta(ch, 2, 1, 'h')), JSON.parse(JSON.stringify(ch)));
 });
+
+test('access material (basic-auth users, client-certificate hosts) travels like certificates: a change is a full snapshot; deltas keep it', async () => {
+  const { applyEndpointChanges, endpointChanges } = await import('./endpoint-delta.ts');
+  const a = backend('default/a:80');
+  const users = [{ id: 'default/u#auth-file', users: [['foo', '{SHA}YmFy'] as [string, string]] }];
+  const clientAuth = [{ hosts: ['m.example'], ingress: 'default/ing', ca: 'PEM', verify: 'on' as const, depth: 1, passCertificate: false }];
+  const prev: SnapshotContent = { ...content([rule('/x')], [a]), authUsers: users, clientAuth };
+  assert.equal(routeChanges(prev, { ...content([rule('/x'), rule('/y')], [a]), clientAuth }, 10), undefined, 'users gone');
+  assert.equal(routeChanges(prev, { ...content([rule('/x'), rule('/y')], [a]), authUsers: users }, 10), undefined, 'client auth gone');
+  const same = routeChanges(prev, { ...content([rule('/x'), rule('/y')], [a]), authUsers: users, clientAuth }, 10)!;
+  assert.deepEqual(applyRouteChanges(prev, same).authUsers, users);
+  assert.deepEqual(applyRouteChanges(prev, same).clientAuth, clientAuth);
+  // An endpoint delta neither hides an access change nor drops the material.
+  const moved = { ...content([rule('/x')], [backend('default/a:80', 9090)]), authUsers: users, clientAuth };
+  assert.equal(endpointChanges(prev, { ...moved, authUsers: [] }), undefined);
+  const ch = endpointChanges(prev, moved)!;
+  assert.deepEqual(applyEndpointChanges(prev, ch).authUsers, users);
+  assert.deepEqual(applyEndpointChanges(prev, ch).clientAuth, clientAuth);
+});

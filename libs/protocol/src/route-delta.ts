@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { canonicalPath, type BackendConfig, type RouteRule } from '@meshgate/ingress';
 import { msgpackCodec } from './codec.ts';
-import type { SnapshotContent } from './content.ts';
+import { withAccess, type SnapshotContent } from './content.ts';
 import { MessageType, type RoutesDeltaMessage } from './messages.ts';
 import { SNAPSHOT_FORMAT } from './snapshot.ts';
 
@@ -46,6 +46,7 @@ export function ruleKey(r: RuleRef): string {
 export function routeChanges(prev: SnapshotContent, next: SnapshotContent, maxRules: number): RouteChanges | undefined {
   if (!isDeepStrictEqual(prev.defaultBackend, next.defaultBackend)) return undefined;
   if (prev.tls !== next.tls && !isDeepStrictEqual(prev.tls, next.tls)) return undefined;
+  if (!isDeepStrictEqual(prev.authUsers, next.authUsers) || !isDeepStrictEqual(prev.clientAuth, next.clientAuth)) return undefined;
   const before = new Map<string, RouteRule>();
   for (const r of prev.rules) before.set(ruleKey(r), r);
   const removedRules: RuleRef[] = [];
@@ -104,7 +105,7 @@ export function applyRouteChanges(content: SnapshotContent, ...all: readonly Rou
   }
   const out: SnapshotContent = { rules: [...rules.values()], backends: [...backends.values()], tls: content.tls };
   if (content.defaultBackend) out.defaultBackend = content.defaultBackend;
-  return out;
+  return withAccess(out, content);
 }
 
 export function encodeRoutesDelta(changes: RouteChanges, version: number, base: number, hash: string): RoutesDeltaMessage {

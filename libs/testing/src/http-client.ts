@@ -9,13 +9,14 @@ export interface SimpleResponse { status: number; headers: http.IncomingHttpHead
  * errors resolve as status 0 with the error code as body, which keeps
  * polling loops simple.
  */
-export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; ca?: string; servername?: string; rejectUnauthorized?: boolean } = {}): Promise<SimpleResponse> {
+export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; ca?: string; servername?: string; rejectUnauthorized?: boolean; cert?: string; key?: string } = {}): Promise<SimpleResponse> {
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     const req = mod.request(u, {
       method: opts.method ?? 'GET', headers: opts.headers, agent: false,
       ca: opts.ca, servername: opts.servername, rejectUnauthorized: opts.rejectUnauthorized ?? (opts.ca !== undefined),
+      ...(opts.cert !== undefined ? { cert: opts.cert, key: opts.key } : {}),
     }, (res) => {
       let body = '';
       res.setEncoding('utf8');

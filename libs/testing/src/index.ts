@@ -4,3 +4,4 @@ export { configServiceStarted, spawnMeshgate, spawnProcess, MESHGATE_BIN, type P
 export { request, eventually, type SimpleResponse } from './http-client.ts';
 export { startOtlpReceiver, decodeTraces, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 export { serviceManifest, ingressManifest, manifestFile } from './manifests.ts';
+export { makePki, type KeyPair, type TestPki } from './pki.ts';

@@ -74,9 +74,9 @@ test('merged sources keep line numbers of both the directory and the applied fil
 
 test('apply: a refused ingress-nginx annotation rejects the Ingress naming it; an ignored one is a warning of a configured apply', () => {
   const annotated = (a: Record<string, string>) => ing('/b').replace('  name: web\n', `  name: web\n  annotations: ${JSON.stringify(a)}\n`);
-  const refused = apply(annotated({ 'nginx.ingress.kubernetes.io/auth-url': 'http://auth/verify' }));
+  const refused = apply(annotated({ 'nginx.ingress.kubernetes.io/satisfy': 'any' }));
   assert.equal(refused.results[0]!.outcome, 'rejected');
-  assert.match(refused.results[0]!.errors[0]!, /^my\.yaml:5: Ingress default\/web: metadata\.annotations\.nginx\.ingress\.kubernetes\.io\/auth-url: nginx\.ingress\.kubernetes\.io\/auth-url is refused/);
+  assert.match(refused.results[0]!.errors[0]!, /^my\.yaml:5: Ingress default\/web: metadata\.annotations\.nginx\.ingress\.kubernetes\.io\/satisfy: nginx\.ingress\.kubernetes\.io\/satisfy is refused/);
   assert.deepEqual(build(sourcesOf(dir, refused.state)).rules.map((x) => x.path), ['/a'], 'the directory version keeps serving');
   const warned = apply(annotated({ 'nginx.ingress.kubernetes.io/proxy-buffer-size': '16k' }));
   assert.equal(warned.results[0]!.outcome, 'configured');

@@ -21,6 +21,8 @@ test('endpoint-only changes: the same answer as comparing encodings, without enc
     ['a rule added', content(), content({ rules: [...content().rules, { host: 'x.com', path: '/', pathType: 'Exact', backend: 'default/api:80', ingress: 'default/j' }] })],
     ['a default backend', content(), content({ defaultBackend: { backend: 'default/api:80', ingress: 'default/i' } })],
     ['a certificate', content(), content({ tls: [{ id: 'default/t', hosts: ['a.com'], cert: 'c', key: 'k' }] })],
+    ['basic-auth users', content(), content({ authUsers: [{ id: 'default/u#auth-file', users: [['foo', '{SHA}YmFy']] }] })],
+    ['client-certificate hosts', content(), content({ clientAuth: [{ hosts: ['m.com'], ingress: 'default/i', verify: 'on', depth: 1, passCertificate: false }] })],
     ['a backend annotation', content(), content({ backends: content().backends.map((b, i) => (i === 1 ? { ...b, healthPath: '/health' } : b)) })],
   ];
   for (const [name, a, b] of cases) {

@@ -13,6 +13,8 @@ import { ruleKey, type EndpointChange, type SnapshotContent } from '@meshgate/pr
 export function endpointOnlyChanges(prev: SnapshotContent, next: SnapshotContent): EndpointChange[] | undefined {
   if (prev.backends.length !== next.backends.length || prev.rules.length !== next.rules.length || prev.tls.length !== next.tls.length) return undefined;
   if (!isDeepStrictEqual(prev.defaultBackend, next.defaultBackend) || !isDeepStrictEqual(prev.tls, next.tls)) return undefined;
+  // Basic-auth users and client-certificate hosts travel like certificates: a change is a full snapshot.
+  if (!isDeepStrictEqual(prev.authUsers, next.authUsers) || !isDeepStrictEqual(prev.clientAuth, next.clientAuth)) return undefined;
   if (!sameRules(prev, next)) return undefined;
   const before = new Map(prev.backends.map((b) => [b.id, b]));
   const changes: EndpointChange[] = [];

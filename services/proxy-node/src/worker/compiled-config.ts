@@ -5,6 +5,8 @@ import { defaultPolicy, policyOf } from './route-policy.ts';
 import type { AppliedDelta, AppliedSnapshot } from './messages.ts';
 import type { FilterEnv } from './filters/filter.ts';
 import { compileRoute, type CompiledRoute } from './pipeline/compiled-route.ts';
+import { AccessIndex } from './filters/access-index.ts';
+import { directAuthEndpoint } from './filters/auth-subrequest.ts';
 
 /**
  * Everything a worker needs to route one request, built once per snapshot and
@@ -29,6 +31,11 @@ export interface CompiledConfig {
 export function endpointIds(cfg: CompiledConfig): Set<string> {
   const ids = new Set<string>();
   for (const b of cfg.backends.values()) for (const e of b.endpoints) ids.add(e.id);
+  // auth-url services named by address keep their connection pools too.
+  for (const r of cfg.policies.values()) {
+    const ea = r.policy.externalAuth;
+    if (ea !== undefined && ea.backend === undefined) ids.add(directAuthEndpoint(ea.url).id);
+  }
   return ids;
 }
 
@@ -69,8 +76,11 @@ export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Live
   return { ...cfg, version: d.version, hash: d.hash, backends, policies };
 }
 
-function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, filterEnv: FilterEnv): CompiledConfig {
+function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOptions, workerEnv: FilterEnv): CompiledConfig {
   const content = decodeSnapshotContent<SnapshotContent>(snap.packed);
+  // The access material changes only with a full snapshot: route deltas compile with this env.
+  const access = AccessIndex.of(content);
+  const filterEnv: FilterEnv = access ? { ...workerEnv, access } : workerEnv;
   const routes = RouteTable.compile({ rules: content.rules, defaultBackend: content.defaultBackend });
   const backends = new Map<string, EndpointSet>();
   for (const b of content.backends) backends.set(b.id, new EndpointSet(b.id, b.endpoints, liveness));

@@ -76,7 +76,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     onEjected: (endpoint: string, backend: string, reason: string, ms: number) => log.info('endpoint ejected by this worker', { endpoint, backend, reason, ms }),
   };
   const listeners = startListeners({
-    env, limits, log, https: task.https !== undefined, ticketKeys, tlsProfile, secureContext: (name) => tlsStore.find(name),
+    env, limits, log, https: task.https !== undefined, ticketKeys, tlsProfile, secureContext: (name, socket) => tlsStore.sni(name, socket),
   });
   const httpsServer = listeners.httpsServer;
 
@@ -100,7 +100,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
       const next = compileSnapshot(snap, liveness, pools.defaults, { httpsPort: task.https?.port });
-      const nextTls = new TlsStore(next.tls, ticketKeys, tlsProfile);
+      const nextTls = new TlsStore(next.tls, ticketKeys, tlsProfile, next.filterEnv.access?.clientAuth);
       // The swap: one reference each. In-flight requests keep the config they read;
       // open TLS connections keep the certificate they were handshaken with.
       current = next;

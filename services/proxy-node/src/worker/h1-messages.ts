@@ -5,6 +5,7 @@
  * the body in one write.
  */
 import type net from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { H1Conn } from './h1-conn.ts';
@@ -80,6 +81,8 @@ export class H1Request {
   get readableEnded(): boolean { return this.complete && (this.body === null || this.body.readableEnded); }
 
   get encrypted(): boolean { return (this.socket as { encrypted?: boolean }).encrypted === true; }
+
+  get tlsSocket(): TLSSocket | undefined { return this.encrypted ? this.socket as TLSSocket : undefined; }
 
   get remoteAddress(): string { return this.socket.remoteAddress ?? ''; }
 

@@ -28,8 +28,8 @@ export interface ListenerOptions {
   readonly ticketKeys: Buffer | undefined;
   /** --tls-profile's protocol versions and ciphers, for the server's own (no-SNI) context. */
   readonly tlsProfile: ProfileOptions;
-  /** The secure context for a server name (SNI), undefined when no certificate serves it. */
-  secureContext(servername: string): tls.SecureContext | undefined;
+  /** The secure context for a server name (SNI) of `socket`'s handshake, undefined when no certificate serves it. */
+  secureContext(servername: string, socket?: tls.TLSSocket): tls.SecureContext | undefined;
 }
 
 export interface Listeners {
@@ -79,8 +79,9 @@ export function startListeners(o: ListenerOptions): Listeners {
       // client_header_timeout to it; node's default is 120 s, so stalled handshakes piled up.
       handshakeTimeout: limits.headersTimeoutMs,
       ...(o.ticketKeys ? { ticketKeys: o.ticketKeys } : {}),
-      SNICallback: (name, cb) => {
-        const sc = o.secureContext(name);
+      // Called as a method of the TLS socket being handshaken (node's loadSNI): its client-certificate request is per name.
+      SNICallback(this: tls.TLSSocket | undefined, name, cb) {
+        const sc = o.secureContext(name, this);
         if (sc) cb(null, sc);
         else cb(new Error(`no certificate for ${name}: add an Ingress tls section with a Secret for this host`));
       },

@@ -28,6 +28,10 @@ export interface RoutePolicy {
   accessLog: boolean;
   /** WebSocket tunnels of this Ingress: ms with no byte either way before both sides close (0: never); unset: --tunnel-idle-timeout. */
   tunnelIdleTimeoutMs?: number;
+  /** Basic authentication (filters/basic-auth.ts). */
+  basicAuth?: IngressPolicy['basicAuth'];
+  /** External authentication (filters/external-auth.ts). */
+  externalAuth?: IngressPolicy['externalAuth'];
 }
 
 export function defaultPolicy(pool: PoolOptions): RoutePolicy {
@@ -53,5 +57,7 @@ export function policyOf(p: IngressPolicy, base: RoutePolicy): RoutePolicy {
     allDown: p.allDown ?? base.allDown,
     accessLog: p.accessLog ?? base.accessLog,
     ...(p.tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs: p.tunnelIdleTimeoutMs } : base.tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs: base.tunnelIdleTimeoutMs } : {}),
+    ...(p.basicAuth ? { basicAuth: p.basicAuth } : {}),
+    ...(p.externalAuth ? { externalAuth: p.externalAuth } : {}),
   };
 }

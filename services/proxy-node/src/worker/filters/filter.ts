@@ -8,6 +8,7 @@
 import type { UpstreamError } from '@meshgate/upstream';
 import type { RequestContext } from '../pipeline/request-context.ts';
 import type { RoutePolicy } from '../route-policy.ts';
+import type { AccessIndex } from './access-index.ts';
 
 /** Answer the client now, without an upstream call. */
 export interface Respond {
@@ -43,6 +44,8 @@ export interface Filter {
 export interface FilterEnv {
   /** Port of the HTTPS listener (undefined: none). */
   readonly httpsPort: number | undefined;
+  /** The snapshot's access material: basic-authentication users, client-certificate hosts (absent: none). */
+  readonly access?: AccessIndex;
 }
 
 export interface FilterFactory {

@@ -8,6 +8,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 
 export interface IncomingRequest {
   readonly method: string;
@@ -26,6 +27,8 @@ export interface IncomingRequest {
   readonly readableEnded: boolean;
   /** The connection came over TLS. */
   readonly encrypted: boolean;
+  /** That TLS connection (its SNI, client certificate); undefined over plain TCP. */
+  readonly tlsSocket?: TLSSocket | undefined;
   readonly remoteAddress: string;
   /**
    * Tell `watcher` when the body stalls past the body timeout (nginx

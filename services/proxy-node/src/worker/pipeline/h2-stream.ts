@@ -7,6 +7,7 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { BodyWatcher, Downstream, IncomingRequest } from './downstream.ts';
 import { tapBody } from './body-tap.ts';
+import type { TLSSocket } from 'node:tls';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
 /** The error a cut stream is destroyed with (node resets it with INTERNAL_ERROR; the stream's 'error' goes nowhere). */
@@ -38,6 +39,10 @@ export class H2Request implements IncomingRequest {
 
   get readableEnded(): boolean {
     return this.body === null || this.body.readableEnded;
+  }
+
+  get tlsSocket(): TLSSocket | undefined {
+    return this.stream.session?.socket as TLSSocket | undefined;
   }
 
   /** After the 408 the stream is reset with NO_ERROR: the client stops sending the rest (RFC 9113 8.1). */

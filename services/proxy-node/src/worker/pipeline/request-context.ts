@@ -40,6 +40,8 @@ export class RequestContext implements ResponseHandler {
   set: EndpointSet | undefined;
   /** Set while anyone listens to the request events. */
   info: RequestInfo | undefined;
+  /** The access filter that refused the request ('auth', 'mtls', ...): the access log's denied_by and the denied counter. */
+  deniedBy: string | undefined = undefined;
 
   // ---- upstream phase
   ep: UpstreamEndpoint | undefined;

@@ -4,6 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { UpstreamPools } from '@meshgate/upstream';
 import { AccessLog } from '../access-log.ts';
 import type { Downstream, IncomingRequest } from './downstream.ts';
@@ -66,6 +67,8 @@ export interface TestRequest {
   body?: string | Readable;
   encrypted?: boolean;
   remoteAddress?: string;
+  /** The TLS connection (filters that read SNI or a client certificate). */
+  tlsSocket?: TLSSocket;
 }
 
 export function testRequest(r: TestRequest = {}): IncomingRequest {
@@ -75,7 +78,7 @@ export function testRequest(r: TestRequest = {}): IncomingRequest {
   return {
     method: r.method ?? 'GET', url: r.url ?? '/', headers, rawHeaders, httpVersion: '1.1', httpVersionMajor: 1,
     body, get readableEnded() { return body === null || body.readableEnded; },
-    encrypted: r.encrypted ?? false, remoteAddress: r.remoteAddress ?? '127.0.0.1',
+    encrypted: r.encrypted ?? r.tlsSocket !== undefined, remoteAddress: r.remoteAddress ?? '127.0.0.1', tlsSocket: r.tlsSocket,
     watchBody() {},
   };
 }
