@@ -41,24 +41,7 @@ export interface DashboardMesh {
 export async function startDashboardMesh(o: { agentArgs?: string[] } = {}): Promise<DashboardMesh> {
   const nats = await startNatsServer({ config: fs.readFileSync(AUTH_CONF, 'utf8') });
   const m = await makeMeshDir();
-  const cert = makeCert('dash.meshgate.test');
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  fs.writeFileSync(path.join(m.manifests, 'secrets.yaml'), `${tlsSecret('dash-tls', cert)}---
-apiVersion: v1
-kind: Secret
-metadata: { name: basic-auth }
-type: Opaque
-data: { auth: ${b64(HTPASSWD)} }
-`);
-  fs.writeFileSync(path.join(m.manifests, 'tls-ingress.yaml'), `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: dash-tls }
-spec:
-  tls: [{ hosts: [dash.meshgate.test], secretName: dash-tls }]
-  rules:
-  - host: dash.meshgate.test
-    http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: users-svc, port: { number: 80 } } } }] }
-`);
+  const cert = writeSecretsAndTls(m);
   const port = await freePort();
   const dashboard = `http://127.0.0.1:${port}/`;
   const backends = startBackends(m);
@@ -115,4 +98,27 @@ spec:
     await stop();
     throw new Error(`${(err as Error).message}\n${out}`);
   }
+}
+
+/** A TLS Secret with its Ingress and a basic-auth (htpasswd) Secret: material the dashboard must never show. */
+function writeSecretsAndTls(m: MeshDir): TestCert {
+  const cert = makeCert('dash.meshgate.test');
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  fs.writeFileSync(path.join(m.manifests, 'secrets.yaml'), `${tlsSecret('dash-tls', cert)}---
+apiVersion: v1
+kind: Secret
+metadata: { name: basic-auth }
+type: Opaque
+data: { auth: ${b64(HTPASSWD)} }
+`);
+  fs.writeFileSync(path.join(m.manifests, 'tls-ingress.yaml'), `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: dash-tls }
+spec:
+  tls: [{ hosts: [dash.meshgate.test], secretName: dash-tls }]
+  rules:
+  - host: dash.meshgate.test
+    http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: users-svc, port: { number: 80 } } } }] }
+`);
+  return cert;
 }

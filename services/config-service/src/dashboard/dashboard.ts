@@ -39,65 +39,15 @@ const COALESCE_MS = 30;
  * when its JSON differs from what was sent.
  */
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
-  const sent = new Map<string, string>();
   const metrics = new RouteMetrics(o.metrics);
-  const healthChanged = new Set<string>();
-  let configDirty = true;
-  let timer: NodeJS.Timeout | undefined;
-  let reading: Promise<void> | undefined;
-
-  /** Asks the actor and keeps each config section's JSON; returns the sections that changed. */
-  const readConfig = async (): Promise<string[]> => {
-    configDirty = false;
-    const s = await o.sources();
-    const changed: string[] = [];
-    const keep = (name: string, value: unknown) => {
-      const json = JSON.stringify(value);
-      if (sent.get(name) !== json) { sent.set(name, json); changed.push(name); }
-    };
-    for (const [name, make] of Object.entries(CONFIG_SECTIONS)) keep(name, (make as (s: DashboardSources) => unknown)(s));
-    keep('changes', s.changes);
-    return changed;
-  };
-  const healthJson = () => JSON.stringify({ agent: health.agent, at: health.agentAt, endpoints: Object.fromEntries(health.endpoints) });
-
-  /** Sends what changed since the last flush: config sections, health (only the endpoints that changed). */
-  const flush = async () => {
-    clearTimeout(timer);
-    timer = undefined;
-    if (configDirty) for (const name of await readConfig()) server.send(name, sent.get(name)!);
-    if (healthChanged.size > 0 || !sent.has('health')) {
-      const delta = { agent: health.agent, at: health.agentAt, endpoints: Object.fromEntries([...healthChanged].map((k) => [k, health.endpoints.get(k) ?? null])) };
-      healthChanged.clear();
-      sent.set('health', healthJson());
-      server.send('health-delta', JSON.stringify(delta));
-    }
-  };
-  const flushing = () => {
-    reading = flush().catch((err: unknown) => o.log.warn('dashboard update failed', { error: (err as Error).message })).finally(() => { reading = undefined; });
-    return reading;
-  };
-  const schedule = () => {
-    if (timer !== undefined || server.clients === 0) return;
-    timer = setTimeout(flushing, COALESCE_MS);
-  };
-
-  const health = new HealthFeed({
-    transport: o.transport, subjects: o.subjects,
-    onChange: (endpoints) => { for (const e of endpoints) healthChanged.add(e); schedule(); },
-  });
+  let live: LiveSections | undefined;
+  const health = new HealthFeed({ transport: o.transport, subjects: o.subjects, onChange: (endpoints) => live?.healthChanged(endpoints) });
   const server: DashboardServer = new DashboardServer({
     host: o.host, port: o.port,
-    // A new page's first state: what is pending goes to the open pages first, so they all stay in step.
-    state: async () => {
-      await reading;
-      configDirty = true;
-      await flushing();
-      sent.set('metrics', JSON.stringify(metrics.view ?? null));
-      return `{${SECTIONS.map((k) => `${JSON.stringify(k)}:${sent.get(k) ?? 'null'}`).join(',')}}`;
-    },
+    state: () => live!.state(),
     onClients: (n) => { if (n > 0) void health.ask(); },
   });
+  live = new LiveSections(o, server, health, metrics);
   const url = await server.listen();
   health.start();
   const subs: Subscription[] = [
@@ -106,28 +56,119 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }, () => {})),
   ];
   // Node liveness turns by time (no heartbeat for 3 s): look each second while a page is open.
-  const second = setInterval(() => { configDirty = true; schedule(); }, 1_000);
-  const bucket = setInterval(() => {
-    const view = metrics.tick();
-    if (!view || server.clients === 0) return;
-    const json = JSON.stringify(view);
-    if (sent.get('metrics') === json) return;
-    sent.set('metrics', json);
-    if (server.clients > 0) server.send('metrics', json);
-  }, metrics.bucketMs);
+  const second = setInterval(() => live.configChanged(), 1_000);
+  const bucket = setInterval(() => live.metricsTick(), metrics.bucketMs);
   second.unref();
   bucket.unref();
   o.log.info('dashboard listening', { url });
   return {
     url,
-    changed: () => { configDirty = true; schedule(); },
+    changed: () => live.configChanged(),
     async close() {
       clearInterval(second);
       clearInterval(bucket);
-      clearTimeout(timer);
-      for (const s of subs) s.unsubscribe();
+      live.stop();
+      for (const sub of subs) sub.unsubscribe();
       health.stop();
       await server.close();
     },
   };
+}
+
+/**
+ * The JSON of each section as last sent, and what to send next: config
+ * sections when the actor (or the clock) says they may have changed, the
+ * endpoints whose health changed, the traffic view each bucket. Changes
+ * close together go out in one flush; nothing is computed while no page is
+ * open (a new page gets a fresh read).
+ */
+class LiveSections {
+  readonly #sent = new Map<string, string>();
+  readonly #health = new Set<string>();
+  #configDirty = true;
+  #timer: NodeJS.Timeout | undefined;
+  #reading: Promise<void> | undefined;
+
+  readonly o: DashboardOptions;
+  readonly server: DashboardServer;
+  readonly health: HealthFeed;
+  readonly metrics: RouteMetrics;
+
+  constructor(o: DashboardOptions, server: DashboardServer, health: HealthFeed, metrics: RouteMetrics) {
+    this.o = o;
+    this.server = server;
+    this.health = health;
+    this.metrics = metrics;
+  }
+
+  configChanged(): void {
+    this.#configDirty = true;
+    this.#schedule();
+  }
+
+  healthChanged(endpoints: readonly string[]): void {
+    for (const e of endpoints) this.#health.add(e);
+    this.#schedule();
+  }
+
+  /** A new page's first state: what is pending goes to the open pages first, so they all stay in step. */
+  async state(): Promise<string> {
+    await this.#reading;
+    this.#configDirty = true;
+    await this.#flushing();
+    this.#sent.set('metrics', JSON.stringify(this.metrics.view ?? null));
+    return `{${SECTIONS.map((k) => `${JSON.stringify(k)}:${this.#sent.get(k) ?? 'null'}`).join(',')}}`;
+  }
+
+  metricsTick(): void {
+    const view = this.metrics.tick();
+    if (!view || this.server.clients === 0) return;
+    const json = JSON.stringify(view);
+    if (this.#sent.get('metrics') === json) return;
+    this.#sent.set('metrics', json);
+    this.server.send('metrics', json);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.server.clients === 0) return;
+    this.#timer = setTimeout(() => void this.#flushing(), COALESCE_MS);
+  }
+
+  #flushing(): Promise<void> {
+    const r = this.#flush().catch((err: unknown) => this.o.log.warn('dashboard update failed', { error: (err as Error).message }));
+    this.#reading = r;
+    void r.finally(() => { if (this.#reading === r) this.#reading = undefined; });
+    return r;
+  }
+
+  /** Sends what changed since the last flush: config sections, and health of the endpoints that changed. */
+  async #flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#configDirty) for (const name of await this.#readConfig()) this.server.send(name, this.#sent.get(name)!);
+    if (this.#health.size === 0 && this.#sent.has('health')) return;
+    const h = this.health;
+    const delta = { agent: h.agent, at: h.agentAt, endpoints: Object.fromEntries([...this.#health].map((k) => [k, h.endpoints.get(k) ?? null])) };
+    this.#health.clear();
+    this.#sent.set('health', JSON.stringify({ agent: h.agent, at: h.agentAt, endpoints: Object.fromEntries(h.endpoints) }));
+    this.server.send('health-delta', JSON.stringify(delta));
+  }
+
+  /** Asks the actor and keeps each config section's JSON; returns the sections that changed. */
+  async #readConfig(): Promise<string[]> {
+    this.#configDirty = false;
+    const s = await this.o.sources();
+    const changed: string[] = [];
+    const keep = (name: string, value: unknown) => {
+      const json = JSON.stringify(value);
+      if (this.#sent.get(name) !== json) { this.#sent.set(name, json); changed.push(name); }
+    };
+    for (const [name, make] of Object.entries(CONFIG_SECTIONS)) keep(name, (make as (x: DashboardSources) => unknown)(s));
+    keep('changes', s.changes);
+    return changed;
+  }
 }
