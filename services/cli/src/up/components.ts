@@ -64,6 +64,8 @@ export function startChildren(p: UpPlan, natsUrl: string, auth: UpNatsAuth | und
   let stopping = false;
   const run = (name: string, args: string[], login: NatsLogin | undefined) => {
     const { args: loginArgs, env } = as(login);
+    // `up`'s own --dashboard (or its MESHGATE_DASHBOARD, maybe `off`) is passed as a flag, or not at all.
+    delete env.MESHGATE_DASHBOARD;
     const child = spawn(process.execPath, [BIN, ...args, '--nats', natsUrl, ...loginArgs, '--log-level', p.level, '--subject-prefix', p.prefix], {
       stdio: ['ignore', 'inherit', 'inherit'],
       // Own process group: Ctrl-C reaches `up` alone, which stops the
