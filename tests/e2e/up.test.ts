@@ -23,13 +23,18 @@ for (const mode of ['nats-server', 'in-memory'] as const) {
     const [http, https] = [await freePort(), await freePort()];
     let admin = await freePortRun(4);
     while ([31442, 32220].some((p) => p >= admin && p < admin + 4)) admin = await freePortRun(4);
-    const up = spawnMeshgate(['up', '--http', `127.0.0.1:${http}`, '--https', `127.0.0.1:${https}`, '--admin', `127.0.0.1:${admin}`],
+    const dashboard = await freePort();
+    const up = spawnMeshgate(['up', '--http', `127.0.0.1:${http}`, '--https', `127.0.0.1:${https}`, '--admin', `127.0.0.1:${admin}`, '--dashboard', `127.0.0.1:${dashboard}`],
       { env: mode === 'in-memory' ? { MESHGATE_NATS_SERVER: 'none' } : {} });
     try {
       await up.waitFor('Ctrl-C stops everything', 40_000);
       if (mode === 'in-memory') assert.match(up.output(), /in-memory bus/);
       else assert.match(up.output(), /nats-server pid \d+/);
       assert.match(up.output(), new RegExp(`curl -s http://127.0.0.1:${http}/users/`));
+      // The banner names the dashboard, which serves the page and the mesh's state.
+      assert.match(up.output(), new RegExp(`dashboard: http://127\\.0\\.0\\.1:${dashboard}/`));
+      assert.match((await request(`http://127.0.0.1:${dashboard}/`)).body, /<title>meshgate dashboard<\/title>/);
+      await eventually('the dashboard lists both nodes', async () => /"nodeId":"proxy-1"[\s\S]*"nodeId":"proxy-2"/.test((await request(`http://127.0.0.1:${dashboard}/api/state`)).body), 10_000);
       const users = await request(`http://127.0.0.1:${http}/users/`);
       assert.equal(users.status, 200);
       assert.match(users.body, /^Hello World! I'm User server .+\n$/);
@@ -53,6 +58,7 @@ for (const mode of ['nats-server', 'in-memory'] as const) {
       assert.deepEqual(processesMatching(`127.0.0.1:${admin}`), [], 'a component of `up` is still running');
       if (natsPid) assert.deepEqual(processesMatching(`^${natsPid}$`).length, 0);
       if (natsPid) assert.throws(() => process.kill(Number(natsPid), 0), 'nats-server still running');
+      assert.equal((await request(`http://127.0.0.1:${dashboard}/`)).status, 0, 'the dashboard still answers');
       assert.equal((await request(`http://127.0.0.1:${http}/users/`)).status, 0, 'the HTTP port still answers');
     }
   });

@@ -52,7 +52,8 @@ test('meshgate up: NATS with a login per component, passwords only in the enviro
   procs.push(...startBackends(m));
   const [http, https] = [await freePort(), await freePort()];
   const admin = await freePortRun(4);
-  const up = spawnMeshgate(['up', '--manifests', m.manifests, '--http', `127.0.0.1:${http}`, '--https', `127.0.0.1:${https}`, '--admin', `127.0.0.1:${admin}`], { env });
+  const dashboard = await freePort();
+  const up = spawnMeshgate(['up', '--manifests', m.manifests, '--http', `127.0.0.1:${http}`, '--https', `127.0.0.1:${https}`, '--admin', `127.0.0.1:${admin}`, '--dashboard', `127.0.0.1:${dashboard}`], { env });
   procs.push(up);
   await up.waitFor('Ctrl-C stops everything', 60_000);
   const natsUrl = /; nats (nats:\/\/\S+) \(nats-server pid \d+, a login per component\)/.exec(up.output())?.[1];
@@ -118,6 +119,11 @@ spec:
     assert.ok(live.length > 0 && live.every((l) => l.agent === `agent-1@${agentKey}`), JSON.stringify(live));
   }
   assert.doesNotMatch(up.output(), /liveness refused|admin request refused.*apply/);
+
+  // The dashboard shows the mesh and none of its logins.
+  const state = (await request(`http://127.0.0.1:${dashboard}/api/state`)).body;
+  assert.match(state, /"nodeId":"proxy-1"/);
+  for (const pass of users.values()) assert.ok(!state.includes(pass), 'a NATS password on the dashboard');
 
   up.kill('SIGINT');
   assert.equal(await up.exited, 0, up.output().slice(-2000));

@@ -27,3 +27,4 @@ export {
   type KvLike, type ChunkedHead, type SnapshotHead,
 } from './snapshot-store.ts';
 export { SnapshotClient, type SnapshotClientOptions, type SnapshotRequester } from './snapshot-client.ts';
+export { MetricsMessageType, type NodeMetricsMessage, type RouteTraffic } from './metrics-messages.ts';

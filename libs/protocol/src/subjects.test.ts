@@ -48,3 +48,8 @@ test('fromOwnSubjectOnly passes own-subject messages and reports others once a m
   assert.deepEqual(got, ['a']);
   assert.deepEqual(reported, ['meshgate.node.v1.heartbeat.a b', 'meshgate.node.v1.heartbeat.a c', 'meshgate.node.v1.heartbeat.a undefined']);
 });
+
+test('metrics summaries go on a subject per node, under node.v1 like heartbeats', () => {
+  assert.equal(nodeSubject(S.metrics, 'proxy-1'), 'meshgate.node.v1.metrics.proxy-1');
+  assert.equal(subjects('mesh-b').metrics, 'mesh-b.node.v1.metrics');
+});

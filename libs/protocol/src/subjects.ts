@@ -17,6 +17,12 @@ export interface Subjects {
    * `<heartbeat>.>` and drop a message whose nodeId is not its subject's.
    */
   readonly heartbeat: string;
+  /**
+   * proxy nodes -> config service (its dashboard): per-route request,
+   * error and latency counts since the node's last summary (tell,
+   * metrics-messages.ts), on `<metrics>.<node id>` like heartbeats.
+   */
+  readonly metrics: string;
   /** any -> a health agent: endpoint and node liveness with reasons (ask; health-messages.ts). */
   readonly healthStatus: string;
   /** health agents -> anyone: proxy node up/down/leaving changes (tell). */
@@ -39,6 +45,7 @@ export function subjects(prefix = 'meshgate'): Subjects {
     snapshotGet: `${prefix}.config.v1.snapshot.get`,
     liveness: `${prefix}.health.v1.liveness`,
     heartbeat: `${prefix}.node.v1.heartbeat`,
+    metrics: `${prefix}.node.v1.metrics`,
     healthStatus: `${prefix}.health.v1.status`,
     healthNodes: `${prefix}.health.v1.nodes`,
     endpoints: `${prefix}.config.v1.endpoints`,

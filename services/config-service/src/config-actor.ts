@@ -15,6 +15,8 @@ import { Publisher, type Published } from './publisher.ts';
 import { announcementOf } from './publish-plan.ts';
 import { StageTimer } from './stage-timer.ts';
 import { CONFLICT, StoreSync, untilStored } from './store-sync.ts';
+import { ChangeLog, summarizeChange } from './dashboard/change-log.ts';
+import type { DashboardSources } from './dashboard/views.ts';
 
 export type { ConfigStatus } from './admin-views.ts';
 
@@ -25,6 +27,8 @@ export type ConfigMsg =
   | { type: 'config.v1.admin-apply'; request: ApplyRequest }
   | { type: 'config.v1.admin-get'; what: GetWhat }
   | { type: 'config.v1.admin-describe'; request: DescribeRequest }
+  /** What the dashboard shows of the config service (dashboard/views.ts). */
+  | { type: 'config.v1.dashboard' }
   | { type: 'config.v1.heartbeat'; heartbeat: HeartbeatMessage }
   | { type: 'config.v1.ack'; ack: AckMessage }
   | { type: 'config.v1.reconnected' };
@@ -44,6 +48,8 @@ export interface ConfigActorDeps {
   tracing?: Tracing;
   /** Snapshots larger than this go out as a reference to the KV store (NATS max_payload, 1 MiB by default). */
   maxMessageBytes: number;
+  /** A dashboard runs: keep a log of the recent changes and tell it when a version is published or a node ACKs one. */
+  onChange?: () => void;
 }
 
 /** An apply within this long of the last read of the KV heads does not read them first (see applyRequest). */
@@ -161,10 +167,13 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
   const build = defaultBuild(deps.ingressClass);
   const source = new ManifestSource(deps.manifestsDir, build);
   const store = new StoreSync(deps.store, deps.writerId, log);
+  const { onChange } = deps;
+  const changes = onChange ? new ChangeLog() : undefined;
   const publisher = new Publisher({
     transport: deps.transport, subjects: deps.subjects, log, store, signingKey: deps.signingKey, tracing: deps.tracing, maxMessageBytes: deps.maxMessageBytes,
+    onPublished: changes && ((p) => { changes.published(p.version, p.reason, summarizeChange(p.prev, p.plan)); onChange!(); }),
   });
-  const nodes = new NodeRegistry();
+  const nodes = new NodeRegistry(changes && ((nodeId, version) => { changes.applied(nodeId, version); onChange!(); }));
   const versions = new IngressVersions();
   const { rebuild, applyRequest, readStored, mesh } = changeFlow({ log, tracing: deps.tracing, manifestsDir: deps.manifestsDir, build, source, store, publisher, versions });
 
@@ -202,6 +211,10 @@ export function configActor(deps: ConfigActorDeps): Behavior<ConfigMsg> {
           await readStored();
           return describeIngress(msg.request, { mesh: mesh(), applied: store.applied, versions, nodes: nodes.view(), version: store.latest?.version ?? 0 }) satisfies DescribeReply;
         case 'config.v1.status': return configStatus(deps.manifestsDir, store.latest, mesh());
+        case 'config.v1.dashboard': {
+          const v = views();
+          return { mesh: v.mesh, applied: v.applied, latest: v.latest, nodes: v.nodes(), changes: changes?.view() ?? [], store: v.store, manifests: deps.manifestsDir } satisfies DashboardSources;
+        }
       }
     },
   };

@@ -10,6 +10,8 @@ import { configActor, type ConfigMsg, type ConfigStatus } from './config-actor.t
 import { watchManifests } from './manifest-watcher.ts';
 import { AdminAuthorizer } from './admin-auth.ts';
 import { reloadTrigger } from './reload-trigger.ts';
+import { startDashboard, type Dashboard } from './dashboard/dashboard.ts';
+import type { DashboardSources } from './dashboard/views.ts';
 
 export interface ConfigServiceOptions {
   transport: Transport;
@@ -26,9 +28,13 @@ export interface ConfigServiceOptions {
   maxMessageBytes?: number;
   /** Ed25519 public keys of the operators (--operator-key): apply/delete must be signed by one of them. */
   operatorKeys?: readonly KeyObject[];
+  /** Serve the web dashboard here (--dashboard); off unless given. */
+  dashboard?: { host: string; port: number };
 }
 
 export interface ConfigService {
+  /** The dashboard's URL, when one runs. */
+  readonly dashboardUrl?: string;
   status(): Promise<ConfigStatus>;
   reload(): void;
   stop(): Promise<void>;
@@ -50,12 +56,14 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
   // The watcher takes its first look before the config actor first reads the directory: a write
   // made while the actor starts differs from that look, and reloads once the actor is there.
   const reloads = reloadTrigger();
+  let dashboard: Dashboard | undefined;
   const watcher = opts.watch === false ? undefined : watchManifests(manifestsDir, (file) => reloads.request(`changed: ${file}`));
   const ref = await system.spawnAndStart<ConfigMsg>('config', () => configActor({
     ...(tracing ? { tracing } : {}),
     manifestsDir, ingressClass: opts.ingressClass ?? 'meshgate', transport: opts.transport, subjects, log,
     ...(opts.store ? { store: opts.store } : {}), ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
     writerId, maxMessageBytes: opts.maxMessageBytes ?? 1024 * 1024,
+    ...(opts.dashboard ? { onChange: () => dashboard?.changed() } : {}),
   })).catch((err: unknown) => { watcher?.close(); throw err; });
   reloads.connect((reason) => ref.ask({ type: 'config.v1.reload', reason }, 120_000));
   const t = opts.transport;
@@ -87,11 +95,23 @@ export async function startConfigService(opts: ConfigServiceOptions): Promise<Co
       if (s.type === 'reconnect') ref.tell({ type: 'config.v1.reconnected' });
     });
   }
+  if (opts.dashboard) {
+    dashboard = await startDashboard({
+      ...opts.dashboard, transport: t, subjects, log, sources: () => ref.ask<DashboardSources>({ type: 'config.v1.dashboard' }, 30_000),
+    }).catch(async (err: unknown) => {
+      watcher?.close();
+      for (const s of subs) s.unsubscribe();
+      await system.shutdown();
+      throw new Error(`the dashboard cannot listen on ${opts.dashboard!.host}:${opts.dashboard!.port}: ${(err as Error).message}`);
+    });
+  }
   log.info('config service started', { manifests: manifestsDir, ingressClass: opts.ingressClass ?? 'meshgate', subject: subjects.snapshot, store: opts.store ? subjects.kvBucket : 'none' });
   return {
+    ...(dashboard ? { dashboardUrl: dashboard.url } : {}),
     status: () => ref.ask<ConfigStatus>({ type: 'config.v1.status' }),
     reload: () => ref.tell({ type: 'config.v1.reload', reason: 'requested' }),
     async stop() {
+      await dashboard?.close();
       watcher?.close();
       for (const s of subs) s.unsubscribe();
       await system.shutdown();

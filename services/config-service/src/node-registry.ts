@@ -26,6 +26,12 @@ interface Entry {
  */
 export class NodeRegistry {
   readonly #nodes = new Map<string, Entry>();
+  readonly #onAcked: ((nodeId: string, version: number) => void) | undefined;
+
+  /** `onAcked`: a node has a newer version (all its workers ACKed it). */
+  constructor(onAcked?: (nodeId: string, version: number) => void) {
+    this.#onAcked = onAcked;
+  }
 
   #entry(nodeId: string): Entry {
     let e = this.#nodes.get(nodeId);
@@ -65,6 +71,7 @@ export class NodeRegistry {
     }
     if (a.version >= e.version) { e.version = a.version; e.hash = a.hash; }
     if (a.ok) {
+      if (a.version > e.ackedVersion) this.#onAcked?.(e.nodeId, a.version);
       e.ackedVersion = Math.max(e.ackedVersion, a.version);
       e.ready = true;
       if (a.applyMs !== undefined) e.applyMs = a.applyMs;

@@ -19,6 +19,8 @@ export interface PublisherDeps {
   tracing?: Tracing | undefined;
   /** Snapshots larger than this go out as a reference to the KV store (NATS max_payload). */
   maxMessageBytes: number;
+  /** Told of each version announced, after the announcement: `prev` is the content it replaces (the dashboard's change log). */
+  onPublished?: ((p: { version: number; reason: string; prev: SnapshotContent | undefined; plan: PublishPlan }) => void) | undefined;
 }
 
 /** 'conflict': another config service stored first (sync, build again). */
@@ -73,7 +75,8 @@ export class Publisher {
   async #publishIn(span: Span, content: SnapshotContent, objects: AppliedState, timer: StageTimer, why: { reason: string; rejected: number }): Promise<Published> {
     const store = this.#d.store;
     const latest = store.latest;
-    const plan = planPublish(latest ? store.content() : undefined, content);
+    const prev = latest ? store.content() : undefined;
+    const plan = planPublish(prev, content);
     timer.lap('diff');
     const version = nextVersion(latest?.version ?? 0, Date.now());
     let snap = encodeSnapshot(plan.next, version);
@@ -97,6 +100,7 @@ export class Publisher {
     const delta = unsigned ? this.#sign(unsigned) : undefined;
     this.announce(snap, delta, traceparentOf(span));
     timer.lap('announce');
+    this.#d.onPublished?.({ version, reason: why.reason, prev, plan });
     this.#d.log.info(delta ? (delta.type === MessageType.RoutesDelta ? 'route delta published' : 'endpoint delta published') : 'snapshot published', {
       version, hash: snap.hash.slice(0, 12), bytes: delta ? delta.body.length : snap.body.length, reason: why.reason,
       ...deltaFields(delta, plan, base),

@@ -8,6 +8,7 @@ import {
 import type { Logger, Tracing } from '@meshgate/telemetry';
 import type { LastKnownGood } from './last-known-good.ts';
 import { LivenessView } from './liveness-view.ts';
+import { MetricsFeed } from './metrics-feed.ts';
 import { NodeApplier, type ApplySpan } from './node-apply.ts';
 import { isReady, type NodeParts, type NodeStatus } from './node-status.ts';
 import { NodeUpkeep } from './node-upkeep.ts';
@@ -84,6 +85,7 @@ class NodeActor implements Behavior<NodeMsg> {
   #self: ActorRef<NodeMsg> | undefined;
   #warnedAt = 0;
   #ticks = 0;
+  readonly #metrics = new MetricsFeed();
 
   constructor(deps: NodeActorDeps) {
     this.#d = deps;
@@ -193,7 +195,18 @@ class NodeActor implements Behavior<NodeMsg> {
       }
     }
     if (!this.#d.parts.outcome.draining) this.#heartbeat('up');
+    this.#publishMetrics();
     if (!this.#d.parts.acks.pending && this.#upkeep.idle(performance.now())) this.#upkeep.run(true);
+  }
+
+  /** The traffic summary for the config service's dashboard (metrics-feed.ts): only while requests flow. */
+  #publishMetrics(): void {
+    const { nodeId, subjects, transport, parts } = this.#d;
+    const m = this.#metrics.summary(nodeId, [...parts.stats.retiredMetrics, ...parts.stats.metrics]);
+    if (!m) return;
+    try {
+      transport.publish(nodeSubject(subjects.metrics, nodeId), m);
+    } catch { /* NATS away: the next summary counts from here anyway */ }
   }
 
   #endpointDelta(msg: Extract<NodeMsg, { type: 'node.v1.delta' }>): void {

@@ -11,6 +11,7 @@ export const configServiceFlags: FlagSpecs = {
   'signing-key': { type: 'string', help: 'Ed25519 private key (PEM) to sign snapshots with (openssl genpkey -algorithm ed25519)' },
   'operator-key': { type: 'string', help: 'FILE[,FILE]: Ed25519 public keys (PEM) of the operators: apply/delete must be signed by one (meshgate apply --operator-signing-key)' },
   'admin': { type: 'hostport', help: 'admin listener: /healthz /metrics /status (off unless given)' },
+  'dashboard': { type: 'hostport', help: 'web dashboard, read-only: nodes, Ingresses, backends, recent changes, traffic per route (off unless given)' },
   'kv-replicas': { type: 'int', help: 'copies of the snapshot KV bucket when it is created (the JetStream cluster size, e.g. 3)', default: '1', min: 1, max: 5 },
 };
 
@@ -29,6 +30,7 @@ export async function configServiceCommand(argv: string[]): Promise<void> {
     ...(store ? { store } : {}), ...(signingKey ? { signingKey } : {}), operatorKeys,
     maxMessageBytes: transport.connection.info?.max_payload ?? 1024 * 1024,
     ingressClass, subjectPrefix: flags['subject-prefix'] as string,
+    ...(flags.dashboard ? { dashboard: flags.dashboard as HostPort } : {}),
   });
   const admin = flags.admin ? await startAdminListener(flags.admin as HostPort, {
     metrics: async () => renderConfigMetrics(await svc.status(), transport.connection.info?.client_id?.toString() ?? String(process.pid)),

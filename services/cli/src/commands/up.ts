@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNatsServer, findNatsServer, type NatsServer } from '@meshgate/testing';
 import { createLogger, type LogLevel } from '@meshgate/telemetry';
-import { parseFlags, usage, UsageError, type FlagSpecs, type FlagValue, type HostPort } from '../flags.ts';
+import { parseFlags, parseHostPort, usage, UsageError, type FlagSpecs, type FlagValue, type HostPort } from '../flags.ts';
 import { commonFlags, natsSecurityFlags, natsSecurityFrom } from '../common.ts';
 import { ingressClassesOf, ingressClassFlag } from '../ingress-class.ts';
 import { startDemoBackend } from '../demo-backend.ts';
@@ -32,6 +32,10 @@ export const upFlags: FlagSpecs = {
   'proxies': { type: 'int', help: 'proxy nodes', default: '2', min: 1, max: 64 },
   'workers': { type: 'int', help: 'worker threads per proxy node', default: '1', min: 1, max: 64 },
   'admin': { type: 'hostport', help: 'admin listener of the first node; the next nodes, then the config service and the health agent, take the next ports', default: '127.0.0.1:9901' },
+  'dashboard': {
+    type: 'string', help: 'the config service\'s web dashboard (HOST:PORT, or off)', default: '127.0.0.1:9900',
+    validate: (raw) => (raw === 'off' || parseHostPort(raw) ? undefined : 'HOST:PORT, PORT or off'),
+  },
   'log-level': { type: 'level', help: 'log level of the mesh components', default: 'warn' },
   'state-dir': { type: 'string', help: 'signing keys (snapshots, liveness, operator), the NATS config, the context file for apply/get, and each node\'s last-known-good snapshot', default: defaultStateDir() },
   ...dataPlaneFlags,
@@ -73,6 +77,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   // The config service's and the agent's admin listeners (/metrics, /status) follow the proxies'.
   const configAdmin: HostPort = { host: adminBase.host, port: adminBase.port + proxies };
   const agentAdmin: HostPort = { host: adminBase.host, port: adminBase.port + proxies + 1 };
+  const dashboard = flags.dashboard === 'off' ? undefined : parseHostPort(flags.dashboard as string);
   // Every port `up` listens on, named as the flag that sets it.
   const listeners: { what: string; addr: HostPort }[] = [
     { what: '--http', addr: httpAddr },
@@ -80,6 +85,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     ...Array.from({ length: proxies }, (_, i) => ({ what: '--admin', addr: { host: adminBase.host, port: adminBase.port + i } })),
     { what: '--admin (the config service\'s, after the proxies\')', addr: configAdmin },
     { what: '--admin (the health agent\'s, after the proxies\')', addr: agentAdmin },
+    ...(dashboard ? [{ what: '--dashboard (or --dashboard off)', addr: dashboard }] : []),
     ...(demo ? SEED_BACKENDS.map((b) => ({ what: `demo backend (the seed's NodePort ${b.port})`, addr: { host: '127.0.0.1', port: b.port } })) : []),
   ];
   // Fail early, naming the flag, rather than leave nodes retrying a busy port.
@@ -115,6 +121,7 @@ export async function upCommand(argv: string[]): Promise<void> {
 
   const plan: UpPlan = {
     flags, log, level, prefix, manifests, ingressClass, stateDir, http: httpAddr, https: httpsAddr, adminBase, nodeIds, configAdmin, agentAdmin, keys, cleanups,
+    ...(dashboard ? { dashboard } : {}),
   };
   if (natsUrl) {
     mode = `nats ${natsUrl}${nats ? ` (nats-server pid ${nats.pid}, a login per component)` : ''}`;
@@ -140,7 +147,10 @@ export async function upCommand(argv: string[]): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   try {
-    await Promise.all(admins.map((a) => waitReady(a, 30_000)));
+    await Promise.all([
+      ...admins.map((a) => waitReady(`${a}/readyz`, 30_000, `proxy node ${a}`)),
+      ...(dashboard ? [waitReady(`http://${hp(dashboard)}/healthz`, 30_000, 'the dashboard')] : []),
+    ]);
   } catch (err) {
     process.stderr.write(`meshgate up: ${(err as Error).message}\n`);
     await stopAll();
@@ -151,15 +161,15 @@ export async function upCommand(argv: string[]): Promise<void> {
     const writer = writeContext(contextFile, context);
     cleanups.push(() => removeContext(contextFile, writer));
   }
-  process.stdout.write(banner({ flags, mode, manifests, demo, admins, configAdmin, agentAdmin, ...(context ? { contextFile } : {}) }));
+  process.stdout.write(banner({ flags, mode, manifests, demo, admins, configAdmin, agentAdmin, ...(dashboard ? { dashboard } : {}), ...(context ? { contextFile } : {}) }));
 }
 
 /** What `up` prints once every proxy node is ready: where everything is, and what to try. */
 function banner(o: {
   flags: Record<string, FlagValue | undefined>; mode: string; manifests: string; demo: boolean; admins: string[];
-  configAdmin: HostPort; agentAdmin: HostPort; contextFile?: string;
+  configAdmin: HostPort; agentAdmin: HostPort; dashboard?: HostPort; contextFile?: string;
 }): string {
-  const { flags, mode, manifests, demo, admins, configAdmin, agentAdmin, contextFile } = o;
+  const { flags, mode, manifests, demo, admins, configAdmin, agentAdmin, dashboard, contextFile } = o;
   const httpAddr = flags.http as HostPort;
   const httpsAddr = flags.https as HostPort;
   const host = (h: string) => (h === '0.0.0.0' || h === '::' ? 'localhost' : h);
@@ -169,6 +179,7 @@ function banner(o: {
     '',
     `meshgate is up: ${admins.length} proxy node(s) x ${flags.workers} worker(s), config service, health agent; ${mode}`,
     `  manifests: ${manifests}${demo ? ` (the seed demo${manifests === GATEWAY_EXAMPLE ? ' as a Gateway and an HTTPRoute' : ''}; users on 127.0.0.1:32220, products on 127.0.0.1:31442)` : ''}`,
+    ...(dashboard ? [`  dashboard: http://${host(dashboard.host)}:${dashboard.port}/ (nodes, Ingresses, backends, changes and traffic, live)`] : []),
     `  admin:     ${admins.map((a) => `${a}/readyz`).join('  ')}`,
     ...(contextFile ? [`  context:   ${contextFile} (NATS login and operator key: meshgate apply/delete/get use it)`] : []),
     `  metrics:   ${[...admins, `http://${hp(configAdmin)}`, `http://${hp(agentAdmin)}`].map((a) => `${a}/metrics`).join('  ')} (proxies, config service, health agent)`,
@@ -217,16 +228,16 @@ async function assertFree(addr: HostPort, what: string): Promise<void> {
   if (!(await isFree(addr))) throw new UsageError(`meshgate up: ${what}: ${addr.host}:${addr.port} is already in use (is another meshgate running? pick another port)`);
 }
 
-async function waitReady(adminUrl: string, timeoutMs: number): Promise<void> {
+async function waitReady(url: string, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const code = await new Promise<number>((resolve) => {
-      const req = http.get(`${adminUrl}/readyz`, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      const req = http.get(url, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
       req.on('error', () => resolve(0));
       req.setTimeout(1_000, () => { req.destroy(); resolve(0); });
     });
     if (code === 200) return;
-    if (Date.now() > deadline) throw new Error(`proxy node ${adminUrl} not ready after ${timeoutMs / 1000} s: see the errors above`);
+    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs / 1000} s: see the errors above`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -34,6 +34,8 @@ export interface UpPlan {
   readonly nodeIds: readonly string[];
   readonly configAdmin: HostPort;
   readonly agentAdmin: HostPort;
+  /** The config service's web dashboard (--dashboard); none with --dashboard off. */
+  readonly dashboard?: HostPort;
   /** snapshot: config service -> proxies, agent; agent: agent -> proxies; operator: CLI -> config service. */
   readonly keys: { readonly snapshot: KeyPair; readonly agent: KeyPair; readonly operator: KeyPair };
   /** Run in reverse order at stop. */
@@ -62,6 +64,8 @@ export function startChildren(p: UpPlan, natsUrl: string, auth: UpNatsAuth | und
   let stopping = false;
   const run = (name: string, args: string[], login: NatsLogin | undefined) => {
     const { args: loginArgs, env } = as(login);
+    // `up`'s own --dashboard (or its MESHGATE_DASHBOARD, maybe `off`) is passed as a flag, or not at all.
+    delete env.MESHGATE_DASHBOARD;
     const child = spawn(process.execPath, [BIN, ...args, '--nats', natsUrl, ...loginArgs, '--log-level', p.level, '--subject-prefix', p.prefix], {
       stdio: ['ignore', 'inherit', 'inherit'],
       // Own process group: Ctrl-C reaches `up` alone, which stops the
@@ -78,7 +82,8 @@ export function startChildren(p: UpPlan, natsUrl: string, auth: UpNatsAuth | und
     });
   };
   const { keys } = p;
-  run('config-service', ['config-service', '--manifests', p.manifests, '--ingress-class', p.ingressClass, '--signing-key', keys.snapshot.signing, '--operator-key', keys.operator.trust, '--admin', hp(p.configAdmin)], auth?.configService);
+  run('config-service', ['config-service', '--manifests', p.manifests, '--ingress-class', p.ingressClass, '--signing-key', keys.snapshot.signing, '--operator-key', keys.operator.trust, '--admin', hp(p.configAdmin),
+    ...(p.dashboard ? ['--dashboard', hp(p.dashboard)] : [])], auth?.configService);
   const admins = p.nodeIds.map((id, i) => {
     const admin = `${p.adminBase.host}:${p.adminBase.port + i}`;
     run(id, ['proxy', '--node-id', id, '--http', hp(p.http), '--https', hp(p.https), '--admin', admin, '--workers', String(p.flags.workers),
@@ -108,7 +113,7 @@ export async function startInProcess(p: UpPlan): Promise<string[]> {
   const trustKey = pub(keys.snapshot.trust);
   const svc = await startConfigService({
     transport, log: clog.child({ service: 'meshgate-config-service' }), manifestsDir: p.manifests, ingressClass: p.ingressClass, subjectPrefix: prefix, store,
-    signingKey: key(keys.snapshot.signing), operatorKeys: [pub(keys.operator.trust)],
+    signingKey: key(keys.snapshot.signing), operatorKeys: [pub(keys.operator.trust)], ...(p.dashboard ? { dashboard: p.dashboard } : {}),
   });
   const nodes: ProxyNode[] = [];
   const admins: string[] = [];
