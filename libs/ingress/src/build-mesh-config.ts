@@ -1,6 +1,7 @@
 // Manifests -> MeshConfig: validation, IngressClass selection, conflict
 // resolution between Ingresses, backend and TLS resolution.
 import { collectObjects } from './collect-objects.ts';
+import { CUSTOM_HEADERS_ANNOTATION, withConfigMapHeaders } from './custom-headers.ts';
 import { formatManifestError } from './manifest-error.ts';
 import type { ObjectHeader } from './object-meta.ts';
 import { parseSourceFiles } from './parse-documents.ts';
@@ -64,7 +65,14 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       status.reason = ignoreReason;
       continue;
     }
-    const { parsed: ing, routes, policy, warnings: warned, findings } = parseIngressRoutes(h, memos.get(h), nginx);
+    const served = parseIngressRoutes(h, memos.get(h), nginx);
+    const { parsed: ing, warnings: warned, findings } = served;
+    let { routes, policy } = served;
+    if (served.responseHeadersFrom !== undefined) {
+      const r = withConfigMapHeaders(served.responseHeadersFrom, h.namespace as string, catalog, served);
+      if ('error' in r) h.report.error(['metadata', 'annotations', CUSTOM_HEADERS_ANNOTATION], r.error);
+      else ({ routes, policy } = r);
+    }
     if (findings.length > 0) status.annotations = findings;
     if (warned.length > 0) {
       warnings.push(...warned);

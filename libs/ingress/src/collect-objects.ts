@@ -40,7 +40,8 @@ export interface ObjectMemo {
     | { kind: 'Service'; service: ParsedService }
     | { kind: 'Endpoints'; endpoints: ParsedEndpoints | undefined }
     | { kind: 'Node'; node: ParsedNode }
-    | { kind: 'Secret'; secret: ParsedSecret; checkedAt: number };
+    | { kind: 'Secret'; secret: ParsedSecret; checkedAt: number }
+    | { kind: 'ConfigMap'; data: Record<string, string> };
   /** An Ingress's own paths, backends and TLS, filled by the build (build-mesh-config.ts). */
   ingress?: unknown;
 }
@@ -50,7 +51,7 @@ const CERTIFICATE_RECHECK_MS = 60_000;
 
 /** `now` (ms since epoch) is the time certificates in TLS Secrets must be valid at. */
 export function collectObjects(raws: RawObject[], errors: ManifestError[], now: number = Date.now(), cache?: BuildCache): Collected {
-  const catalog: Catalog = { services: new Map(), rejectedServices: new Set(), endpoints: new Map(), nodes: [], secrets: new Map(), rejectedSecrets: new Map(), classes: new Map() };
+  const catalog: Catalog = { services: new Map(), rejectedServices: new Set(), endpoints: new Map(), nodes: [], secrets: new Map(), rejectedSecrets: new Map(), classes: new Map(), configMaps: new Map() };
   const out: Collected = { catalog, ingresses: [], memos: new Map(), duplicateIngresses: [] };
   const seen = new Map<string, RawObject>();
   for (const raw of raws) {
@@ -101,6 +102,9 @@ export function collectObjects(raws: RawObject[], errors: ManifestError[], now: 
       }
       case 'Node':
         if (ok) catalog.nodes.push({ ...p.node, h });
+        break;
+      case 'ConfigMap':
+        if (ok) catalog.configMaps.set(id, p.data);
         break;
       case 'Secret':
         if (ok) catalog.secrets.set(id, { ...p.secret, h });
@@ -158,6 +162,14 @@ function validateObject(raw: RawObject, now: number): ObjectMemo {
     case 'Secret':
       memo.parsed = { kind: 'Secret', secret: parseSecret(own, now), checkedAt: now };
       break;
+    case 'ConfigMap': {
+      // Its data is its owner's business: only string entries are kept, nothing is reported.
+      const data: Record<string, string> = {};
+      const d = raw.data.data;
+      if (d !== null && typeof d === 'object' && !Array.isArray(d)) for (const [k, v] of Object.entries(d)) if (typeof v === 'string') data[k] = v;
+      memo.parsed = { kind: 'ConfigMap', data };
+      break;
+    }
   }
   return memo;
 }

@@ -1,8 +1,11 @@
 // @meshgate/ingress: Kubernetes manifests -> validated, plain-data MeshConfig.
 export type {
-  AnnotationFinding, BackendConfig, BuildOptions, DefaultBackendRule, EndpointConfig, IngressPolicy, IngressStatus, ManifestError,
-  MeshConfig, PathType, RouteRule, SourceFile, TlsCertificate,
+  AnnotationFinding, BackendConfig, BuildOptions, CorsPolicy, DefaultBackendRule, EndpointConfig, HeaderModifier, HeaderValue, IngressPolicy,
+  IngressStatus, IpAccessPolicy, ManifestError, MeshConfig, PathType, RateLimitPolicy, RouteRule, SourceFile, TlsCertificate,
 } from './types.ts';
+export { forbiddenHeader, headerModifierProblem, parseHeaderNames, parseHeaderValues } from './header-modifier.ts';
+export { canonicalOrigin } from './cors-annotations.ts';
+export { parseCidr, parseCidrList } from './cidr.ts';
 export {
   DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER, NGINX_ANNOTATION_PREFIX, NGINX_CONTROLLER,
 } from './types.ts';

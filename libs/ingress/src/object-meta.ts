@@ -13,6 +13,8 @@ export const SUPPORTED: Record<string, readonly string[]> = {
   EndpointSlice: ['discovery.k8s.io/v1', 'discovery.k8s.io/v1beta1'],
   Node: ['v1'],
   Secret: ['v1'],
+  /** Read for custom-headers; other ConfigMaps are checked as Kubernetes would and otherwise left alone. */
+  ConfigMap: ['v1'],
 };
 
 const CLUSTER_SCOPED = new Set(['Node', 'IngressClass']);
@@ -25,7 +27,7 @@ const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
  */
 const IGNORED_KINDS = new Set([
   'Namespace', 'Deployment', 'Pod', 'ReplicaSet', 'ReplicationController', 'StatefulSet', 'DaemonSet',
-  'Job', 'CronJob', 'ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole',
+  'Job', 'CronJob', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole',
   'ClusterRoleBinding', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy',
   'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'LimitRange', 'ResourceQuota',
   'PriorityClass', 'CustomResourceDefinition', 'ValidatingWebhookConfiguration',

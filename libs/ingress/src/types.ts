@@ -68,6 +68,95 @@ export interface IngressPolicy {
   accessLog?: boolean;
   /** WebSocket tunnels: ms with no byte either way before both sides close (0: never); unset: the proxy's --tunnel-idle-timeout. */
   tunnelIdleTimeoutMs?: number;
+  /** IP allow and deny lists on the real client address (after --trusted-proxies): 403 when refused. */
+  ipAccess?: IpAccessPolicy;
+  /** Request rate and concurrency limits per client address. */
+  rateLimit?: RateLimitPolicy;
+  /** Cross-origin resource sharing: preflights answered at the proxy, CORS headers on responses. */
+  cors?: CorsPolicy;
+  /** Changes to the request headers sent upstream. */
+  requestHeaders?: HeaderModifier;
+  /** Changes to the response headers sent to the client (the proxy's own answers included). */
+  responseHeaders?: HeaderModifier;
+}
+
+/**
+ * ingress-nginx's denylist-source-range and whitelist-source-range: a client
+ * in `deny` is refused; with `allow`, a client outside it is refused too.
+ * CIDRs as `parseCidrs` (forwarded.ts) checks them: `10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`.
+ */
+export interface IpAccessPolicy {
+  allow?: string[];
+  deny?: string[];
+}
+
+/**
+ * Limits per client address (the real one, after --trusted-proxies), as
+ * ingress-nginx's limit-rps, limit-rpm and limit-connections: a request over
+ * a limit gets `status`. Each rate has a burst of rate x burstMultiplier
+ * requests let through at once (nginx `limit_req ... burst=N nodelay`).
+ */
+export interface RateLimitPolicy {
+  /** Requests per second. */
+  rps?: number;
+  /** Requests per minute. */
+  rpm?: number;
+  /** Requests in progress at once. */
+  connections?: number;
+  /** Default 5 (ingress-nginx's). */
+  burstMultiplier?: number;
+  /** Client CIDRs never limited (limit-whitelist). */
+  exempt?: string[];
+  /** The refusal's status; default 503 (ingress-nginx's limit-req-status-code). */
+  status?: number;
+  /** node (default): each proxy node counts on its own, as each ingress-nginx instance does; cluster: the limit holds across every node. */
+  scope?: 'node' | 'cluster';
+}
+
+/**
+ * CORS, filled from ingress-nginx's enable-cors/cors-* annotations (their
+ * defaults) or from the Gateway API's HTTPCORSFilter (its defaults): the two
+ * differ only where the flags below say.
+ */
+export interface CorsPolicy {
+  /** `*` (any origin), or `scheme://host[:port]` (lower-case, no default port), the host possibly starting with `*.`, or `null`. */
+  allowOrigins: string[];
+  /** What `*.` matches: one DNS label (ingress-nginx) or any number of labels (Gateway API). */
+  wildcard: 'one-label' | 'any-labels';
+  /** Preflight answer's Access-Control-Allow-Methods (`*`: any); empty: none. */
+  allowMethods: string[];
+  /** Preflight answer's Access-Control-Allow-Headers (`*`: any); empty: none. */
+  allowHeaders: string[];
+  /** Access-Control-Expose-Headers on responses; empty: none. */
+  exposeHeaders: string[];
+  allowCredentials: boolean;
+  /** Access-Control-Max-Age of preflight answers, in seconds. */
+  maxAgeSeconds: number;
+  /**
+   * With credentials allowed, a `*` (origin, methods, headers) is answered
+   * with the request's own value (echo: the Gateway API's rule) or as `*`
+   * (literal: ingress-nginx, which browsers then refuse for credentialed requests).
+   */
+  credentialedWildcard: 'echo' | 'literal';
+}
+
+/**
+ * Header changes with the Gateway API's HTTPHeaderFilter semantics, applied
+ * in this order: remove, set, add. Names are lower-case; matching ignores
+ * case. Hop-by-hop and proxy-owned headers are refused (headerModifierProblem).
+ */
+export interface HeaderModifier {
+  /** Every field of these names is removed. */
+  remove?: string[];
+  /** Replaces the fields of that name (or adds one). */
+  set?: HeaderValue[];
+  /** Adds a field, keeping those the message has. */
+  add?: HeaderValue[];
+}
+
+export interface HeaderValue {
+  name: string;
+  value: string;
 }
 
 /** What meshgate does with one annotation of an Ingress (`meshgate lint`, `meshgate get ingresses -o json`). */
