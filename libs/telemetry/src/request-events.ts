@@ -69,7 +69,14 @@ export interface UpstreamEndEvent {
   /** Another attempt follows. */
   retried: boolean;
 }
-export interface RequestEndEvent { ctx: RequestInfo; statusCode: number; error?: EventError; bytesOut?: number }
+export interface RequestEndEvent {
+  ctx: RequestInfo;
+  statusCode: number;
+  error?: EventError;
+  bytesOut?: number;
+  /** Set when an access rule refused the request: `ip`, `rate`, `cors`, `auth` or `mtls` (the access log's denied_by). */
+  deniedBy?: string;
+}
 export interface EndpointEjectedEvent { endpoint: string; backend: string; reason: string; ms: number }
 export interface TlsHandshakeEvent { servername?: string; protocol?: string; resumed: boolean }
 

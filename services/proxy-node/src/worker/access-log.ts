@@ -50,9 +50,11 @@ export class AccessLog {
    * chose go through JSON.stringify (escaping).
    */
   request(prefix: string, traceId: string, requestId: string, method: string, host: string, path: string, status: number, proto: string,
-    ingress: string, backend: string, upstream: string, attempts: number, bytesOut: number, durationMs: number): void {
+    ingress: string, backend: string, upstream: string, attempts: number, bytesOut: number, durationMs: number, deniedBy?: string): void {
     if (!this.enabled) return;
-    this.#lines.push(`{"time":${isoNow()},"traceId":${JSON.stringify(traceId)},${prefix}"requestId":${JSON.stringify(requestId)},"method":${JSON.stringify(method)},"host":${JSON.stringify(host)},"path":${JSON.stringify(path)},"status":${status},"proto":${JSON.stringify(proto)},"ingress":${JSON.stringify(ingress)},"backend":${JSON.stringify(backend)},"upstream":${JSON.stringify(upstream)},"attempts":${attempts},"bytesOut":${bytesOut},"durationMs":${durationMs}}`);
+    // denied_by only on refusals: `ip`, `rate`, `cors`, `auth`, `mtls` (filters/filter.ts DeniedBy).
+    const denied = deniedBy === undefined ? '' : `,"denied_by":"${deniedBy}"`;
+    this.#lines.push(`{"time":${isoNow()},"traceId":${JSON.stringify(traceId)},${prefix}"requestId":${JSON.stringify(requestId)},"method":${JSON.stringify(method)},"host":${JSON.stringify(host)},"path":${JSON.stringify(path)},"status":${status},"proto":${JSON.stringify(proto)},"ingress":${JSON.stringify(ingress)},"backend":${JSON.stringify(backend)},"upstream":${JSON.stringify(upstream)},"attempts":${attempts},"bytesOut":${bytesOut},"durationMs":${durationMs}${denied}}`);
   }
 
   /** `"node":...,"worker":...,` for `request`. */

@@ -20,10 +20,10 @@ export function logRequest(ctx: RequestContext, status: number, err?: EventError
     const tp = ctx.sentTraceparent ?? headerOne(ctx.req.headers.traceparent);
     env.accessLog.request(env.logPrefix ??= AccessLog.prefix(env.nodeId, env.worker),
       tp ? tp.slice(3, 35) : '', ctx.requestId, ctx.req.method, ctx.host, ctx.req.url, status, ctx.req.httpVersion,
-      m?.ingress ?? '', m?.backend ?? '', ctx.ep?.id ?? '', ctx.attempts, ctx.bytesOut, Math.round((performance.now() - ctx.started) * 1000) / 1000);
+      m?.ingress ?? '', m?.backend ?? '', ctx.ep?.id ?? '', ctx.attempts, ctx.bytesOut, Math.round((performance.now() - ctx.started) * 1000) / 1000, ctx.deniedBy);
   }
   if (ctx.info !== undefined && channels.requestEnd.hasSubscribers) {
-    channels.requestEnd.publish({ ctx: ctx.info, statusCode: status, ...(err ? { error: err } : {}), bytesOut: ctx.bytesOut });
+    channels.requestEnd.publish({ ctx: ctx.info, statusCode: status, ...(err ? { error: err } : {}), bytesOut: ctx.bytesOut, ...(ctx.deniedBy ? { deniedBy: ctx.deniedBy } : {}) });
   }
 }
 
