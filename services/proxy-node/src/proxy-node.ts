@@ -12,6 +12,8 @@ import { watchHeap } from './heap-watch.ts';
 import { LastKnownGood } from './last-known-good.ts';
 import { LivenessGuard } from './liveness-guard.ts';
 import type { DataPlaneLimits, ListenAddress } from './worker/messages.ts';
+import { LimitTable } from './limit-table.ts';
+import { LimitExchange } from './limit-exchange.ts';
 
 export interface ProxyNodeOptions {
   transport: Transport;
@@ -76,8 +78,11 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   let natsUp = true;
   const node = { ref: undefined as undefined | { tell(m: NodeMsg): void; ask<R>(m: NodeMsg, t?: number): Promise<R> } };
   const direct = opts.workerNats !== undefined;
+  // Rate-limit counters shared by the workers; cluster-wide limits are balanced with the other nodes by the exchange.
+  const limitTable = LimitTable.create();
+  const limitExchange = new LimitExchange({ table: limitTable, transport: opts.transport, subject: subjects.limits, nodeId, log });
   const pool = new WorkerPool({
-    count: workers, nodeId, http: opts.http, https: opts.https, log, ...(opts.limits ? { limits: opts.limits } : {}),
+    count: workers, nodeId, http: opts.http, https: opts.https, log, ...(opts.limits ? { limits: opts.limits } : {}), limitTable: limitTable.buffer,
     ...(opts.workerNats ? {
       control: {
         ...opts.workerNats, routesSubject: subjects.routes, ackSubject: nodeSubject(subjects.ack, nodeId), workers,
@@ -144,9 +149,9 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   ];
   if ('onStatus' in opts.transport) {
     (opts.transport as { onStatus(cb: (s: { type: string }) => void): void }).onStatus((s) => {
-      if (s.type === 'disconnect') natsUp = false;
+      if (s.type === 'disconnect') { natsUp = false; limitExchange.connected(false); }
       // Back (or connected for the first time after starting from disk): catch up on what was missed.
-      if (s.type === 'reconnect') { natsUp = true; ref.tell({ type: 'node.v1.resync', reason: 'nats reconnected' }); }
+      if (s.type === 'reconnect') { natsUp = true; limitExchange.connected(true); ref.tell({ type: 'node.v1.resync', reason: 'nats reconnected' }); }
     });
   }
   const tick = setInterval(() => ref.tell({ type: 'node.v1.tick' }), opts.heartbeatMs ?? 1_000);
@@ -169,6 +174,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
         await sync().catch(() => {});
         await ref.ask({ type: 'node.v1.drain' }).catch(() => {});
         for (const s of subs) s.unsubscribe();
+        limitExchange.stop();
         await pool.drain(opts.drainMs ?? 5_000);
         await system.shutdown();
         await tracing?.shutdown().catch(() => {});

@@ -15,6 +15,8 @@ export interface WorkerPoolOptions {
   limits?: Partial<DataPlaneLimits>;
   /** Set: each worker takes route deltas from NATS itself (`name` gets the worker index appended). */
   control?: WorkerControl;
+  /** The node's rate-limit counters (LimitTable's buffer): every worker, replacements too, maps the same. */
+  limitTable?: SharedArrayBuffer;
   onMessage(msg: FromWorker): void;
   /** A worker's serve task failed (crash or start-up error). */
   onWorkerExit(index: number, error: unknown): void;
@@ -77,7 +79,7 @@ export class WorkerPool {
     const task: ServeTask = {
       index, nodeId: this.#opts.nodeId, port: port2,
       http: this.#opts.http, https: this.#opts.https, snapshot: this.#snapshot, liveness: this.#liveness,
-      ticketKeys: this.#ticketKeys, limits: this.#limits,
+      ticketKeys: this.#ticketKeys, limits: this.#limits, ...(this.#opts.limitTable ? { limitTable: this.#opts.limitTable } : {}),
       ...(this.#opts.control ? { control: { ...this.#opts.control, name: `${this.#opts.control.name} worker ${index}` } } : {}),
     };
     const p = this.#pool.run(task, { transferList: [port2 as never] }).then(

@@ -8,10 +8,16 @@ import type { AllDownPolicy, LoadBalancer, PoolOptions } from '@meshgate/upstrea
 
 /** The model's IngressPolicy, as the snapshot carries it. */
 type IngressPolicy = NonNullable<SnapshotContent['rules'][number]['policy']>;
+export type IpAccessPolicy = NonNullable<IngressPolicy['ipAccess']>;
+export type RateLimitPolicy = NonNullable<IngressPolicy['rateLimit']>;
+export type CorsPolicy = NonNullable<IngressPolicy['cors']>;
+export type HeaderModifier = NonNullable<IngressPolicy['requestHeaders']>;
 
 export interface HashBy { kind: 'header' | 'cookie' | 'client-ip' | 'uri'; name: string }
 
 export interface RoutePolicy {
+  /** Whose policy this is: the Ingress ('namespace/name'), '' for the proxy's defaults. Keys per-route state (rate limits). */
+  id: string;
   lb: LoadBalancer;
   hashBy: HashBy;
   connectTimeoutMs: number;
@@ -28,19 +34,25 @@ export interface RoutePolicy {
   accessLog: boolean;
   /** WebSocket tunnels of this Ingress: ms with no byte either way before both sides close (0: never); unset: --tunnel-idle-timeout. */
   tunnelIdleTimeoutMs?: number;
+  ipAccess?: IpAccessPolicy;
+  rateLimit?: RateLimitPolicy;
+  cors?: CorsPolicy;
+  requestHeaders?: HeaderModifier;
+  responseHeaders?: HeaderModifier;
 }
 
 export function defaultPolicy(pool: PoolOptions): RoutePolicy {
   return {
-    lb: 'round-robin', hashBy: { kind: 'client-ip', name: '' },
+    id: '', lb: 'round-robin', hashBy: { kind: 'client-ip', name: '' },
     connectTimeoutMs: pool.connectTimeoutMs, responseTimeoutMs: pool.responseTimeoutMs, idleTimeoutMs: pool.idleTimeoutMs,
     maxBodyBytes: Infinity, sslRedirect: false, redirectStripsSlash: false, attempts: 3, allDown: 'panic', accessLog: true,
   };
 }
 
-/** `p` over `base`: only the fields the Ingress sets. */
-export function policyOf(p: IngressPolicy, base: RoutePolicy): RoutePolicy {
+/** `p` (Ingress `id`'s) over `base`: only the fields the Ingress sets. */
+export function policyOf(p: IngressPolicy, base: RoutePolicy, id: string): RoutePolicy {
   return {
+    id,
     lb: p.loadBalance ?? base.lb,
     hashBy: p.hashBy ?? base.hashBy,
     connectTimeoutMs: p.connectTimeoutMs ?? base.connectTimeoutMs,
@@ -53,5 +65,10 @@ export function policyOf(p: IngressPolicy, base: RoutePolicy): RoutePolicy {
     allDown: p.allDown ?? base.allDown,
     accessLog: p.accessLog ?? base.accessLog,
     ...(p.tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs: p.tunnelIdleTimeoutMs } : base.tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs: base.tunnelIdleTimeoutMs } : {}),
+    ...(p.ipAccess ? { ipAccess: p.ipAccess } : {}),
+    ...(p.rateLimit ? { rateLimit: p.rateLimit } : {}),
+    ...(p.cors ? { cors: p.cors } : {}),
+    ...(p.requestHeaders ? { requestHeaders: p.requestHeaders } : {}),
+    ...(p.responseHeaders ? { responseHeaders: p.responseHeaders } : {}),
   };
 }

@@ -5,5 +5,9 @@
 import type { FilterFactory } from './filter.ts';
 import { sslRedirect } from './ssl-redirect.ts';
 import { bodyLimit } from './body-limit.ts';
+import { ipAccess } from './ip-access.ts';
+import { rateLimit } from './rate-limit.ts';
+import { cors } from './cors.ts';
+import { headerRewrite } from './header-rewrite.ts';
 
-export const FILTERS: readonly FilterFactory[] = [sslRedirect, bodyLimit].sort((a, b) => a.order - b.order);
+export const FILTERS: readonly FilterFactory[] = [sslRedirect, bodyLimit, ipAccess, rateLimit, cors, headerRewrite].sort((a, b) => a.order - b.order);
