@@ -50,7 +50,9 @@ export function originMatcher(c: CorsPolicy): (origin: string) => boolean {
   }
   const oneLabel = c.wildcard === 'one-label';
   return (origin) => {
-    if (origin === 'null') return exact.has('null');
+    // Browsers send origins as serialized here (lower-case, no default port): most match at once.
+    if (exact.has(origin)) return true;
+    if (origin === 'null') return false;
     const p = parseOrigin(origin);
     if (p === undefined) return false;
     if (exact.has(`${p.scheme}://${p.host}${p.port ? `:${p.port}` : ''}`)) return true;
