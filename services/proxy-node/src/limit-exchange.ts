@@ -18,7 +18,8 @@
  * goes to the others). When this node loses NATS it cannot see the others' demand: every
  * key falls back to 1 / (the nodes it knew when the connection went), so the
  * mesh stays within the limit when the load is spread evenly, and a client on
- * this node alone gets less, never more.
+ * this node alone gets less, never more. Back on NATS it reports again at
+ * once, and follows the others' reports again 1 s later, once they are fresh.
  */
 import type { Transport } from '@meshgate/actors';
 import { MessageType, fromOwnSubjectOnly, nodeSubject, allNodesSubject, type LimitDemandMessage } from '@meshgate/protocol';
@@ -62,8 +63,10 @@ export class LimitExchange {
   #tick = 0;
   #idleTicks = 0;
   #stopped = false;
-  /** Set while NATS is away: the node count when it went. */
+  /** Set while NATS is away, and for a moment after it is back: the node count when it went. */
   #cutWith: number | undefined;
+  /** NATS is back: reports are sent again; the shares wait until the others' are fresh. */
+  #rejoin: NodeJS.Timeout | undefined;
 
   constructor(o: LimitExchangeOptions) {
     this.#o = o;
@@ -84,20 +87,28 @@ export class LimitExchange {
 
   /** NATS went (false) or came back (true). */
   connected(up: boolean): void {
-    if (!up && this.#cutWith === undefined) {
+    if (!up) {
+      clearTimeout(this.#rejoin);
+      this.#rejoin = undefined;
+      if (this.#cutWith !== undefined) return;
       this.#cutWith = this.nodes;
       this.#o.log.warn('NATS is away: cluster-wide rate limits fall back to this node\'s share', { nodes: this.#cutWith });
       this.#apply();
-    } else if (up && this.#cutWith !== undefined) {
-      this.#cutWith = undefined;
-      this.#remote.clear();
-      this.#o.log.info('NATS is back: cluster-wide rate limits follow the mesh\'s demand again');
+    } else if (this.#cutWith !== undefined && this.#rejoin === undefined) {
+      // The others' reports are stale until they come in again: the fallback holds that long.
+      this.#rejoin = setTimeout(() => {
+        this.#rejoin = undefined;
+        this.#cutWith = undefined;
+        this.#o.log.info('NATS is back: cluster-wide rate limits follow the mesh\'s demand again');
+      }, GONE_MS);
+      this.#rejoin.unref();
     }
   }
 
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    clearTimeout(this.#rejoin);
     this.#sub.unsubscribe();
   }
 
@@ -145,7 +156,7 @@ export class LimitExchange {
   }
 
   #publish(): void {
-    if (this.#cutWith !== undefined) return;
+    if (this.#cutWith !== undefined && this.#rejoin === undefined) return;
     let entries = [...this.#local].filter(([, l]) => l.rate >= MIN_RATE);
     if (entries.length > MAX_KEYS) entries = entries.sort((a, b) => b[1].rate - a[1].rate).slice(0, MAX_KEYS);
     const m: LimitDemandMessage = {
