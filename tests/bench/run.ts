@@ -15,6 +15,7 @@ const BENCHES: Record<string, { script: string; args?: string[]; about: string }
   'health': { script: 'tests/bench/health/run.ts', about: 'probe scheduling at 10,000 endpoints, failure detection and recovery' },
   'tracing': { script: 'tests/bench/tracing/run.ts', about: 'throughput cost of tracing at 1% and 100% sampling' },
   'dashboard': { script: 'tests/bench/dashboard/run.ts', about: 'dashboard latency (failure, change) and cost at 50 nodes, 1,000 routes' },
+  'cluster-limits': { script: 'tests/bench/cluster-limits/run.ts', about: 'a 300 req/s rate limit held across 3 proxy nodes, 1,000 req/s offered' },
 };
 
 const wanted = process.argv.slice(2);

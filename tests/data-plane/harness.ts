@@ -10,7 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalTransport } from '@meshgate/actors';
-import { buildMeshConfig } from '@meshgate/ingress';
+import { buildMeshConfig, type MeshConfig } from '@meshgate/ingress';
 import { encodeSnapshot, snapshotContentOf, subjects as makeSubjects, type SnapshotMessage } from '@meshgate/protocol';
 import { startProxyNode, type DataPlaneLimits, type ProxyNode } from '@meshgate/proxy-node';
 import { createLogger } from '@meshgate/telemetry';
@@ -28,7 +28,11 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
-export async function startMesh(files: Record<string, string>, opts: { workers?: number; drainMs?: number; ingressClass?: string; limits?: Partial<DataPlaneLimits>; allowErrors?: boolean } = {}): Promise<Mesh> {
+export async function startMesh(files: Record<string, string>, opts: {
+  workers?: number; drainMs?: number; ingressClass?: string; limits?: Partial<DataPlaneLimits>; allowErrors?: boolean;
+  /** Changes the built config before it is published (a policy no annotation states, as the Gateway API front end would fill it). */
+  transform?: (cfg: MeshConfig) => void;
+} = {}): Promise<Mesh> {
   const transport = new LocalTransport();
   const subjects = makeSubjects();
   let latest: SnapshotMessage | undefined;
@@ -37,6 +41,7 @@ export async function startMesh(files: Record<string, string>, opts: { workers?:
   const build = (f: Record<string, string>) => {
     const cfg = buildMeshConfig(Object.entries(f).map(([p, text]) => ({ path: p, text })), opts.ingressClass ? { ingressClass: opts.ingressClass } : {});
     if (cfg.errors.length && !opts.allowErrors) throw new Error(`test manifests rejected: ${cfg.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+    opts.transform?.(cfg);
     latest = encodeSnapshot(snapshotContentOf(cfg), ++version);
     return latest;
   };

@@ -2,9 +2,10 @@
  * ingress-nginx YAML through the real processes: a config service run with
  * `--ingress-class meshgate,nginx` and a proxy on a real nats-server. The
  * issue's repro (an Ingress with whitelist-source-range and an auth-url whose
- * auth service does not answer) is rejected for its allow list, not served
- * 200, and `meshgate get ingresses` and the config service's log say why; the
- * same auth-url alone answers 500, never 200; warnings show beside it;
+ * auth service does not answer, both supported now, and satisfy "any" between
+ * them, still refused) is rejected, not served 200, and `meshgate get
+ * ingresses` and the config service's log say why; the same auth-url alone
+ * answers 500, never 200; warnings show beside it;
  * enable-access-log "false" writes no access-log line.
  */
 import { test, before, after } from 'node:test';
@@ -46,7 +47,7 @@ before(async () => {
   const authPort = await freePort();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshgate-nginx-'));
   fs.writeFileSync(path.join(dir, 'web.yaml'), serviceManifest('web', [port]));
-  fs.writeFileSync(path.join(dir, 'shop.yaml'), ingress('shop', 'shop.example', { [`${N}whitelist-source-range`]: '10.0.0.0/8', [`${N}auth-url`]: `http://127.0.0.1:${authPort}/verify` }));
+  fs.writeFileSync(path.join(dir, 'shop.yaml'), ingress('shop', 'shop.example', { [`${N}whitelist-source-range`]: '10.0.0.0/8', [`${N}auth-url`]: `http://127.0.0.1:${authPort}/verify`, [`${N}satisfy`]: 'any' }));
   fs.writeFileSync(path.join(dir, 'guarded.yaml'), ingress('guarded', 'guarded.example', { [`${N}auth-url`]: `http://127.0.0.1:${authPort}/verify` }));
   fs.writeFileSync(path.join(dir, 'quiet.yaml'), ingress('quiet', 'quiet.example', { [`${N}enable-access-log`]: 'false', [`${N}proxy-buffer-size`]: '16k' }));
   fs.writeFileSync(path.join(dir, 'loud.yaml'), ingress('loud', 'loud.example', {}));
@@ -72,21 +73,22 @@ async function cli(args: string[]) {
   return { code: await p.exited, out: p.output() };
 }
 
-test('the issue\'s repro: whitelist-source-range with an auth-url is rejected, not served 200; get ingresses says why', async () => {
+test('the issue\'s repro: whitelist-source-range with an auth-url and satisfy any is rejected (satisfy), not served 200; get ingresses says why', async () => {
   assert.equal((await get('loud.example')).status, 200, 'class nginx is served');
   const r = await get('shop.example');
   assert.equal(r.status, 404, 'the rejected Ingress has no route');
   const table = await cli(['get', 'ingresses']);
   assert.equal(table.code, 0, table.out);
-  assert.match(table.out, /^default +shop +rejected +0 +.*shop\.yaml:1 +1 error\(s\), first: .*nginx\.ingress\.kubernetes\.io\/whitelist-source-range is refused: access control is not implemented yet/m);
-  assert.match(table.out, /^Errors:\n(.*\n)*  .*shop\.yaml:5: Ingress default\/shop: metadata\.annotations\.nginx\.ingress\.kubernetes\.io\/whitelist-source-range: nginx\.ingress\.kubernetes\.io\/whitelist-source-range is refused/m);
+  assert.match(table.out, /^default +shop +rejected +0 +.*shop\.yaml:1 +1 error\(s\), first: .*nginx\.ingress\.kubernetes\.io\/satisfy is refused: access control is not implemented yet/m);
+  assert.match(table.out, /^Errors:\n(.*\n)*  .*shop\.yaml:5: Ingress default\/shop: metadata\.annotations\.nginx\.ingress\.kubernetes\.io\/satisfy: nginx\.ingress\.kubernetes\.io\/satisfy is refused/m);
   const json = JSON.parse((await cli(['get', 'ingresses', '-o', 'json'])).out);
   const shop = json.ingresses.find((i: { name: string }) => i.name === 'shop');
   assert.equal(shop.state, 'rejected');
   assert.equal(shop.className, 'nginx');
   assert.equal(shop.errors.length, 1);
-  assert.deepEqual(shop.annotations.map((a: { outcome: string }) => a.outcome), ['supported', 'refused']);
-  await config.waitFor(/"msg":"manifest rejected".*whitelist-source-range is refused/, 5_000);
+  assert.deepEqual(shop.annotations.map((a: { outcome: string }) => a.outcome), ['supported', 'refused', 'supported']);
+  // The config service's log names it.
+  await config.waitFor(/"msg":"manifest rejected".*satisfy is refused/, 5_000);
   // auth-url is implemented (docs/access-control.md): an auth service that does not answer is 500, never a pass.
   const guarded = await get('guarded.example');
   assert.equal(guarded.status, 500);

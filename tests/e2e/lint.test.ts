@@ -25,8 +25,9 @@ spec:
       - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
 `;
 const N = 'nginx.ingress.kubernetes.io/';
-// The issue's repro: an allow list and an external auth that ingress-nginx would enforce.
-const SHOP = ingress('shop', 'shop.example', { [`${N}whitelist-source-range`]: '10.0.0.0/8', [`${N}auth-url`]: 'http://auth.default.svc/verify', [`${N}proxy-body-size`]: '8m' });
+// The issue's repro: an allow list and an external auth that ingress-nginx would enforce (both served
+// now), with satisfy "any" between them, which is still refused.
+const SHOP = ingress('shop', 'shop.example', { [`${N}whitelist-source-range`]: '10.0.0.0/8', [`${N}auth-url`]: 'http://auth.default.svc/verify', [`${N}proxy-body-size`]: '8m', [`${N}satisfy`]: 'any' });
 const WEB = ingress('web', 'web.example', { [`${N}proxy-read-timeout`]: '120', [`${N}proxy-buffer-size`]: '16k', [`${N}not-an-annotation`]: 'x' });
 
 let dir: string;
@@ -49,8 +50,9 @@ test('a directory: per Ingress what meshgate does, per annotation supported/igno
   const r = await lint(['-f', dir]);
   assert.equal(r.code, 1, r.out);
   const shop = r.out.split('\n\n').find((b) => b.startsWith('Ingress default/shop'))!;
-  assert.match(shop, /^Ingress default\/shop \(.*apps\/shop\.yaml:1\): rejected: 1 error\(s\), first: .*nginx\.ingress\.kubernetes\.io\/whitelist-source-range is refused: access control is not implemented yet/);
-  assert.match(shop, /nginx\.ingress\.kubernetes\.io\/whitelist-source-range +refused +access control is not implemented yet/);
+  assert.match(shop, /^Ingress default\/shop \(.*apps\/shop\.yaml:1\): rejected: 1 error\(s\), first: .*nginx\.ingress\.kubernetes\.io\/satisfy is refused: access control is not implemented yet/);
+  assert.match(shop, /nginx\.ingress\.kubernetes\.io\/satisfy +refused +access control is not implemented yet/);
+  assert.match(shop, /nginx\.ingress\.kubernetes\.io\/whitelist-source-range +supported +only clients from these addresses \(others get 403\): 10\.0\.0\.0\/8/);
   assert.match(shop, /nginx\.ingress\.kubernetes\.io\/auth-url +supported +every request is first sent to the endpoints of Service default\/auth:80/);
   assert.match(shop, /nginx\.ingress\.kubernetes\.io\/proxy-body-size +supported +request bodies over 8 MiB get 413/);
   const web = r.out.split('\n\n').find((b) => b.startsWith('Ingress default/web'))!;
@@ -71,7 +73,7 @@ test('-o json: the same, for scripts', async () => {
   assert.equal(shop.state, 'rejected');
   assert.equal(shop.errors.length, 1);
   assert.deepEqual(shop.annotations.map((a: { annotation: string; outcome: string }) => [a.annotation.slice(N.length), a.outcome]),
-    [['auth-url', 'supported'], ['proxy-body-size', 'supported'], ['whitelist-source-range', 'refused']]);
+    [['auth-url', 'supported'], ['proxy-body-size', 'supported'], ['satisfy', 'refused'], ['whitelist-source-range', 'supported']]);
   const web = j.ingresses.find((i: { name: string }) => i.name === 'web');
   assert.equal(web.state, 'served');
   assert.equal(web.warnings.length, 2);

@@ -180,7 +180,7 @@ test('HTTPRouteCORS (httproute-cors.go) [preflight and response headers pending 
   const cors = filter(backend(c, { path: '/cors-1' }).rule, 'CORS')!.cors;
   assert.ok(cors.allowOrigins.includes('https://www.foo.com'));
   assert.ok(cors.allowOrigins.some((o) => o.includes('*.')), 'a wildcard origin');
-  assert.ok(cors.allowMethods.length > 0 && cors.maxAge > 0);
+  assert.ok(cors.allowMethods.length > 0 && cors.maxAgeSeconds > 0);
 });
 
 test('HTTPRouteWeight (core) and HTTPRouteRequestHeaderModifierBackendWeights: the weights, per backend', () => {

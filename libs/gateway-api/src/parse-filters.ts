@@ -124,8 +124,9 @@ function cors(body: unknown, p: FieldPath, r: Reporter): CorsPolicy {
   const allowMethods = list('allowMethods', (s, at) => ((METHODS as readonly string[]).includes(s) ? s : void r.error(at, `"${s}" is not one of ${METHODS.join(', ')}`)));
   const header = (s: string, at: FieldPath) => (s === '*' ? s : headerName(s, at, r)?.toLowerCase());
   const maxAge = integer(o.maxAge, [...p, 'maxAge'], r, 1, 2 ** 31 - 1) ?? 5;
+  // The Gateway API's rules where ingress-nginx differs: `*.` spans labels, and with credentials a `*` is answered with the request's own value.
   return {
-    allowOrigins, allowMethods, allowHeaders: list('allowHeaders', header), exposeHeaders: list('exposeHeaders', header),
-    allowCredentials: bool(o.allowCredentials, [...p, 'allowCredentials'], r) ?? false, maxAge,
+    allowOrigins, wildcard: 'any-labels', allowMethods, allowHeaders: list('allowHeaders', header), exposeHeaders: list('exposeHeaders', header),
+    allowCredentials: bool(o.allowCredentials, [...p, 'allowCredentials'], r) ?? false, maxAgeSeconds: maxAge, credentialedWildcard: 'echo',
   };
 }

@@ -6,11 +6,8 @@
 // auth-tls-secret) builds the whole setting from its siblings, and each
 // sibling is checked on its own so a problem names the annotation at fault.
 import { parseGoBool, parseGoInt } from './annotation-values.ts';
-import type { Translation } from './ingress-policy.ts';
+import type { Sibling, Translation } from './ingress-policy.ts';
 import type { ClientCertPolicy, ExternalAuthPolicy } from './types.ts';
-
-/** A sibling annotation's value by its name without prefix (`meshgate.dev/` first, then ingress-nginx's). */
-export type Sibling = (name: string) => string | undefined;
 
 /** One annotation's own check: its value, or why it is not valid (a warning) or refuses the Ingress. */
 interface Parsed<T> { value?: T; bad?: string; refuse?: string }

@@ -4,6 +4,7 @@ import { AccessSecrets } from './access-secrets.ts';
 import { collectObjects } from './collect-objects.ts';
 import { kindTableOf } from './front-end.ts';
 import { runFrontEnds } from './run-front-ends.ts';
+import { CUSTOM_HEADERS_ANNOTATION, withConfigMapHeaders } from './custom-headers.ts';
 import { formatManifestError } from './manifest-error.ts';
 import type { ObjectHeader } from './object-meta.ts';
 import { parseSourceFiles } from './parse-documents.ts';
@@ -71,7 +72,14 @@ export function buildMeshConfig(files: SourceFile[], opts: BuildOptions = {}): M
       status.reason = ignoreReason;
       continue;
     }
-    const { parsed: ing, routes, policy, warnings: warned, findings } = parseIngressRoutes(h, memos.get(h), nginx);
+    const served = parseIngressRoutes(h, memos.get(h), nginx);
+    const { parsed: ing, warnings: warned, findings } = served;
+    let { routes, policy } = served;
+    if (served.responseHeadersFrom !== undefined) {
+      const r = withConfigMapHeaders(served.responseHeadersFrom, h.namespace as string, catalog, served);
+      if ('error' in r) h.report.error(['metadata', 'annotations', CUSTOM_HEADERS_ANNOTATION], r.error);
+      else ({ routes, policy } = r);
+    }
     if (findings.length > 0) status.annotations = findings;
     // Client certificates are asked for per host (SNI): a rule for any host cannot have them.
     if (policy.policy?.clientCert && routes.some((c) => c.rule.host === '')) {

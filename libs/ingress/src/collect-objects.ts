@@ -50,7 +50,8 @@ export interface ObjectMemo {
     | { kind: 'Endpoints'; endpoints: ParsedEndpoints | undefined }
     | { kind: 'Node'; node: ParsedNode }
     | { kind: 'Secret'; secret: ParsedSecret; checkedAt: number }
-    | { kind: 'FrontEnd'; value: unknown };
+    | { kind: 'FrontEnd'; value: unknown }
+    | { kind: 'ConfigMap'; data: Record<string, string> };
   /** An Ingress's own paths, backends and TLS, filled by the build (build-mesh-config.ts). */
   ingress?: unknown;
 }
@@ -60,7 +61,7 @@ const CERTIFICATE_RECHECK_MS = 60_000;
 
 /** `now` (ms since epoch) is the time certificates in TLS Secrets must be valid at. */
 export function collectObjects(raws: RawObject[], errors: ManifestError[], now: number = Date.now(), cache?: BuildCache, fe?: FrontEnds): Collected {
-  const catalog: Catalog = { services: new Map(), rejectedServices: new Set(), endpoints: new Map(), nodes: [], secrets: new Map(), rejectedSecrets: new Map(), classes: new Map() };
+  const catalog: Catalog = { services: new Map(), rejectedServices: new Set(), endpoints: new Map(), nodes: [], secrets: new Map(), rejectedSecrets: new Map(), classes: new Map(), configMaps: new Map() };
   const out: Collected = { catalog, ingresses: [], memos: new Map(), duplicateIngresses: [], frontEnds: new Map((fe?.list ?? []).map((f) => [f, { objects: [], observed: [] }])) };
   const seen = new Map<string, RawObject>();
   for (const raw of raws) {
@@ -71,10 +72,14 @@ export function collectObjects(raws: RawObject[], errors: ManifestError[], now: 
     }
     // This build's header: errors found from here on (duplicates, references) go to this build's list.
     const observer = fe && memo.h.kind in fe.table.observes ? fe.list.find((f) => f.observes && memo.h!.kind in f.observes) : undefined;
-    if (observer) {
-      out.frontEnds.get(observer)!.observed.push(memo.h);
+    if (observer) out.frontEnds.get(observer)!.observed.push(memo.h);
+    if (memo.parsed?.kind === 'ConfigMap') {
+      // Observed (object-meta.ts): never reported, a duplicate included (the first one counts).
+      const id = memo.h.namespace ? `${memo.h.namespace}/${memo.h.name}` : memo.h.name;
+      if (!catalog.configMaps.has(id)) catalog.configMaps.set(id, memo.parsed.data);
       continue;
     }
+    if (observer) continue;
     const h: ObjectHeader = { ...memo.h, report: makeReporter(raw, errors, memo.h.kind, memo.h.namespace, memo.h.name) };
     h.report.replay(memo.headerErrors);
     const id = h.namespace ? `${h.namespace}/${h.name}` : h.name;
@@ -178,6 +183,14 @@ function validateObject(raw: RawObject, now: number, fe: FrontEnds | undefined):
     case 'Secret':
       memo.parsed = { kind: 'Secret', secret: parseSecret(own, now), checkedAt: now };
       break;
+    case 'ConfigMap': {
+      // Its data is its owner's business: only string entries are kept, nothing is reported.
+      const data: Record<string, string> = {};
+      const d = raw.data.data;
+      if (d !== null && typeof d === 'object' && !Array.isArray(d)) for (const [k, v] of Object.entries(d)) if (typeof v === 'string') data[k] = v;
+      memo.parsed = { kind: 'ConfigMap', data };
+      break;
+    }
     default: {
       const owner = fe?.list.find((f) => h.kind in f.kinds);
       if (owner) memo.parsed = { kind: 'FrontEnd', value: owner.validate(own) };

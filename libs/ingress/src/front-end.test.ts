@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { buildMeshConfig } from './build-mesh-config.ts';
 import { asString } from './fields.ts';
 import type { FrontEnd, FrontEndInput } from './front-end.ts';
+import { build, hostRule, ingressV1, WEB } from './test-helpers.ts';
 
 const WIDGET = 'apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w}\nspec: {path: /w}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: b}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: "Not Valid"}\n';
 
@@ -41,4 +42,16 @@ test("a front end's own kind is validated like any (file, line, field); without 
   const plain = buildMeshConfig([{ path: 'w.yaml', text: WIDGET }]);
   assert.match(plain.errors[0]!.message, /^unknown kind "Widget"/);
   assert.equal(plain.errors.length, 1, 'ConfigMaps are still skipped silently');
+});
+
+test('a ConfigMap a front end observes is read for custom-headers all the same', () => {
+  const seen: { input?: FrontEndInput } = {};
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: headers}\ndata: {X-Frame-Options: DENY}\n';
+  const ing = ingressV1('i', hostRule('a.example'), '  annotations: {nginx.ingress.kubernetes.io/custom-headers: headers}\n');
+  for (const frontEnds of [[widgets(seen)], []]) {
+    const cfg = build({ 'web.yaml': WEB, 'cm.yaml': cm, 'i.yaml': ing }, { frontEnds });
+    assert.deepEqual(cfg.errors, [], frontEnds.length ? 'with a front end' : 'without');
+    assert.deepEqual(cfg.rules[0]!.policy!.responseHeaders, { set: [{ name: 'x-frame-options', value: 'DENY' }] });
+  }
+  assert.deepEqual(seen.input!.observed.map((h) => h.name), ['headers'], 'the front end still sees it');
 });

@@ -1,7 +1,7 @@
 // @meshgate/ingress: Kubernetes manifests -> validated, plain-data MeshConfig (the one route model).
 export type {
   AnnotationFinding, AuthUsers, BackendConfig, BackendTlsSettings, BasicAuthPolicy, BuildOptions, ClientAuthConfig, ClientCertPolicy, DefaultBackendRule, EndpointConfig,
-  ExternalAuthPolicy, IngressPolicy, IngressStatus, ManifestError, MeshConfig, PathType, RoutePathType, RouteRule, SourceFile, TlsCertificate,
+  ExternalAuthPolicy, IngressPolicy, IngressStatus, IpAccessPolicy, ManifestError, MeshConfig, PathType, RateLimitPolicy, RoutePathType, RouteRule, SourceFile, TlsCertificate,
 } from './types.ts';
 export type {
   CorsPolicy, HeaderModifier, HeaderValue, ListenerScope, PathModifier, RequestConditions, RouteFilter, RouteRetry, RouteTimeouts, ValueMatch, WeightedBackend,
@@ -10,6 +10,9 @@ export type {
   Condition, GatewayApiKind, GatewayApiObject, GatewayApiStatus, GatewayClassStatusBody, GatewayStatusBody, ListenerStatus, ParentReference,
   PolicyAncestorStatus, PolicyStatusBody, RouteGroupKind, RouteParentStatus, RouteStatusBody,
 } from './gateway-status.ts';
+export { forbiddenHeader, headerModifierProblem, parseHeaderNames, parseHeaderValues } from './header-modifier.ts';
+export { canonicalOrigin } from './cors-annotations.ts';
+export { parseCidr, parseCidrList } from './cidr.ts';
 export {
   DEFAULT_INGRESS_CLASS, HEALTH_PATH_ANNOTATION, MESHGATE_ANNOTATION_PREFIX, MESHGATE_CONTROLLER, NGINX_ANNOTATION_PREFIX, NGINX_CONTROLLER,
 } from './types.ts';

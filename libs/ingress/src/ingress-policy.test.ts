@@ -7,10 +7,10 @@ const nginx = (a: Record<string, string>) => analyzeAnnotations(Object.fromEntri
 const outcome = (a: ReturnType<typeof analyzeAnnotations>, name: string) => a.findings.find((f) => f.annotation === (name.includes('/') ? name : N + name))?.outcome;
 
 test('access control, snippets and not-yet routing are refused, naming the annotation', () => {
-  const a = nginx({ 'whitelist-source-range': '10.0.0.0/8', 'auth-proxy-set-headers': 'auth-headers', 'configuration-snippet': 'more_set_headers "x: y";', 'rewrite-target': '/$2' });
-  assert.deepEqual(a.refusals.map((r) => r.annotation).sort(), ['auth-proxy-set-headers', 'configuration-snippet', 'rewrite-target', 'whitelist-source-range'].map((n) => N + n));
+  const a = nginx({ 'satisfy': 'any', 'auth-proxy-set-headers': 'auth-headers', 'configuration-snippet': 'more_set_headers "x: y";', 'rewrite-target': '/$2' });
+  assert.deepEqual(a.refusals.map((r) => r.annotation).sort(), ['auth-proxy-set-headers', 'configuration-snippet', 'rewrite-target', 'satisfy'].map((n) => N + n));
   for (const r of a.refusals) assert.ok(r.message.startsWith(`${r.annotation} is refused: `), r.message);
-  assert.match(a.refusals.find((r) => r.annotation.endsWith('whitelist-source-range'))!.message, /access control is not implemented yet/);
+  assert.match(a.refusals.find((r) => r.annotation.endsWith('satisfy'))!.message, /access control is not implemented yet/);
   assert.match(a.refusals.find((r) => r.annotation.endsWith('-snippet'))!.message, /never runs snippets/);
   assert.equal(outcome(a, 'auth-proxy-set-headers'), 'refused');
 });

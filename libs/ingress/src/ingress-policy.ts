@@ -11,7 +11,18 @@ import { MESHGATE_ANNOTATION_PREFIX, NGINX_ANNOTATION_PREFIX } from './types.ts'
 import type { AnnotationFinding, IngressPolicy } from './types.ts';
 
 /** Settings as annotations state them; `sslRedirect` is resolved against the Ingress's tls (resolvePolicy). */
-export type PolicySettings = Omit<IngressPolicy, 'sslRedirect'> & { sslRedirect?: 'always' | 'tls' | 'never' };
+export type PolicySettings = Omit<IngressPolicy, 'sslRedirect'> & {
+  sslRedirect?: 'always' | 'tls' | 'never';
+  /** custom-headers: the ConfigMap ('namespace/name') whose entries are set on responses; resolved by the build (custom-headers.ts). */
+  responseHeadersFrom?: string;
+};
+
+/**
+ * A sibling annotation's value by its name without prefix: the access
+ * families read each other (authentication: `meshgate.dev/` first, then
+ * ingress-nginx's; IP lists, limits and CORS: the same prefix).
+ */
+export type Sibling = (name: string) => string | undefined;
 
 /** One annotation value, translated. */
 export interface Translation {
@@ -62,7 +73,11 @@ export function analyzeAnnotations(all: Readonly<Record<string, string>>): Annot
     if (t.bad !== undefined) return warn(key, 'ignored', `"${all[key]}" is not valid: ${t.bad}; the default is used`);
     finding(key, 'supported', t.note ?? '');
     if (t.partial !== undefined) out.warnings.push({ annotation: key, message: safeMessage(`${key}: ${t.partial}`) });
-    for (const [f, value] of Object.entries(t.settings ?? {})) into[f as keyof PolicySettings] = { key, value };
+    for (const [f, value] of Object.entries(t.settings ?? {})) {
+      const prev = into[f as keyof PolicySettings];
+      // Several annotations fill one object setting (limit-rps and limit-rpm the rate limit): their fields add up.
+      into[f as keyof PolicySettings] = prev && isRecord(prev.value) && isRecord(value) ? { key: prev.key, value: { ...prev.value, ...value } } : { key, value };
+    }
   };
 
   for (const key of Object.keys(all).sort()) {
@@ -90,14 +105,24 @@ export function analyzeAnnotations(all: Readonly<Record<string, string>>): Annot
 
   for (const [f, v] of Object.entries(nginx)) {
     const m = mesh[f as keyof PolicySettings];
+    if (m && isRecord(m.value) && isRecord(v.value)) {
+      // Object settings merge field by field (ingress-nginx's limit-rps with meshgate.dev/limit-scope).
+      for (const [k, mv] of Object.entries(m.value)) {
+        if (k in v.value && JSON.stringify(v.value[k]) !== JSON.stringify(mv)) out.warnings.push({ annotation: v.key, message: `${v.key} and ${m.key} disagree on ${k}: ${m.key} wins` });
+      }
+      (out.settings as Record<string, unknown>)[f] = { ...v.value, ...m.value };
+      continue;
+    }
     if (m && JSON.stringify(m.value) !== JSON.stringify(v.value)) {
       out.warnings.push({ annotation: v.key, message: `${v.key} and ${m.key} disagree: ${m.key} wins` });
     }
     (out.settings as Record<string, unknown>)[f] = (m ?? v).value;
   }
-  for (const [f, m] of Object.entries(mesh)) (out.settings as Record<string, unknown>)[f] = m.value;
+  for (const [f, m] of Object.entries(mesh)) if (!(f in nginx)) (out.settings as Record<string, unknown>)[f] = m.value;
   return out;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The policy the data plane gets: the settings over the defaults of the
@@ -105,7 +130,7 @@ export function analyzeAnnotations(all: Readonly<Record<string, string>>): Annot
  * left out). Undefined when there is nothing to change.
  */
 export function resolvePolicy(settings: PolicySettings, ctx: { nginx: boolean; hasTls: boolean; namespace?: string }): IngressPolicy | undefined {
-  const { sslRedirect, ...rest } = ctx.nginx ? { ...NGINX_DEFAULTS, ...settings } : settings;
+  const { sslRedirect, responseHeadersFrom: _resolvedByTheBuild, ...rest } = ctx.nginx ? { ...NGINX_DEFAULTS, ...settings } : settings;
   const p: IngressPolicy = { ...rest };
   if (sslRedirect !== undefined) p.sslRedirect = sslRedirect === 'always' || (sslRedirect === 'tls' && ctx.hasTls);
   // Secrets named without a namespace are the Ingress's own.

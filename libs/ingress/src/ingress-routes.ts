@@ -49,6 +49,8 @@ export interface IngressParse extends Served {
   parsed: ParsedIngress;
   warnings: ManifestError[];
   findings: AnnotationFinding[];
+  /** custom-headers: the ConfigMap named, for the build to resolve (custom-headers.ts). */
+  responseHeadersFrom?: string;
 }
 
 /**
@@ -74,7 +76,8 @@ export function parseIngressRoutes(h: ObjectHeader, memo: ObjectMemo | undefined
   h.report.replay(c.errors);
   const flavour = nginx ? 'nginx' : 'meshgate';
   const served = c.served[flavour] ??= serve(h, c, nginx);
-  return { parsed: c.parsed, warnings: c.warnings, findings: c.findings, ...served };
+  const from = c.settings.responseHeadersFrom;
+  return { parsed: c.parsed, warnings: c.warnings, findings: c.findings, ...served, ...(from !== undefined ? { responseHeadersFrom: from } : {}) };
 }
 
 function serve(h: ObjectHeader, c: CachedParse, nginx: boolean): Served {

@@ -1,7 +1,10 @@
 // meshgate's own Ingress annotations (`meshgate.dev/*`) -> policy settings.
 // A bad value is a warning and the default is used, so one typo never takes
 // a route down.
+import { ACCESS_TRANSLATE, LIMIT_EXTRAS } from './access-annotations.ts';
 import { formatBytes, parseDuration, parseSize } from './annotation-values.ts';
+import { CORS_TRANSLATE } from './cors-annotations.ts';
+import { HEADER_TRANSLATE } from './header-annotations.ts';
 import type { PolicySettings, Translation } from './ingress-policy.ts';
 import { MESHGATE_ANNOTATION_PREFIX } from './types.ts';
 import { AUTH_NAMES, translateAuth } from './auth-annotations.ts';
@@ -42,7 +45,9 @@ const duration = (v: string, field: 'connectTimeoutMs' | 'responseTimeoutMs' | '
   return { settings: { [field]: ms }, note: `${what}: ${ms} ms` };
 };
 
-const TRANSLATE: Record<string, (v: string) => Translation> = {
+type All = Readonly<Record<string, string>>;
+
+const TRANSLATE: Record<string, (v: string, all: All) => Translation> = {
   [MeshgateAnnotations.loadBalance]: (v) => (LOAD_BALANCERS as readonly string[]).includes(v)
     ? { settings: { loadBalance: v as PolicySettings['loadBalance'] }, note: `load balancing: ${v}` }
     : { bad: `write one of ${LOAD_BALANCERS.join(', ')}` },
@@ -85,14 +90,21 @@ const TRANSLATE: Record<string, (v: string) => Translation> = {
     return { settings: { tunnelIdleTimeoutMs: ms }, note: ms === 0 ? 'WebSocket tunnels never time out' : `WebSocket tunnels close after ${ms} ms with no byte either way` };
   },
   [MeshgateAnnotations.accessLog]: (v) => bool(v, { accessLog: true }, { accessLog: false }, ['access log on', 'no access-log lines for this Ingress']),
+  // Twins of ingress-nginx's IP lists, rate limits and CORS (the same names and values), and meshgate's own.
+  ...Object.fromEntries([...Object.entries(ACCESS_TRANSLATE), ...Object.entries(CORS_TRANSLATE)]
+    .map(([name, t]) => [M + name, (v: string, all: All) => t(v, (n) => all[M + n])])),
+  ...Object.fromEntries([...Object.entries(LIMIT_EXTRAS), ...Object.entries(HEADER_TRANSLATE)].map(([name, t]) => [M + name, t])),
 };
 
 /** A `meshgate.dev/*` annotation of an Ingress: its settings, or a warning (bad value, unknown name). */
-export function translateMeshgate(key: string, raw: string, all: Readonly<Record<string, string>> = {}): Translation & { unknown?: string } {
+export function translateMeshgate(key: string, raw: string, all: All = {}): Translation & { unknown?: string } {
   const t = TRANSLATE[key];
-  if (t) return t(raw.trim());
+  if (t) return t(raw.trim(), all);
   const auth = AUTH[key];
   if (auth) return auth(raw, all);
   if (SERVICE_ONLY.has(key)) return { unknown: `${key} is a Service annotation: put it on the Service; on an Ingress it does nothing` };
-  return { unknown: `${key} is not a meshgate annotation (Ingress annotations: ${[...Object.values(MeshgateAnnotations), ...Object.keys(AUTH)].join(', ')}); ignored` };
+  return { unknown: `${key} is not a meshgate annotation (Ingress annotations: ${MESHGATE_INGRESS_ANNOTATIONS.join(', ')}); ignored` };
 }
+
+/** Every `meshgate.dev/` Ingress annotation. */
+export const MESHGATE_INGRESS_ANNOTATIONS: readonly string[] = [...Object.keys(TRANSLATE), ...Object.keys(AUTH)];

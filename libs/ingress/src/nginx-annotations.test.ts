@@ -34,15 +34,17 @@ test('each supported annotation has a meshgate.dev name and a translation; each 
   assert.deepEqual([...SUPPORTED_NGINX].sort(), NGINX_ANNOTATIONS.filter((a) => a.list === 'supported').map((a) => a.name).sort());
 });
 
-test('every snippet and every access-control annotation is refused', () => {
+test('every snippet is refused, and every access-control annotation is refused or supported (never ignored)', () => {
   const refused = new Set(NGINX_ANNOTATIONS.filter((a) => a.list === 'refused').map((a) => a.name));
-  // Those implemented (AUTH_NAMES: authentication) are supported; auth-keepalive* tune connections meshgate keeps itself.
-  const mustRefuse = upstream.filter((n) => n.endsWith('-snippet') || (/^(auth-|limit-|cors-|enable-cors$|satisfy$|enable-global-auth$|(whitelist|allowlist|denylist)-source-range$)/.test(n)
-    && !AUTH_NAMES.includes(n) && !n.startsWith('auth-keepalive')));
-  assert.ok(mustRefuse.length > 20);
-  for (const n of mustRefuse) assert.ok(refused.has(n), n);
+  const ignored = new Set(NGINX_ANNOTATIONS.filter((a) => a.list === 'ignored').map((a) => a.name));
+  const mustRefuse = upstream.filter((n) => n.endsWith('-snippet') || /^(auth-|limit-|cors-|enable-cors$|satisfy$|enable-global-auth$|(whitelist|allowlist|denylist)-source-range$)/.test(n));
+  assert.ok(mustRefuse.length > 40);
+  // Those implemented (AUTH_NAMES: authentication; IP lists, limits, CORS) are supported; auth-keepalive* tune connections meshgate keeps itself.
+  for (const n of mustRefuse) assert.ok(n.endsWith('-snippet') ? refused.has(n) : !ignored.has(n) || n.startsWith('auth-keepalive'), n);
+  for (const n of AUTH_NAMES) assert.ok(!refused.has(n), n);
   for (const n of mustRefuse.filter((x) => x.endsWith('-snippet') || x.startsWith('auth-') || x.startsWith('limit-') || x.endsWith('-source-range'))) {
-    assert.equal(NGINX_ANNOTATIONS.find((a) => a.name === n)!.harmless, undefined, `${n} is refused whatever its value`);
+    if (n === 'limit-rate-after') continue; // it means nothing without limit-rate, which is refused whatever its value
+    assert.equal(NGINX_ANNOTATIONS.find((a) => a.name === n)!.harmless, undefined, `${n} is refused (or served) whatever its value`);
   }
 });
 

@@ -45,7 +45,7 @@ test('an Ingress without a class keeps meshgate\'s defaults, and its nginx annot
 test('a refused annotation rejects the Ingress naming it, whatever its class; the rest is served', () => {
   const files = {
     'web.yaml': WEB,
-    'shop.yaml': ingressV1('shop', '  ingressClassName: nginx\n' + rule, ann({ 'nginx.ingress.kubernetes.io/whitelist-source-range': '10.0.0.0/8', 'nginx.ingress.kubernetes.io/satisfy': 'any' })),
+    'shop.yaml': ingressV1('shop', '  ingressClassName: nginx\n' + rule, ann({ 'nginx.ingress.kubernetes.io/satisfy': 'any', 'nginx.ingress.kubernetes.io/stream-snippet': 'server { listen 9000; }' })),
     'own.yaml': ingressV1('own', rule.replace('shop.example', 'own.example'), ann({ 'nginx.ingress.kubernetes.io/server-snippet': 'return 200;' })),
     'ok.yaml': ingressV1('ok', rule.replace('shop.example', 'ok.example')),
   };
@@ -57,7 +57,7 @@ test('a refused annotation rejects the Ingress naming it, whatever its class; th
   assert.equal(by.get('ok')!.state, 'served');
   assert.deepEqual(cfg.rules.map((r) => r.host), ['ok.example']);
   const shopErrors = cfg.errors.filter((e) => e.name === 'shop');
-  assert.deepEqual(shopErrors.map((e) => e.field), ['metadata.annotations.nginx.ingress.kubernetes.io/satisfy', 'metadata.annotations.nginx.ingress.kubernetes.io/whitelist-source-range']);
+  assert.deepEqual(shopErrors.map((e) => e.field), ['metadata.annotations.nginx.ingress.kubernetes.io/satisfy', 'metadata.annotations.nginx.ingress.kubernetes.io/stream-snippet']);
   assert.equal(shopErrors[0]!.line, 5, 'the line of the annotations');
   assert.deepEqual(by.get('shop')!.annotations!.map((f) => f.outcome), ['refused', 'refused']);
 });

@@ -2,9 +2,12 @@
 // ingress-nginx's value syntax (Go booleans and integers, nginx sizes, nginx
 // variables) and its precedence between annotations. An invalid value is a
 // warning and the default is used, as ingress-nginx does.
+import { ACCESS_TRANSLATE } from './access-annotations.ts';
 import { formatBytes, parseGoBool, parseGoInt, parseSize } from './annotation-values.ts';
 import { AUTH_NAMES, translateAuth } from './auth-annotations.ts';
-import type { PolicySettings, Translation } from './ingress-policy.ts';
+import { CORS_TRANSLATE } from './cors-annotations.ts';
+import { NGINX_HEADER_TRANSLATE } from './header-annotations.ts';
+import type { PolicySettings, Sibling, Translation } from './ingress-policy.ts';
 import { NGINX_ANNOTATION_PREFIX as P } from './types.ts';
 
 type All = Readonly<Record<string, string>>;
@@ -99,7 +102,15 @@ const TRANSLATE: Record<string, (v: string, all: All) => Translation> = {
   'enable-access-log': (v) => goBool(v, () => ({ settings: { accessLog: true }, note: 'access log on' }),
     () => ({ settings: { accessLog: false }, note: 'no access-log lines for this Ingress' })),
   ...Object.fromEntries(AUTH_NAMES.map((n) => [n, (v: string, all: All) => translateAuth(n, v, all)])),
+  ...withSiblings(ACCESS_TRANSLATE),
+  ...withSiblings(CORS_TRANSLATE),
+  ...NGINX_HEADER_TRANSLATE,
 };
+
+/** A family read under this prefix: its translations see their ingress-nginx siblings. */
+function withSiblings(family: Record<string, (v: string, get: Sibling) => Translation>): Record<string, (v: string, all: All) => Translation> {
+  return Object.fromEntries(Object.entries(family).map(([name, t]) => [name, (v: string, all: All) => t(v, (n) => all[P + n])]));
+}
 
 /** A supported ingress-nginx annotation (name without the prefix): its settings, or why not. */
 export function translateNginx(name: string, raw: string, all: All): Translation {

@@ -16,6 +16,13 @@ export const SUPPORTED: Record<string, readonly string[]> = {
   Secret: ['v1'],
 };
 
+/**
+ * Kinds meshgate reads only when something names them (a ConfigMap:
+ * custom-headers), as front ends observe kinds: one whose header reads
+ * cleanly is kept, any other is skipped, and nothing is reported.
+ */
+const OBSERVED: Record<string, readonly string[]> = { ConfigMap: ['v1'] };
+
 const CLUSTER_SCOPED = new Set(['Node', 'IngressClass']);
 const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
 
@@ -93,13 +100,25 @@ export function makeReporter(raw: RawObject, errors: ManifestError[], kind?: str
  * `more`: the kinds front ends read (and observe) besides meshgate's own.
  */
 export function readHeader(raw: RawObject, errors: ManifestError[], more?: KindTable): ObjectHeader | undefined {
-  const observed = more?.observes[raw.data.kind as string];
+  const observed = observedVersions(raw.data.kind, more);
   if (observed) {
-    // A kind meshgate skips unless a front end looks at it: never reported.
-    const h = readHeaderOf(raw, [], { ...more!, kinds: { ...more!.kinds, [raw.data.kind as string]: observed } });
+    // A kind meshgate skips unless it or a front end looks at it: never reported.
+    const table: KindTable = more ?? { kinds: {}, clusterScoped: new Set(), observes: {} };
+    const h = readHeaderOf(raw, [], { ...table, kinds: { ...table.kinds, [raw.data.kind as string]: observed } });
     return h && h.report.count === 0 ? h : undefined;
   }
   return readHeaderOf(raw, errors, more);
+}
+
+/**
+ * The apiVersions a front end (or meshgate itself) observes `kind` in. Only
+ * a string is looked up: a hostile `kind` (an array nested 100,000 deep)
+ * must not be turned into a property key.
+ */
+function observedVersions(kind: unknown, more: KindTable | undefined): readonly string[] | undefined {
+  if (typeof kind !== 'string') return undefined;
+  if (more && Object.hasOwn(more.observes, kind)) return more.observes[kind];
+  return Object.hasOwn(OBSERVED, kind) ? OBSERVED[kind] : undefined;
 }
 
 function readHeaderOf(raw: RawObject, errors: ManifestError[], more: KindTable | undefined): ObjectHeader | undefined {

@@ -19,6 +19,8 @@ export interface Catalog {
   rejectedSecrets: Map<string, string>;
   /** IngressClass name -> spec.controller. */
   classes: Map<string, string | undefined>;
+  /** ConfigMap data by 'namespace/name' (custom-headers). */
+  configMaps: Map<string, Record<string, string>>;
 }
 
 export function backendId(namespace: string, service: string, port: number | string): string {

@@ -28,14 +28,20 @@ export interface HeaderValue {
   value: string;
 }
 
-/** RequestHeaderModifier / ResponseHeaderModifier. */
+/**
+ * Header changes with the Gateway API's HTTPHeaderFilter semantics, applied
+ * in this order: remove, set, add; matching ignores case. An IngressPolicy's
+ * (requestHeaders, responseHeaders) has lower-case names, hop-by-hop and
+ * proxy-owned ones refused (headerModifierProblem); a RequestHeaderModifier
+ * or ResponseHeaderModifier filter keeps set and add names as written.
+ */
 export interface HeaderModifier {
-  /** Replace the header's values (case-insensitive name). */
-  set?: HeaderValue[];
-  /** Append a value (a further field of that name). */
-  add?: HeaderValue[];
-  /** Header names to drop, lowercase. */
+  /** Every field of these names is removed; lower-case. */
   remove?: string[];
+  /** Replaces the fields of that name (or adds one). */
+  set?: HeaderValue[];
+  /** Adds a field, keeping those the message has. */
+  add?: HeaderValue[];
 }
 
 /** The path part of a redirect or rewrite. */
@@ -45,16 +51,36 @@ export interface PathModifier {
   value: string;
 }
 
+/**
+ * CORS, filled from ingress-nginx's enable-cors/cors-* annotations (their
+ * defaults) into IngressPolicy.cors, or from the Gateway API's HTTPCORSFilter
+ * (its defaults) into a CORS filter: the two differ only where the flags
+ * below say.
+ */
 export interface CorsPolicy {
-  /** Origins as written ('*', 'https://a.example.com', 'https://*.example.com', with optional port). */
+  /**
+   * `*` (any origin), `null`, or `scheme://host[:port]`, the host possibly
+   * starting with `*.`: lower-case without the default port from the
+   * annotations, as written from the Gateway API (matching ignores both).
+   */
   allowOrigins: string[];
+  /** What `*.` matches: one DNS label (ingress-nginx) or any number of labels (Gateway API). */
+  wildcard: 'one-label' | 'any-labels';
+  /** Preflight answer's Access-Control-Allow-Methods (`*`: any); empty: none. */
   allowMethods: string[];
-  /** Lowercase header names, or ['*']. */
+  /** Preflight answer's Access-Control-Allow-Headers (`*`: any); empty: none. */
   allowHeaders: string[];
+  /** Access-Control-Expose-Headers on responses; empty: none. */
   exposeHeaders: string[];
   allowCredentials: boolean;
-  /** Seconds; the spec's default is 5. */
-  maxAge: number;
+  /** Access-Control-Max-Age of preflight answers, in seconds (the Gateway API's default is 5). */
+  maxAgeSeconds: number;
+  /**
+   * With credentials allowed, a `*` (origin, methods, headers) is answered
+   * with the request's own value (echo: the Gateway API's rule) or as `*`
+   * (literal: ingress-nginx, which browsers then refuse for credentialed requests).
+   */
+  credentialedWildcard: 'echo' | 'literal';
 }
 
 /** One step applied to a matched request or its response, in list order. */

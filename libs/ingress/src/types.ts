@@ -5,7 +5,7 @@
 import type { BuildCache } from './build-cache.ts';
 import type { FrontEnd } from './front-end.ts';
 import type { GatewayApiStatus } from './gateway-status.ts';
-import type { ListenerScope, RequestConditions, RouteFilter, RouteRetry, RouteTimeouts, WeightedBackend } from './route-model.ts';
+import type { CorsPolicy, HeaderModifier, ListenerScope, RequestConditions, RouteFilter, RouteRetry, RouteTimeouts, WeightedBackend } from './route-model.ts';
 
 export interface SourceFile {
   path: string;
@@ -108,6 +108,49 @@ export interface IngressPolicy {
   externalAuth?: ExternalAuthPolicy;
   /** Client certificates (`auth-tls-*`); per host: the build turns it into MeshConfig.clientAuth. */
   clientCert?: ClientCertPolicy;
+  /** IP allow and deny lists on the real client address (after --trusted-proxies): 403 when refused. */
+  ipAccess?: IpAccessPolicy;
+  /** Request rate and concurrency limits per client address. */
+  rateLimit?: RateLimitPolicy;
+  /** Cross-origin resource sharing: preflights answered at the proxy, CORS headers on responses. */
+  cors?: CorsPolicy;
+  /** Changes to the request headers sent upstream. */
+  requestHeaders?: HeaderModifier;
+  /** Changes to the response headers sent to the client (the proxy's own answers included). */
+  responseHeaders?: HeaderModifier;
+}
+
+/**
+ * ingress-nginx's denylist-source-range and whitelist-source-range: a client
+ * in `deny` is refused; with `allow`, a client outside it is refused too.
+ * CIDRs as `parseCidrs` (forwarded.ts) checks them: `10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`.
+ */
+export interface IpAccessPolicy {
+  allow?: string[];
+  deny?: string[];
+}
+
+/**
+ * Limits per client address (the real one, after --trusted-proxies), as
+ * ingress-nginx's limit-rps, limit-rpm and limit-connections: a request over
+ * a limit gets `status`. Each rate has a burst of rate x burstMultiplier
+ * requests let through at once (nginx `limit_req ... burst=N nodelay`).
+ */
+export interface RateLimitPolicy {
+  /** Requests per second. */
+  rps?: number;
+  /** Requests per minute. */
+  rpm?: number;
+  /** Requests in progress at once. */
+  connections?: number;
+  /** Default 5 (ingress-nginx's). */
+  burstMultiplier?: number;
+  /** Client CIDRs never limited (limit-whitelist). */
+  exempt?: string[];
+  /** The refusal's status; default 503 (ingress-nginx's limit-req-status-code). */
+  status?: number;
+  /** node (default): each proxy node counts on its own, as each ingress-nginx instance does; cluster: the limit holds across every node. */
+  scope?: 'node' | 'cluster';
 }
 
 export interface BasicAuthPolicy {

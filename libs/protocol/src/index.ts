@@ -12,7 +12,7 @@ export {
 export { msgpackCodec, createMsgpackCodec, type Codec } from './codec.ts';
 export { encodeSnapshot, unpackSnapshotBody, decodeSnapshotContent, SnapshotFormatError, SNAPSHOT_FORMAT } from './snapshot.ts';
 export { snapshotContentOf, type SnapshotContent } from './content.ts';
-export { type EndpointsDeltaMessage, type RoutesDeltaMessage, type SnapshotRefMessage, type AckMessage } from './messages.ts';
+export { type EndpointsDeltaMessage, type RoutesDeltaMessage, type SnapshotRefMessage, type AckMessage, type LimitDemandMessage } from './messages.ts';
 export { routeChanges, applyRouteChanges, encodeRoutesDelta, decodeRouteChanges, ruleKey, type RouteChanges, type RuleRef } from './route-delta.ts';
 export {
   signMessage, verifyMessage, signingPayload, keyIdOf, loadSigningKey, loadTrustKey, generateSigningKeyPair,

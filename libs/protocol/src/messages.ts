@@ -11,6 +11,7 @@ export const MessageType = {
   RoutesDelta: 'config.v1.routes',
   SnapshotRef: 'config.v1.snapshot.ref',
   Ack: 'config.v1.ack',
+  LimitDemand: 'limits.v1.demand',
 } as const;
 
 /** A routing snapshot as it travels: the body stays compressed until a node decodes it once. */
@@ -151,6 +152,22 @@ export interface HeartbeatMessage {
   /** 'leaving' is sent once by a draining node. */
   readonly state: 'up' | 'leaving';
   readonly at: number;
+}
+
+/**
+ * A proxy node's demand on its cluster-wide rate-limit keys (tell, every
+ * exchange interval while it has any, on `<limits>.<node id>`): the request
+ * rate it sees per key, so each node can take its share of every limit
+ * (services/proxy-node/src/limit-exchange.ts). Keys are hashes, never addresses.
+ */
+export interface LimitDemandMessage {
+  readonly type: typeof MessageType.LimitDemand;
+  readonly nodeId: string;
+  readonly at: number;
+  /** Key ids (keyId of limit-table.ts: the same on every node for one route and client). */
+  readonly keys: readonly number[];
+  /** Requests per second arriving here, per key (smoothed), in the order of `keys`. */
+  readonly rates: readonly number[];
 }
 
 export type MeshMessage = SnapshotMessage | SnapshotGetMessage | LivenessMessage | HeartbeatMessage | EndpointsDeltaMessage | SnapshotRefMessage | AckMessage;

@@ -33,6 +33,8 @@ export interface Subjects {
   readonly routes: string;
   /** proxy nodes -> config service: ACK/NACK of each snapshot or delta (tell), on `<ack>.<node id>` like heartbeats. */
   readonly ack: string;
+  /** proxy nodes -> proxy nodes: demand on cluster-wide rate limits (LimitDemandMessage, tell), on `<limits>.<node id>` like heartbeats. */
+  readonly limits: string;
   /** CLI -> config service: apply, delete, get (ask; admin-messages.ts). */
   readonly admin: string;
   /** JetStream KV bucket holding the durable latest snapshot and applied objects. */
@@ -52,6 +54,7 @@ export function subjects(prefix = 'meshgate'): Subjects {
     routes: `${prefix}.config.v1.routes`,
     ack: `${prefix}.config.v1.ack`,
     admin: `${prefix}.config.v1.admin`,
+    limits: `${prefix}.limits.v1.demand`,
     kvBucket: `${prefix.replace(/[^-\w]/g, '_')}-config`,
   };
 }

@@ -87,6 +87,21 @@ test('without an OTLP endpoint there is no SDK, and metrics still count', () => 
   }
 });
 
+test('a refusal by an access rule counts in meshgate_denied_total by its reason', () => {
+  const instr = instrumentProxy({ node: 'n1', worker: 0 });
+  try {
+    for (const deniedBy of ['ip', 'ip', 'rate']) {
+      const ctx = request();
+      dc.channel(CHANNELS.requestStart).publish({ ctx });
+      dc.channel(CHANNELS.requestEnd).publish({ ctx, statusCode: deniedBy === 'ip' ? 403 : 503, deniedBy });
+    }
+    runRequest(request(), [{ status: 200 }]);
+    assert.deepEqual(instr.registry.snapshot().counters.meshgate_denied_total, { '{reason="ip"}': 2, '{reason="rate"}': 1 });
+  } finally {
+    instr.close();
+  }
+});
+
 test('OTEL_TRACES_SAMPLER and its argument are honoured, with clear errors', () => {
   assert.match(samplerFromEnv({}).toString(), /ParentBased.*TraceIdRatioBased\{1\}/);
   assert.match(samplerFromEnv({ OTEL_TRACES_SAMPLER_ARG: '0.01' }).toString(), /TraceIdRatioBased\{0.01\}/);

@@ -24,7 +24,7 @@ export const PROXY_METRICS: Record<string, MetricInfo> = {
   meshgate_upstream_retries_total: { type: 'counter', help: 'Upstream attempts retried on another endpoint.' },
   meshgate_endpoint_ejections_total: { type: 'counter', help: 'Passive ejections of an endpoint by a worker.' },
   meshgate_tls_handshakes_total: { type: 'counter', help: 'TLS handshakes completed, by resumption.' },
-  meshgate_denied_total: { type: 'counter', help: 'Requests an access filter refused, by reason (auth, mtls, ip, rate, cors).' },
+  meshgate_denied_total: { type: 'counter', help: 'Requests refused by an access rule, by reason (ip, rate, cors, auth, mtls).' },
 };
 
 /** Per matched rule, built once: label sets pre-rendered so a request's metrics allocate nothing. */
@@ -244,8 +244,8 @@ export function instrumentProxy(opts: { tracing?: Tracing; node: string; worker:
       const c = Math.floor(e.statusCode / 100);
       const l = s.route !== undefined && c >= 0 && c <= 5 ? s.route.byClass[c]! : labels(s.route?.ingress ?? '', s.route?.service ?? '', `${c}xx`);
       registry.inc('meshgate_requests_total', l);
-      registry.observe('meshgate_request_duration_seconds', s.route ? s.route.timing : '', (now - e.ctx.startTime) / 1000);
       if (e.deniedBy !== undefined) registry.inc('meshgate_denied_total', `{reason="${labelValue(e.deniedBy)}"}`);
+      registry.observe('meshgate_request_duration_seconds', s.route ? s.route.timing : '', (now - e.ctx.startTime) / 1000);
       const span = s.span;
       if (span === undefined) return;
       s.span = undefined;

@@ -74,7 +74,7 @@ export interface RequestEndEvent {
   statusCode: number;
   error?: EventError;
   bytesOut?: number;
-  /** The access filter that refused the request: auth, mtls, ip, rate, cors (absent: none did). */
+  /** Set when an access rule refused the request: `ip`, `rate`, `cors`, `auth` or `mtls` (the access log's denied_by). */
   deniedBy?: string;
 }
 export interface EndpointEjectedEvent { endpoint: string; backend: string; reason: string; ms: number }

@@ -14,6 +14,8 @@ import { watchHeap } from './heap-watch.ts';
 import { LastKnownGood } from './last-known-good.ts';
 import { LivenessGuard } from './liveness-guard.ts';
 import type { DataPlaneLimits, ListenAddress } from './worker/messages.ts';
+import { LimitTable } from './limit-table.ts';
+import { LimitExchange } from './limit-exchange.ts';
 
 export interface ProxyNodeOptions {
   transport: Transport;
@@ -74,8 +76,11 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   const nats = { up: true };
   const node = { ref: undefined as undefined | { tell(m: NodeMsg): void; ask<R>(m: NodeMsg, t?: number): Promise<R> } };
   const direct = opts.workerNats !== undefined;
+  // Rate-limit counters shared by the workers; cluster-wide limits are balanced with the other nodes by the exchange.
+  const limitTable = LimitTable.create();
+  const limitExchange = new LimitExchange({ table: limitTable, transport: opts.transport, subject: subjects.limits, nodeId, log });
   const pool = new WorkerPool({
-    count: workers, nodeId, http: opts.http, https: opts.https, log, ...(opts.limits ? { limits: opts.limits } : {}),
+    count: workers, nodeId, http: opts.http, https: opts.https, log, ...(opts.limits ? { limits: opts.limits } : {}), limitTable: limitTable.buffer,
     ...(opts.workerNats ? {
       control: {
         ...opts.workerNats, routesSubject: subjects.routes, ackSubject: nodeSubject(subjects.ack, nodeId), workers,
@@ -109,7 +114,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
   node.ref = ref;
   pool.start();
 
-  const subs = subscribe(opts.transport, subjects, ref, { direct, livenessGuard, nats });
+  const subs = subscribe(opts.transport, subjects, ref, { direct, livenessGuard, nats, onNats: (up) => limitExchange.connected(up) });
   const tick = setInterval(() => ref.tell({ type: 'node.v1.tick' }), opts.heartbeatMs ?? 1_000);
   log.info('proxy node started', { workers, http: `${opts.http.host}:${opts.http.port}`, https: opts.https ? `${opts.https.host}:${opts.https.port}` : undefined, admin: adminUrl });
 
@@ -124,6 +129,7 @@ export async function startProxyNode(opts: ProxyNodeOptions): Promise<ProxyNode>
         await sync().catch(() => {});
         await ref.ask({ type: 'node.v1.drain' }).catch(() => {});
         for (const s of subs) s.unsubscribe();
+        limitExchange.stop();
         await pool.drain(opts.drainMs ?? 5_000);
         await system.shutdown();
         await tracing?.shutdown().catch(() => {});
@@ -165,8 +171,8 @@ async function startAdmin(addr: ListenAddress, state: NodeStatus, o: { sync(): P
   return { admin, adminUrl: typeof a === 'object' && a ? `http://${addr.host}:${a.port}` : '' };
 }
 
-/** What the node hears on NATS, to its actor; `nats.up` follows the connection. */
-function subscribe(transport: Transport, subjects: Subjects, ref: { tell(m: NodeMsg): void }, o: { direct: boolean; livenessGuard: LivenessGuard; nats: { up: boolean } }): { unsubscribe(): void }[] {
+/** What the node hears on NATS, to its actor; `nats.up` follows the connection, as does `onNats` (the limit exchange). */
+function subscribe(transport: Transport, subjects: Subjects, ref: { tell(m: NodeMsg): void }, o: { direct: boolean; livenessGuard: LivenessGuard; nats: { up: boolean }; onNats(up: boolean): void }): { unsubscribe(): void }[] {
   const subs = [
     transport.subscribe(subjects.snapshot, (m) => {
       const d = m.data as SnapshotMessage | SnapshotRefMessage;
@@ -192,9 +198,9 @@ function subscribe(transport: Transport, subjects: Subjects, ref: { tell(m: Node
   ];
   if ('onStatus' in transport) {
     (transport as { onStatus(cb: (s: { type: string }) => void): void }).onStatus((s) => {
-      if (s.type === 'disconnect') o.nats.up = false;
+      if (s.type === 'disconnect') { o.nats.up = false; o.onNats(false); }
       // Back (or connected for the first time after starting from disk): catch up on what was missed.
-      if (s.type === 'reconnect') { o.nats.up = true; ref.tell({ type: 'node.v1.resync', reason: 'nats reconnected' }); }
+      if (s.type === 'reconnect') { o.nats.up = true; o.onNats(true); ref.tell({ type: 'node.v1.resync', reason: 'nats reconnected' }); }
     });
   }
   return subs;

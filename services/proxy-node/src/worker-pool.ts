@@ -17,6 +17,8 @@ export interface WorkerPoolOptions {
   control?: WorkerControl;
   /** What a replacement (or lagging) worker gets: the node's snapshot and the route deltas since. Default: the last setSnapshot(). */
   current?: () => AppliedSnapshot | undefined;
+  /** The node's rate-limit counters (LimitTable's buffer): every worker, replacements too, maps the same. */
+  limitTable?: SharedArrayBuffer;
   onMessage(msg: FromWorker): void;
   /** A worker's serve task failed (crash or start-up error). */
   onWorkerExit(index: number, error: unknown): void;
@@ -79,7 +81,7 @@ export class WorkerPool {
     const task: ServeTask = {
       index, nodeId: this.#opts.nodeId, port: port2,
       http: this.#opts.http, https: this.#opts.https, snapshot: this.#current(), liveness: this.#liveness,
-      ticketKeys: this.#ticketKeys, limits: this.#limits,
+      ticketKeys: this.#ticketKeys, limits: this.#limits, ...(this.#opts.limitTable ? { limitTable: this.#opts.limitTable } : {}),
       ...(this.#opts.control ? { control: { ...this.#opts.control, name: `${this.#opts.control.name} worker ${index}` } } : {}),
     };
     const p = this.#pool.run(task, { transferList: [port2 as never] }).then(

@@ -37,8 +37,8 @@ export function upNatsAuth(prefix: string, nodeIds: readonly string[]): UpNatsAu
   const users = [
     user(configService, [`${prefix}.config.>`, '$JS.API.>', `$KV.${s.kvBucket}.>`, s.healthStatus]),
     ...proxies.map((l, i) => user(l,
-      [`${s.heartbeat}.${nodeIds[i]}`, `${s.metrics}.${nodeIds[i]}`, `${s.ack}.${nodeIds[i]}`, s.snapshotGet, ...kvRead],
-      [...flows, `${prefix}.health.>`, '_INBOX.>'])),
+      [`${s.heartbeat}.${nodeIds[i]}`, `${s.metrics}.${nodeIds[i]}`, `${s.ack}.${nodeIds[i]}`, `${s.limits}.${nodeIds[i]}`, s.snapshotGet, ...kvRead],
+      [...flows, `${prefix}.health.>`, `${s.limits}.>`, '_INBOX.>'])),
     user(agent, [`${prefix}.health.>`, s.snapshotGet, ...kvRead], [...flows, `${prefix}.node.>`, `${prefix}.health.>`, '_INBOX.>']),
     user(operator, [s.admin, s.snapshotGet, s.healthStatus, ...kvRead], ['_INBOX.>'], false),
   ];

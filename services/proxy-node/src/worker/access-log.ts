@@ -52,8 +52,9 @@ export class AccessLog {
   request(prefix: string, traceId: string, requestId: string, method: string, host: string, path: string, status: number, proto: string,
     ingress: string, backend: string, upstream: string, attempts: number, bytesOut: number, durationMs: number, deniedBy?: string): void {
     if (!this.enabled) return;
-    // denied_by: only on a refusal, one of the filters' fixed reasons (auth, mtls, ...).
-    this.#lines.push(`{"time":${isoNow()},"traceId":${JSON.stringify(traceId)},${prefix}"requestId":${JSON.stringify(requestId)},"method":${JSON.stringify(method)},"host":${JSON.stringify(host)},"path":${JSON.stringify(path)},"status":${status},"proto":${JSON.stringify(proto)},"ingress":${JSON.stringify(ingress)},"backend":${JSON.stringify(backend)},"upstream":${JSON.stringify(upstream)},"attempts":${attempts},"bytesOut":${bytesOut},"durationMs":${durationMs}${deniedBy !== undefined ? `,"denied_by":"${deniedBy}"` : ''}}`);
+    // denied_by only on refusals: `ip`, `rate`, `cors`, `auth`, `mtls` (filters/filter.ts DeniedBy).
+    const denied = deniedBy === undefined ? '' : `,"denied_by":"${deniedBy}"`;
+    this.#lines.push(`{"time":${isoNow()},"traceId":${JSON.stringify(traceId)},${prefix}"requestId":${JSON.stringify(requestId)},"method":${JSON.stringify(method)},"host":${JSON.stringify(host)},"path":${JSON.stringify(path)},"status":${status},"proto":${JSON.stringify(proto)},"ingress":${JSON.stringify(ingress)},"backend":${JSON.stringify(backend)},"upstream":${JSON.stringify(upstream)},"attempts":${attempts},"bytesOut":${bytesOut},"durationMs":${durationMs}${denied}}`);
   }
 
   /** `"node":...,"worker":...,` for `request`. */

@@ -68,7 +68,7 @@ export function patchConfig(cfg: CompiledConfig, d: AppliedDelta, liveness: Live
     // Every rule of an Ingress carries its policy: an added rule says what the Ingress's policy is now.
     for (const r of ch.addedRules) {
       if (r.policy === undefined) next.delete(r.ingress);
-      else next.set(r.ingress, compileRoute(policyOf(r.policy, cfg.defaultPolicy.policy), cfg.filterEnv));
+      else next.set(r.ingress, compileRoute(policyOf(r.policy, cfg.defaultPolicy.policy, r.ingress), cfg.filterEnv));
     }
     policies = next;
   }
@@ -89,7 +89,7 @@ function compileContent(snap: AppliedSnapshot, liveness: Liveness, pool: PoolOpt
   const annotated = content.defaultBackend ? [...content.rules, content.defaultBackend] : content.rules;
   for (const r of annotated) {
     if (r.policy === undefined || policies.has(r.ingress)) continue;
-    policies.set(r.ingress, compileRoute(policyOf(r.policy, base), filterEnv));
+    policies.set(r.ingress, compileRoute(policyOf(r.policy, base, r.ingress), filterEnv));
   }
   return { version: snap.version, hash: snap.hash, routes, backends, policies, defaultPolicy: compileRoute(base, filterEnv), filterEnv, tls: content.tls };
 }

@@ -24,6 +24,8 @@ import { startRouteFeed } from './route-feed.ts';
 import { decodeRouteChanges, encodeRoutesDelta, type RoutesDeltaMessage } from '@meshgate/protocol';
 import { watchHeap } from '../heap-watch.ts';
 import { acceptRouteDelta } from '../accept-rules.ts';
+import { LimitTable } from '../limit-table.ts';
+import type { FilterEnv } from './filters/filter.ts';
 
 /** An idle worker still sends its statistics (heap, say) this often. */
 const STATS_IDLE_MS = 10_000;
@@ -58,6 +60,7 @@ export default async function serve(task: ServeTask): Promise<string> {
   const ticketKeys = task.ticketKeys ? Buffer.from(task.ticketKeys) : undefined;
   const tlsProfile = tlsProfileOptions(limits.tlsProfile);
   let tlsStore = new TlsStore([], ticketKeys, tlsProfile);
+  const filterEnv: FilterEnv = { httpsPort: task.https?.port, ...(task.limitTable ? { limits: new LimitTable(task.limitTable) } : {}) };
 
   const env: PipelineEnv = {
     config: () => current,
@@ -99,7 +102,7 @@ export default async function serve(task: ServeTask): Promise<string> {
     if (current && (snap.deltas?.at(-1)?.version ?? snap.version) < current.version) return keepCurrent(current);
     const span = startLinkedSpan(telemetry.tracing, 'snapshot compile', snap.traceparent, { 'meshgate.snapshot.version': snap.version, 'meshgate.worker': index });
     try {
-      const next = compileSnapshot(snap, liveness, pools.defaults, { httpsPort: task.https?.port });
+      const next = compileSnapshot(snap, liveness, pools.defaults, filterEnv);
       const nextTls = new TlsStore(next.tls, ticketKeys, tlsProfile, next.filterEnv.access?.clientAuth);
       // The swap: one reference each. In-flight requests keep the config they read;
       // open TLS connections keep the certificate they were handshaken with.

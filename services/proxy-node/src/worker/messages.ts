@@ -92,6 +92,8 @@ export interface ServeTask {
   limits?: Partial<DataPlaneLimits>;
   /** Set: this worker takes route deltas from NATS itself. */
   control?: WorkerControl;
+  /** The node's rate-limit counters (LimitTable's buffer), shared by its workers. */
+  limitTable?: SharedArrayBuffer;
 }
 
 /** Listener limits; defaults in data-plane.ts (`defaultLimits`), overridable by MESHGATE_* environment variables. */

@@ -8,10 +8,16 @@ import type { AllDownPolicy, LoadBalancer, PoolOptions } from '@meshgate/upstrea
 
 /** The model's IngressPolicy, as the snapshot carries it. */
 type IngressPolicy = NonNullable<SnapshotContent['rules'][number]['policy']>;
+export type IpAccessPolicy = NonNullable<IngressPolicy['ipAccess']>;
+export type RateLimitPolicy = NonNullable<IngressPolicy['rateLimit']>;
+export type CorsPolicy = NonNullable<IngressPolicy['cors']>;
+export type HeaderModifier = NonNullable<IngressPolicy['requestHeaders']>;
 
 export interface HashBy { kind: 'header' | 'cookie' | 'client-ip' | 'uri'; name: string }
 
 export interface RoutePolicy {
+  /** Whose policy this is: the Ingress ('namespace/name'), '' for the proxy's defaults. Keys per-route state (rate limits). */
+  id: string;
   lb: LoadBalancer;
   hashBy: HashBy;
   connectTimeoutMs: number;
@@ -32,19 +38,25 @@ export interface RoutePolicy {
   basicAuth?: IngressPolicy['basicAuth'];
   /** External authentication (filters/external-auth.ts). */
   externalAuth?: IngressPolicy['externalAuth'];
+  ipAccess?: IpAccessPolicy;
+  rateLimit?: RateLimitPolicy;
+  cors?: CorsPolicy;
+  requestHeaders?: HeaderModifier;
+  responseHeaders?: HeaderModifier;
 }
 
 export function defaultPolicy(pool: PoolOptions): RoutePolicy {
   return {
-    lb: 'round-robin', hashBy: { kind: 'client-ip', name: '' },
+    id: '', lb: 'round-robin', hashBy: { kind: 'client-ip', name: '' },
     connectTimeoutMs: pool.connectTimeoutMs, responseTimeoutMs: pool.responseTimeoutMs, idleTimeoutMs: pool.idleTimeoutMs,
     maxBodyBytes: Infinity, sslRedirect: false, redirectStripsSlash: false, attempts: 3, allDown: 'panic', accessLog: true,
   };
 }
 
-/** `p` over `base`: only the fields the Ingress sets. */
-export function policyOf(p: IngressPolicy, base: RoutePolicy): RoutePolicy {
+/** `p` (Ingress `id`'s) over `base`: only the fields the Ingress sets. */
+export function policyOf(p: IngressPolicy, base: RoutePolicy, id: string): RoutePolicy {
   return {
+    id,
     lb: p.loadBalance ?? base.lb,
     hashBy: p.hashBy ?? base.hashBy,
     connectTimeoutMs: p.connectTimeoutMs ?? base.connectTimeoutMs,
@@ -59,5 +71,10 @@ export function policyOf(p: IngressPolicy, base: RoutePolicy): RoutePolicy {
     ...(p.tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs: p.tunnelIdleTimeoutMs } : base.tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs: base.tunnelIdleTimeoutMs } : {}),
     ...(p.basicAuth ? { basicAuth: p.basicAuth } : {}),
     ...(p.externalAuth ? { externalAuth: p.externalAuth } : {}),
+    ...(p.ipAccess ? { ipAccess: p.ipAccess } : {}),
+    ...(p.rateLimit ? { rateLimit: p.rateLimit } : {}),
+    ...(p.cors ? { cors: p.cors } : {}),
+    ...(p.requestHeaders ? { requestHeaders: p.requestHeaders } : {}),
+    ...(p.responseHeaders ? { responseHeaders: p.responseHeaders } : {}),
   };
 }

@@ -28,7 +28,8 @@ const VARIABLES: Record<string, (ctx: RequestContext) => string> = {
   args: query,
   is_args: (ctx) => (query(ctx) === '' ? '' : '?'),
   request_method: (ctx) => ctx.req.method,
-  remote_addr: (ctx) => ctx.req.remoteAddress,
+  // The real client's, as ingress-nginx's with its forwarded headers believed (--trusted-proxies).
+  remote_addr: (ctx) => ctx.clientAddress,
   remote_user: (ctx) => { const a = ctx.req.headers.authorization; return (a && basicCredentials(a)?.[0]) ?? ''; },
 };
 

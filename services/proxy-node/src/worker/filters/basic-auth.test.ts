@@ -30,7 +30,7 @@ test('basic auth: no Authorization header or a wrong password is 401 with the re
   assert.equal(v.status, 401);
   assert.deepEqual(v.headers, ['www-authenticate', 'Basic realm="test auth"']);
   assert.match(v.body!, /401 Authorization Required/);
-  assert.equal(none.ctx.deniedBy, 'auth');
+  assert.equal(v.deniedBy, 'auth');
   for (const a of [basic('user', 'pass'), basic('foo', 'wrong'), 'Bearer abc', 'Basic !!!', basic('foo', 'bar').replace('Basic', 'Digest')]) {
     assert.equal((run([['foo', sha('bar')]], a).verdict() as Respond).status, 401, a);
   }

@@ -50,7 +50,7 @@ export function basicCredentials(header: string): [string, string] | undefined {
   return i < 0 ? undefined : [decoded.slice(0, i), decoded.slice(i + 1)];
 }
 
-const BUSY: Respond = { kind: 'respond', status: 503, body: 'meshgate: too many password checks at once; try again\n', headers: ['retry-after', '1'] };
+const BUSY: Respond = { kind: 'respond', status: 503, body: 'meshgate: too many password checks at once; try again\n', headers: ['retry-after', '1'], deniedBy: 'auth' };
 
 export const basicAuth: FilterFactory = {
   name: 'basic-auth',
@@ -59,9 +59,9 @@ export const basicAuth: FilterFactory = {
     const p = policy.basicAuth;
     if (p === undefined) return undefined;
     const users = env.access?.users.get(p.users);
-    const unavailable: Respond = { kind: 'respond', status: 503, body: `meshgate: 503 Service Temporarily Unavailable (the basic-authentication Secret ${p.secret} is missing or unreadable)\n` };
-    if (users === undefined) return { name: 'basic-auth', onRequest: (ctx) => deny(ctx, unavailable) };
-    const challenge: Respond = { kind: 'respond', status: 401, body: 'meshgate: 401 Authorization Required\n', headers: ['www-authenticate', `Basic realm="${p.realm}"`] };
+    const unavailable: Respond = { kind: 'respond', status: 503, body: `meshgate: 503 Service Temporarily Unavailable (the basic-authentication Secret ${p.secret} is missing or unreadable)\n`, deniedBy: 'auth' };
+    if (users === undefined) return { name: 'basic-auth', onRequest: () => unavailable };
+    const challenge: Respond = { kind: 'respond', status: 401, body: 'meshgate: 401 Authorization Required\n', headers: ['www-authenticate', `Basic realm="${p.realm}"`], deniedBy: 'auth' };
     const cache = new CredentialCache();
     const pass = (ctx: RequestContext): undefined => {
       // nginx: proxy_set_header Authorization "" after auth_basic.
@@ -72,24 +72,19 @@ export const basicAuth: FilterFactory = {
       name: 'basic-auth',
       onRequest(ctx) {
         const header = ctx.req.headers.authorization;
-        if (header === undefined) return deny(ctx, challenge);
+        if (header === undefined) return challenge;
         if (cache.has(header)) return pass(ctx);
         const cred = basicCredentials(header);
         const hash = cred === undefined ? undefined : users.get(cred[0]);
-        if (hash === undefined) return deny(ctx, challenge);
+        if (hash === undefined) return challenge;
         const ok = checkPassword(cred![1], hash);
         if (ok === true) { cache.add(header); return pass(ctx); }
-        if (ok === false) return deny(ctx, challenge);
+        if (ok === false) return challenge;
         return ok.then(
-          (yes) => { if (!yes) return deny(ctx, challenge); cache.add(header); return pass(ctx); },
-          (err: unknown) => { if (err instanceof TooManyChecksError) return deny(ctx, BUSY); throw err; },
+          (yes) => { if (!yes) return challenge; cache.add(header); return pass(ctx); },
+          (err: unknown) => { if (err instanceof TooManyChecksError) return BUSY; throw err; },
         );
       },
     };
   },
 };
-
-function deny(ctx: RequestContext, r: Respond): Respond {
-  ctx.deniedBy = 'auth';
-  return r;
-}

@@ -118,8 +118,9 @@ test('SNI and Host must agree on an mTLS host: 421 when the connection did not a
 test('plain HTTP to a host that requires a certificate is 400; optional passes with NONE', () => {
   const f = clientCert.compile(routedContext().ctx.route!.policy, { httpsPort: 443, access: current.access })!;
   const on = routedContext({ headers: { host: 'mtls.test' } }).ctx;
-  assert.equal((f.onRequest!(on) as Respond).status, 400);
-  assert.equal(on.deniedBy, 'mtls');
+  const v = f.onRequest!(on) as Respond;
+  assert.equal(v.status, 400);
+  assert.equal(v.deniedBy, 'mtls');
   const opt = routedContext({ headers: { host: 'opt.test' } }).ctx;
   assert.equal(f.onRequest!(opt), undefined);
   assert.equal(clientCert.compile(routedContext().ctx.route!.policy, { httpsPort: 443 }), undefined, 'no client-certificate host: no filter');

@@ -111,24 +111,23 @@ function verdict(ctx: RequestContext, p: ClientAuthProfile): Respond | undefined
     h['ssl-client-subject-dn'] = h['ssl-client-issuer-dn'] = undefined;
     return undefined;
   }
-  if (p.caCerts.length === 0) return deny(ctx, 403, 'meshgate: 403 Forbidden (the client-certificate CA Secret of this host is missing or unusable)\n');
+  if (p.caCerts.length === 0) return deny(403, 'meshgate: 403 Forbidden (the client-certificate CA Secret of this host is missing or unusable)\n');
   const socket = ctx.req.tlsSocket as Socket | undefined;
   let c: CertCheck | undefined;
   if (socket === undefined) {
     // Plain HTTP carries no certificate.
-    if (p.verify === 'on') return fail(ctx, p, NO_CERT);
+    if (p.verify === 'on') return fail(p, NO_CERT);
   } else {
     const asked = socket[kAsked];
     if (asked !== undefined ? asked !== p : !socket.isSessionReused()) {
-      ctx.deniedBy = 'mtls';
-      return { kind: 'respond', status: 421, body: `meshgate: 421 Misdirected Request (${ctx.host} needs a client certificate: connect with it as the TLS server name)\n` };
+      return deny(421, `meshgate: 421 Misdirected Request (${ctx.host} needs a client certificate: connect with it as the TLS server name)\n`);
     }
     c = socket[kChecked];
     if (c === undefined || c.profile !== p) c = socket[kChecked] = checkCertificate(socket, p);
-    if (c.verify === 'NONE' && p.verify === 'on') return fail(ctx, p, NO_CERT);
-    if (c.error !== undefined && !(p.verify === 'optional_no_ca' && UNKNOWN_CA.has(c.error))) return fail(ctx, p, BAD_CERT);
+    if (c.verify === 'NONE' && p.verify === 'on') return fail(p, NO_CERT);
+    if (c.error !== undefined && !(p.verify === 'optional_no_ca' && UNKNOWN_CA.has(c.error))) return fail(p, BAD_CERT);
   }
-  if (p.matchRe !== undefined && !p.matchRe.test(c?.subject ?? '')) return deny(ctx, 403, 'meshgate: 403 client certificate unauthorized\n');
+  if (p.matchRe !== undefined && !p.matchRe.test(c?.subject ?? '')) return deny(403, 'meshgate: 403 client certificate unauthorized\n');
   h['ssl-client-verify'] = c?.verify ?? 'NONE';
   h['ssl-client-subject-dn'] = c?.subject || undefined;
   h['ssl-client-issuer-dn'] = c?.issuer || undefined;
@@ -137,15 +136,11 @@ function verdict(ctx: RequestContext, p: ClientAuthProfile): Respond | undefined
 }
 
 /** nginx's 495/496: 400, or a redirect to auth-tls-error-page. */
-function fail(ctx: RequestContext, p: ClientAuthProfile, body: string): Respond {
-  if (p.errorPage !== undefined) {
-    ctx.deniedBy = 'mtls';
-    return { kind: 'respond', status: 302, headers: ['location', p.errorPage], body: 'meshgate: 302 Found\n' };
-  }
-  return deny(ctx, 400, body);
+function fail(p: ClientAuthProfile, body: string): Respond {
+  if (p.errorPage !== undefined) return { kind: 'respond', status: 302, headers: ['location', p.errorPage], body: 'meshgate: 302 Found\n', deniedBy: 'mtls' };
+  return deny(400, body);
 }
 
-function deny(ctx: RequestContext, status: number, body: string): Respond {
-  ctx.deniedBy = 'mtls';
-  return { kind: 'respond', status, body };
+function deny(status: number, body: string): Respond {
+  return { kind: 'respond', status, body, deniedBy: 'mtls' };
 }

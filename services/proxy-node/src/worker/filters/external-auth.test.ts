@@ -94,7 +94,7 @@ test('external auth: 401 and 403 are answered (with the auth service\'s WWW-Auth
   const v = (await d.f.onRequest!(d.ctx)) as Respond;
   assert.equal(v.status, 401);
   assert.deepEqual(v.headers, ['www-authenticate', 'Basic realm="auth service"']);
-  assert.equal(d.ctx.deniedBy, 'auth');
+  assert.equal(v.deniedBy, 'auth');
   const fb = setup({ url: url('/forbid') });
   assert.equal(((await fb.f.onRequest!(fb.ctx)) as Respond).status, 403);
   const t = setup({ url: url('/teapot') });

@@ -80,7 +80,7 @@ class ExternalAuthFilter implements Filter {
       }
     }
     const ep = this.#endpoint(ctx);
-    if (ep === undefined) return deny(ctx, 500, `meshgate: 500 Internal Server Error (the auth service ${this.#a.backend} has no endpoint)\n`);
+    if (ep === undefined) return deny(500, `meshgate: 500 Internal Server Error (the auth service ${this.#a.backend} has no endpoint)\n`);
     return askAuthService(ctx, this.#a, ep, this.#authority, this.#path).then((r) => this.#decide(ctx, r, key));
   }
 
@@ -98,7 +98,7 @@ class ExternalAuthFilter implements Filter {
 
   #decide(ctx: RequestContext, r: AuthResult, key: string | undefined): Verdict {
     if ('error' in r) {
-      return deny(ctx, 500, `meshgate: 500 Internal Server Error (the auth service did not answer: ${r.error.code || r.error.message})\n`);
+      return deny(500, `meshgate: 500 Internal Server Error (the auth service did not answer: ${r.error.code || r.error.message})\n`);
     }
     const d: Decision = { status: r.status, copy: [], cookies: headerValues(r.headers, 'set-cookie'), challenge: [], expires: 0 };
     if (r.status >= 200 && r.status < 300) {
@@ -132,16 +132,14 @@ class ExternalAuthFilter implements Filter {
     const cookies: string[] = [];
     if (this.#a.alwaysSetCookie || (s === 401 && this.#signin !== undefined)) for (const c of d.cookies) cookies.push('set-cookie', c);
     if (s === 401 && this.#signin !== undefined) {
-      ctx.deniedBy = 'auth';
-      return { kind: 'respond', status: 302, headers: ['location', this.#signin(ctx), ...cookies], body: 'meshgate: 302 Found (sign in first)\n' };
+      return { kind: 'respond', status: 302, headers: ['location', this.#signin(ctx), ...cookies], body: 'meshgate: 302 Found (sign in first)\n', deniedBy: 'auth' };
     }
-    if (s === 401) return deny(ctx, 401, 'meshgate: 401 Authorization Required\n', [...d.challenge.flatMap((c) => ['www-authenticate', c]), ...cookies]);
-    if (s === 403) return deny(ctx, 403, 'meshgate: 403 Forbidden\n', cookies);
-    return deny(ctx, 500, `meshgate: 500 Internal Server Error (the auth service answered ${s}: only 2xx, 401 and 403 are verdicts)\n`, cookies);
+    if (s === 401) return deny(401, 'meshgate: 401 Authorization Required\n', [...d.challenge.flatMap((c) => ['www-authenticate', c]), ...cookies]);
+    if (s === 403) return deny(403, 'meshgate: 403 Forbidden\n', cookies);
+    return deny(500, `meshgate: 500 Internal Server Error (the auth service answered ${s}: only 2xx, 401 and 403 are verdicts)\n`, cookies);
   }
 }
 
-function deny(ctx: RequestContext, status: number, body: string, headers?: string[]): Respond {
-  ctx.deniedBy = 'auth';
-  return headers !== undefined && headers.length > 0 ? { kind: 'respond', status, body, headers } : { kind: 'respond', status, body };
+function deny(status: number, body: string, headers?: string[]): Respond {
+  return headers !== undefined && headers.length > 0 ? { kind: 'respond', status, body, headers, deniedBy: 'auth' } : { kind: 'respond', status, body, deniedBy: 'auth' };
 }

@@ -10,6 +10,9 @@ import type { RequestContext } from '../pipeline/request-context.ts';
 import type { RoutePolicy } from '../route-policy.ts';
 import type { AccessIndex } from './access-index.ts';
 
+/** Which access rule refused a request: the access log's `denied_by` and the `meshgate_denied_total{reason}` counter. */
+export type DeniedBy = 'ip' | 'rate' | 'cors' | 'auth' | 'mtls';
+
 /** Answer the client now, without an upstream call. */
 export interface Respond {
   readonly kind: 'respond';
@@ -17,6 +20,8 @@ export interface Respond {
   /** Flat [name, value, ...] list, lower-case names. */
   readonly headers?: readonly string[];
   readonly body?: string;
+  /** Set when this answer refuses the request on an access rule. */
+  readonly deniedBy?: DeniedBy;
 }
 
 /** Fail the request as if the upstream had: the status comes from errorStatus(). */
@@ -36,7 +41,17 @@ export interface Filter {
    * allocates none.
    */
   onRequest?(ctx: RequestContext): Verdict | Promise<Verdict>;
-  /** Response filters phase: the upstream's response head (hop-by-hop headers removed), before it goes to the client. */
+  /**
+   * Upstream request phase: the header list going upstream (flat
+   * [name, value, ...], lower-case names, the proxy's own X-Forwarded-*
+   * and X-Request-Id included), built once per request; edit it in place.
+   */
+  onUpstreamRequest?(ctx: RequestContext, headers: string[]): void;
+  /**
+   * Response filters phase: the response head before it goes to the client,
+   * the upstream's (hop-by-hop headers removed) or the proxy's own answer
+   * once the request was routed (a refusal, an error); edit it in place.
+   */
   onResponse?(ctx: RequestContext, status: number, headers: string[]): void;
 }
 
@@ -46,6 +61,31 @@ export interface FilterEnv {
   readonly httpsPort: number | undefined;
   /** The snapshot's access material: basic-authentication users, client-certificate hosts (absent: none). */
   readonly access?: AccessIndex;
+  /** The node's rate-limit counters (shared by its workers, and over NATS for cluster-wide limits); undefined: each filter keeps its own. */
+  readonly limits?: LimitPort;
+}
+
+/**
+ * Counters of request rates and requests in progress, per key (a route's
+ * id and a client address), shared by the node's workers; a cluster-wide
+ * key's limits are scaled by this node's share of the mesh's demand
+ * (limit-exchange.ts). Implemented by LimitTable (limit-table.ts).
+ */
+export interface LimitPort {
+  /** The slot of `key`, claimed when new; -1 when the table has no room left. */
+  slot(key: string, cluster: boolean): number;
+  /** This node's share of a cluster-wide key's limits (1 for a node's own). */
+  share(slot: number): number;
+  /**
+   * One request against a rate (GCRA, nginx limit_req with nodelay): true when
+   * it is within `perSecond` with a burst of `burst` requests; `which` picks
+   * one of the slot's two rates.
+   */
+  take(slot: number, which: 0 | 1, perSecond: number, burst: number): boolean;
+  /** One more request in progress, unless `max` are already: false then. */
+  acquire(slot: number, max: number): boolean;
+  /** A request in progress ended. */
+  release(slot: number): void;
 }
 
 export interface FilterFactory {

@@ -11,18 +11,22 @@ export interface CompiledRoute {
   readonly policy: RoutePolicy;
   /** Filters with onRequest, in order. */
   readonly requestFilters: readonly Filter[];
+  /** Filters with onUpstreamRequest, in order. */
+  readonly upstreamFilters: readonly Filter[];
   /** Filters with onResponse, in order. */
   readonly responseFilters: readonly Filter[];
 }
 
 export function compileRoute(policy: RoutePolicy, env: FilterEnv): CompiledRoute {
   const requestFilters: Filter[] = [];
+  const upstreamFilters: Filter[] = [];
   const responseFilters: Filter[] = [];
   for (const factory of FILTERS) {
     const f = factory.compile(policy, env);
     if (f === undefined) continue;
     if (f.onRequest !== undefined) requestFilters.push(f);
+    if (f.onUpstreamRequest !== undefined) upstreamFilters.push(f);
     if (f.onResponse !== undefined) responseFilters.push(f);
   }
-  return { policy, requestFilters, responseFilters };
+  return { policy, requestFilters, upstreamFilters, responseFilters };
 }

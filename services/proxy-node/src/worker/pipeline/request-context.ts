@@ -8,6 +8,8 @@
 import type { RouteMatch } from '@meshgate/routing';
 import type { EndpointSet, H1Connection, H1Pool, ResponseHandler, UpstreamEndpoint, UpstreamError } from '@meshgate/upstream';
 import type { RequestInfo } from '@meshgate/telemetry';
+import type { DeniedBy } from '../filters/filter.ts';
+import { realClientAddress } from '../forwarded.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import type { Downstream, IncomingRequest } from './downstream.ts';
 import type { PipelineEnv } from './pipeline-env.ts';
@@ -40,8 +42,6 @@ export class RequestContext implements ResponseHandler {
   set: EndpointSet | undefined;
   /** Set while anyone listens to the request events. */
   info: RequestInfo | undefined;
-  /** The access filter that refused the request ('auth', 'mtls', ...): the access log's denied_by and the denied counter. */
-  deniedBy: string | undefined = undefined;
 
   // ---- upstream phase
   ep: UpstreamEndpoint | undefined;
@@ -57,6 +57,11 @@ export class RequestContext implements ResponseHandler {
   upstream: H1Connection | undefined;
   /** The pool of the current attempt (to cancel a request still queued for a connection). */
   pool: H1Pool | undefined;
+
+  /** The access rule that refused the request: the access log's denied_by and meshgate_denied_total{reason} (set from Respond.deniedBy). */
+  deniedBy: DeniedBy | undefined = undefined;
+  #client: string | undefined = undefined;
+  #atEnd: (() => void)[] | undefined = undefined;
 
   // ---- response and log phases
   status = 0;
@@ -76,6 +81,33 @@ export class RequestContext implements ResponseHandler {
 
   get scheme(): 'http' | 'https' {
     return this.req.encrypted ? 'https' : 'http';
+  }
+
+  /**
+   * The real client address: the peer, or what trusted proxies say it was
+   * (forwarded.ts realClientAddress, --trusted-proxies); an IPv4-mapped IPv6
+   * address as IPv4. Worked out on first use.
+   */
+  get clientAddress(): string {
+    if (this.#client === undefined) {
+      const xff = this.env.trustedProxies === undefined ? undefined : this.req.headers['x-forwarded-for'];
+      const a = realClientAddress(this.req.remoteAddress, Array.isArray(xff) ? xff.join(',') : xff, this.env.trustedProxies);
+      this.#client = a.startsWith('::ffff:') && a.indexOf('.') !== -1 ? a.slice(7) : a;
+    }
+    return this.#client;
+  }
+
+  /** Runs `fn` when the request ends, whatever ends it (before the log phase). */
+  atEnd(fn: () => void): void {
+    (this.#atEnd ??= []).push(fn);
+  }
+
+  /** The log phase calls this once. */
+  runAtEnd(): void {
+    const fns = this.#atEnd;
+    if (fns === undefined) return;
+    this.#atEnd = undefined;
+    for (const fn of fns) fn();
   }
 
   // ---- H1Pool response handler: the upstream phase

@@ -12,6 +12,7 @@ import type { RequestContext } from './request-context.ts';
 export function finish(ctx: RequestContext, status: number, err?: EventError): void {
   if (ctx.finished) return;
   ctx.finished = true;
+  ctx.runAtEnd();
   logRequest(ctx, status, err);
 }
 
@@ -25,8 +26,13 @@ export function respond(ctx: RequestContext, status: number, body: string, err?:
   if (!down.headersSent && !ctx.clientGone) {
     // A request body nobody will read: close the HTTP/1 connection after the answer instead of draining it.
     if (ctx.hasBody && !ctx.h2 && !ctx.req.readableEnded) down.shouldKeepAlive = false;
-    const out = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'x-request-id', ctx.requestId];
+    // RFC 9110 8.6: no Content-Length on a 204 (a filter's answer without a body, such as a CORS preflight's).
+    const out = status === 204 ? ['x-request-id', ctx.requestId]
+      : ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'x-request-id', ctx.requestId];
     if (headers !== undefined) for (const h of headers) out.push(h);
+    // A routed request's response filters see the proxy's own answers too (CORS headers on a 503, custom headers on a 403).
+    const filters = ctx.route?.responseFilters;
+    if (filters !== undefined) for (let i = 0; i < filters.length; i++) filters[i]!.onResponse!(ctx, status, out);
     down.writeHead(status, out);
     down.end(body);
   } else {
@@ -37,6 +43,7 @@ export function respond(ctx: RequestContext, status: number, body: string, err?:
 
 /** A filter's "respond now". */
 export function respondWith(ctx: RequestContext, r: Respond): void {
+  if (r.deniedBy !== undefined) ctx.deniedBy = r.deniedBy;
   respond(ctx, r.status, r.body ?? '', undefined, r.headers);
 }
 

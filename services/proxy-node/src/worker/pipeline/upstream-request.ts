@@ -47,6 +47,8 @@ export function forwardHeaders(ctx: RequestContext, trace: boolean): string[] {
   appendForwarded(out, h, ctx.req.remoteAddress, ctx.scheme, ctx.host, ctx.env.trustedProxies);
   out.push('x-request-id', ctx.requestId);
   if (trace && h.traceparent === undefined) out.push('traceparent', newTraceparent());
+  const filters = ctx.route?.upstreamFilters;
+  if (filters !== undefined) for (let i = 0; i < filters.length; i++) filters[i]!.onUpstreamRequest!(ctx, out);
   return out;
 }
 
