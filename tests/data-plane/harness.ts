@@ -15,6 +15,7 @@ import { encodeSnapshot, snapshotContentOf, subjects as makeSubjects, type Snaps
 import { startProxyNode, type DataPlaneLimits, type ProxyNode } from '@meshgate/proxy-node';
 import { createLogger } from '@meshgate/telemetry';
 import { freePort, eventually } from '@meshgate/testing';
+import { dataPlaneLimitsFromEnv } from '@meshgate/cli';
 
 export interface Mesh {
   node: ProxyNode;
@@ -50,7 +51,9 @@ export async function startMesh(files: Record<string, string>, opts: {
   const node = await startProxyNode({
     transport, log: createLogger('test', { level: 'warn' }), nodeId: 'dp-test',
     http: { host: '127.0.0.1', port: httpPort }, https: { host: '127.0.0.1', port: httpsPort }, admin: { host: '127.0.0.1', port: adminPort },
-    workers: opts.workers ?? 2, heartbeatMs: 200, drainMs: opts.drainMs ?? 3_000, ...(opts.limits ? { limits: opts.limits } : {}),
+    workers: opts.workers ?? 2, heartbeatMs: 200, drainMs: opts.drainMs ?? 3_000,
+    // The limits `meshgate proxy` would take from the test's MESHGATE_* variables, then the test's own.
+    limits: { ...dataPlaneLimitsFromEnv(), ...opts.limits },
   });
   // Generous: worker threads compile TypeScript on start, slow on a busy shared machine.
   await node.whenReady(40_000);

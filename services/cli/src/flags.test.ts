@@ -63,3 +63,21 @@ test('choices, validated strings and durations: a bad value names the flag or it
   assert.throws(() => parseFlags('proxy', more, ['--idle', 'soon'], {}), /--idle expects a duration/);
   assert.throws(() => parseFlags('proxy', more, [], { MESHGATE_STRICTNESS: 'x' }), /MESHGATE_STRICTNESS expects strict\|relaxed/);
 });
+
+test('sizes, on/off switches, and durations from a _MS variable', () => {
+  const specs: FlagSpecs = {
+    'max-header-size': { type: 'size', help: 'x', default: '16k', min: 1024 },
+    'access-log': { type: 'bool', help: 'x', default: 'true' },
+    'header-timeout': { type: 'duration', help: 'x', default: '30s', env: ['MESHGATE_HEADER_TIMEOUT', 'MESHGATE_HEADER_TIMEOUT_MS'] },
+  };
+  const d = parseFlags('proxy', specs, [], {}).flags;
+  assert.deepEqual([d['max-header-size'], d['access-log'], d['header-timeout']], [16_384, true, 30_000]);
+  assert.equal(parseFlags('proxy', specs, ['--max-header-size', '32k'], {}).flags['max-header-size'], 32_768);
+  assert.equal(parseFlags('proxy', specs, [], { MESHGATE_MAX_HEADER_SIZE: '8192' }).flags['max-header-size'], 8_192);
+  assert.equal(parseFlags('proxy', specs, ['--access-log=off'], {}).flags['access-log'], false);
+  assert.equal(parseFlags('proxy', specs, [], { MESHGATE_ACCESS_LOG: 'off' }).flags['access-log'], false);
+  assert.equal(parseFlags('proxy', specs, [], { MESHGATE_HEADER_TIMEOUT_MS: '600' }).flags['header-timeout'], 600, 'milliseconds in a _MS variable');
+  assert.equal(parseFlags('proxy', specs, [], { MESHGATE_HEADER_TIMEOUT: '2' }).flags['header-timeout'], 2_000, 'seconds elsewhere');
+  assert.throws(() => parseFlags('proxy', specs, ['--max-header-size', '512'], {}), /--max-header-size expects a size >= 1024 bytes/);
+  assert.throws(() => parseFlags('proxy', specs, ['--max-header-size', '16q'], {}), /--max-header-size expects a size such as 16k/);
+});

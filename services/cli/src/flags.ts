@@ -7,7 +7,7 @@ export class UsageError extends Error {
   readonly code = 'MESHGATE_USAGE';
 }
 
-export type FlagType = 'string' | 'int' | 'hostport' | 'bool' | 'level' | 'duration';
+export type FlagType = 'string' | 'int' | 'hostport' | 'bool' | 'level' | 'duration' | 'size';
 
 export interface FlagSpec {
   readonly type: FlagType;
@@ -17,7 +17,11 @@ export interface FlagSpec {
   readonly min?: number;
   readonly max?: number;
   readonly short?: string;
-  /** Environment variable names, when not MESHGATE_<NAME> (e.g. --nats reads MESHGATE_NATS_URL). */
+  /**
+   * Environment variable names, when not MESHGATE_<NAME> (e.g. --nats reads
+   * MESHGATE_NATS_URL). For a duration, a bare number in a variable whose
+   * name ends in _MS is milliseconds.
+   */
   readonly env?: readonly string[];
   /** For string: the only values allowed. */
   readonly choices?: readonly string[];
@@ -50,6 +54,14 @@ export function parseDurationMs(raw: string): number | undefined {
   return Math.round(Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1_000 : unit === 'm' ? 60_000 : 3_600_000));
 }
 
+/** nginx-style size in bytes: '16384', '16k', '1m', '1g' (binary units, case-insensitive). */
+export function parseSize(raw: string): number | undefined {
+  const m = /^(\d+)([kKmMgG])?$/.exec(raw.trim());
+  if (!m) return undefined;
+  const mult = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase() as 'k'] ?? 1;
+  return Number(m[1]) * mult;
+}
+
 export function parseHostPort(raw: string, defaultHost = '0.0.0.0'): HostPort | undefined {
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(raw.trim());
   if (!m) return undefined;
@@ -71,9 +83,16 @@ function convert(cmd: string, name: string, spec: FlagSpec, raw: string, from: s
       return raw;
     }
     case 'duration': {
-      const ms = parseDurationMs(raw);
+      const ms = from.endsWith('_MS') && /^\d+$/.test(raw) ? Number(raw) : parseDurationMs(raw);
       if (ms === undefined) throw bad('a duration such as 60s, 5m, 500ms or 0 (a bare number is seconds)');
       return ms;
+    }
+    case 'size': {
+      const n = parseSize(raw);
+      if (n === undefined) throw bad('a size such as 16k, 1m or 16384 (bytes)');
+      if (spec.min !== undefined && n < spec.min) throw bad(`a size >= ${spec.min} bytes`);
+      if (spec.max !== undefined && n > spec.max) throw bad(`a size <= ${spec.max} bytes`);
+      return n;
     }
     case 'int': {
       if (!/^\d+$/.test(raw)) throw bad('a whole number');
@@ -88,9 +107,9 @@ function convert(cmd: string, name: string, spec: FlagSpec, raw: string, from: s
       return hp;
     }
     case 'bool':
-      if (['', 'true', '1', 'yes'].includes(raw)) return true;
-      if (['false', '0', 'no'].includes(raw)) return false;
-      throw bad('true or false');
+      if (['', 'true', '1', 'yes', 'on'].includes(raw)) return true;
+      if (['false', '0', 'no', 'off'].includes(raw)) return false;
+      throw bad('true or false (or on/off)');
     case 'level':
       if (!LEVELS.includes(raw)) throw bad(LEVELS.join('|'));
       return raw;
@@ -139,7 +158,7 @@ export function parseFlags(cmd: string, specs: FlagSpecs, argv: readonly string[
 
 export function usage(cmd: string, synopsis: string, specs: FlagSpecs): string {
   const rows = Object.entries(specs).map(([n, s]) => {
-    const left = `  ${s.short ? `-${s.short}, ` : ''}--${n}${s.type === 'bool' ? '' : ` ${s.type === 'hostport' ? 'HOST:PORT' : s.type === 'int' ? 'N' : s.type === 'duration' ? 'DURATION' : s.choices ? s.choices.join('|') : 'VALUE'}`}`;
+    const left = `  ${s.short ? `-${s.short}, ` : ''}--${n}${s.type === 'bool' ? '' : ` ${s.type === 'hostport' ? 'HOST:PORT' : s.type === 'int' ? 'N' : s.type === 'duration' ? 'DURATION' : s.type === 'size' ? 'SIZE' : s.choices ? s.choices.join('|') : 'VALUE'}`}`;
     return `${left.padEnd(30)} ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''} [${(s.env ?? [envName(n)]).join(', ')}]`;
   });
   return `usage: meshgate ${cmd} ${synopsis}\n\n${rows.join('\n')}\n`;

@@ -42,7 +42,7 @@ export interface ProxyNodeOptions {
    * worker/messages.ts). Without it the main thread hands every change over.
    */
   workerNats?: { servers: string[]; security?: NatsSecurity; name: string };
-  /** Data-plane limits and policies (path strictness, trusted proxies, TLS profile, timeouts); unset ones: MESHGATE_* variables, else defaults. */
+  /** Data-plane limits and policies (the proxy's flags: path strictness, trusted proxies, TLS profile, timeouts, sizes, access log); unset ones: defaults. */
   limits?: Partial<DataPlaneLimits>;
 }
 

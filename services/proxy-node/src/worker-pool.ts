@@ -11,7 +11,7 @@ export interface WorkerPoolOptions {
   http: ListenAddress;
   https?: ListenAddress;
   log: Logger;
-  /** Listener limits; unset ones come from MESHGATE_HEADER_TIMEOUT_MS, MESHGATE_MAX_HEADER_SIZE, MESHGATE_KEEPALIVE_TIMEOUT_MS, MESHGATE_ACCESS_LOG=off, else the data plane's defaults. */
+  /** Listener limits (the proxy's flags); unset ones: the data plane's defaults (worker/data-plane.ts). */
   limits?: Partial<DataPlaneLimits>;
   /** Set: each worker takes route deltas from NATS itself (`name` gets the worker index appended). */
   control?: WorkerControl;
@@ -51,7 +51,7 @@ export class WorkerPool {
     this.#ports = new Array(opts.count).fill(undefined);
     this.#restarts = new Array(opts.count).fill(0);
     this.#threadIds = new Array(opts.count).fill(undefined);
-    this.#limits = { ...limitsFromEnv(process.env), ...opts.limits };
+    this.#limits = { ...opts.limits };
     this.#pool = new Piscina({
       filename: new URL('./worker/data-plane.ts', import.meta.url).href,
       minThreads: opts.count,
@@ -184,25 +184,4 @@ export class WorkerPool {
     ]);
     await this.#pool.destroy();
   }
-}
-
-function limitsFromEnv(env: NodeJS.ProcessEnv): Partial<DataPlaneLimits> {
-  const out: Partial<DataPlaneLimits> = {};
-  const num = (name: string): number | undefined => {
-    const v = env[name];
-    if (v === undefined || v === '') return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${v}: must be a positive whole number`);
-    return n;
-  };
-  const headersTimeoutMs = num('MESHGATE_HEADER_TIMEOUT_MS');
-  if (headersTimeoutMs !== undefined) out.headersTimeoutMs = headersTimeoutMs;
-  const bodyTimeoutMs = num('MESHGATE_BODY_TIMEOUT_MS');
-  if (bodyTimeoutMs !== undefined) out.bodyTimeoutMs = bodyTimeoutMs;
-  const maxHeaderSize = num('MESHGATE_MAX_HEADER_SIZE');
-  if (maxHeaderSize !== undefined) out.maxHeaderSize = maxHeaderSize;
-  const keepAliveTimeoutMs = num('MESHGATE_KEEPALIVE_TIMEOUT_MS');
-  if (keepAliveTimeoutMs !== undefined) out.keepAliveTimeoutMs = keepAliveTimeoutMs;
-  if (env.MESHGATE_ACCESS_LOG === 'off') out.accessLog = false;
-  return out;
 }

@@ -15,6 +15,7 @@ import { buildMeshConfig } from '@meshgate/ingress';
 import { encodeSnapshot, snapshotContentOf, subjects } from '@meshgate/protocol';
 import { startProxyNode } from '@meshgate/proxy-node';
 import { createLogger } from '@meshgate/telemetry';
+import { dataPlaneLimitsFromEnv } from '@meshgate/cli';
 
 process.env.MESHGATE_ACCESS_LOG ??= 'off';
 const env = (k: string, d?: string) => process.env[k] || d || (() => { throw new Error(`${k} is required`); })();
@@ -78,6 +79,8 @@ const node = await startProxyNode({
   http: { host: '127.0.0.1', port: Number(env('HTTP_PORT')) },
   ...(process.env.TLS_PORT ? { https: { host: '127.0.0.1', port: Number(process.env.TLS_PORT) } } : {}),
   admin: { host: '127.0.0.1', port: 0 }, workers: Number(env('WORKERS', '1')),
+  // The limits `meshgate proxy` would take from these MESHGATE_* variables (MESHGATE_ACCESS_LOG above).
+  limits: dataPlaneLimitsFromEnv(),
 });
 await node.whenReady(30_000);
 console.log(`meshgate: ${env('WORKERS', '1')} worker(s) on http ${env('HTTP_PORT')} https ${process.env.TLS_PORT ?? '-'}`);

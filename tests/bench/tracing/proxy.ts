@@ -12,6 +12,7 @@ import { buildMeshConfig } from '@meshgate/ingress';
 import { encodeSnapshot, snapshotContentOf, subjects } from '@meshgate/protocol';
 import { startProxyNode } from '@meshgate/proxy-node';
 import { createLogger } from '@meshgate/telemetry';
+import { dataPlaneLimitsFromEnv } from '@meshgate/cli';
 
 process.env.MESHGATE_ACCESS_LOG ??= 'off';
 const need = (k: string): string => process.env[k] || (() => { throw new Error(`${k} is required`); })();
@@ -43,6 +44,8 @@ const node = await startProxyNode({
   transport, log: createLogger('meshgate-bench', { level: 'warn' }), nodeId: 'bench',
   http: { host: '127.0.0.1', port: Number(need('HTTP_PORT')) },
   admin: { host: '127.0.0.1', port: 0 }, workers: 1,
+  // The limits `meshgate proxy` would take from these MESHGATE_* variables (MESHGATE_ACCESS_LOG above).
+  limits: dataPlaneLimitsFromEnv(),
 });
 await node.whenReady(30_000);
 console.log(`meshgate: 1 worker on http ${need('HTTP_PORT')}`);

@@ -13,7 +13,21 @@ export const dataPlaneFlags: FlagSpecs = {
   },
   'tls-profile': { type: 'string', choices: TlsProfiles, default: 'intermediate', help: "Mozilla TLS profile: modern (TLS 1.3 only), intermediate (TLS 1.2 with ECDHE+AEAD, and 1.3) or old (TLS 1.0+, CBC)" },
   'tunnel-idle-timeout': { type: 'duration', default: '60s', help: 'close a WebSocket tunnel after this long with no byte either way (0: never; Ingress annotation meshgate.dev/tunnel-idle-timeout overrides)' },
+  'access-log': { type: 'bool', default: 'true', help: 'one JSON line per request on stdout (--access-log=off: none; an Ingress may turn its own off)' },
+  'header-timeout': { type: 'duration', default: '30s', env: ['MESHGATE_HEADER_TIMEOUT', 'MESHGATE_HEADER_TIMEOUT_MS'], help: 'time to receive a request\'s headers (and a TLS handshake), 408 after (nginx client_header_timeout)' },
+  'body-timeout': { type: 'duration', env: ['MESHGATE_BODY_TIMEOUT', 'MESHGATE_BODY_TIMEOUT_MS'], help: 'longest pause between two reads of a request body, 408 after (nginx client_body_timeout; default: --header-timeout)' },
+  'keepalive-timeout': { type: 'duration', default: '65s', env: ['MESHGATE_KEEPALIVE_TIMEOUT', 'MESHGATE_KEEPALIVE_TIMEOUT_MS'], help: 'idle client keep-alive connections and HTTP/2 sessions close after this (nginx keepalive_timeout)' },
+  'max-header-size': { type: 'size', default: '16k', min: 1024, max: 1024 * 1024, help: 'largest request header block, 431 past it; HTTP/2 requests too (nginx large_client_header_buffers)' },
 };
+
+/**
+ * The data-plane limits that `meshgate proxy` would take from this
+ * environment alone (its MESHGATE_* variables): for a proxy node started in
+ * process (tests, benchmarks) configured as a command would be.
+ */
+export function dataPlaneLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<DataPlaneLimits> {
+  return dataPlaneLimitsFrom(parseFlags('proxy', dataPlaneFlags, [], env).flags);
+}
 
 /** The data-plane flags as DataPlaneLimits for startProxyNode. */
 export function dataPlaneLimitsFrom(flags: Record<string, FlagValue | undefined>): Partial<DataPlaneLimits> {
@@ -22,13 +36,24 @@ export function dataPlaneLimitsFrom(flags: Record<string, FlagValue | undefined>
     pathStrictness: flags['path-strictness'] as 'strict' | 'relaxed',
     tlsProfile: flags['tls-profile'] as DataPlaneLimits['tlsProfile'],
     tunnelIdleTimeoutMs: flags['tunnel-idle-timeout'] as number,
+    accessLog: flags['access-log'] as boolean,
+    headersTimeoutMs: flags['header-timeout'] as number,
+    ...(flags['body-timeout'] !== undefined ? { bodyTimeoutMs: flags['body-timeout'] as number } : {}),
+    keepAliveTimeoutMs: flags['keepalive-timeout'] as number,
+    maxHeaderSize: flags['max-header-size'] as number,
     ...(trusted && 'cidrs' in trusted ? { trustedProxies: trusted.cidrs } : {}),
   };
 }
 
 /** The data-plane flags as command-line arguments for a `meshgate proxy` child. */
 export function dataPlaneArgs(flags: Record<string, FlagValue | undefined>): string[] {
-  const args = ['--path-strictness', String(flags['path-strictness']), '--tls-profile', String(flags['tls-profile']), '--tunnel-idle-timeout', `${flags['tunnel-idle-timeout'] as number}ms`];
+  const ms = (name: string) => `${flags[name] as number}ms`;
+  const args = [
+    '--path-strictness', String(flags['path-strictness']), '--tls-profile', String(flags['tls-profile']), '--tunnel-idle-timeout', ms('tunnel-idle-timeout'),
+    `--access-log=${flags['access-log'] === false ? 'off' : 'on'}`, '--header-timeout', ms('header-timeout'), '--keepalive-timeout', ms('keepalive-timeout'),
+    '--max-header-size', String(flags['max-header-size']),
+  ];
+  if (flags['body-timeout'] !== undefined) args.push('--body-timeout', ms('body-timeout'));
   if (flags['trusted-proxies'] !== undefined) args.push('--trusted-proxies', String(flags['trusted-proxies']));
   return args;
 }
